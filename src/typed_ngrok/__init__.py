@@ -1,0 +1,3 @@
+"""typed-ngrok."""
+
+__version__ = "0.1.0"
