@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["NPM_AGENT_VERSION", "NpmAgentPin", "PINS", "NpmAgentError", "fetch_npm_agent", "npm_agent_path"]
+__all__ = ["NPM_AGENT_VERSION", "PINS", "NpmAgentError", "NpmAgentPin", "fetch_npm_agent", "npm_agent_path"]
 
 NPM_AGENT_VERSION = "2.3.41"
 
