@@ -1,4 +1,4 @@
-"""A client library for accessing ngrok cloud API"""
+"""A client library for accessing ngrok cloud API (typed_ngrok subset)"""
 
 from .client import AuthenticatedClient, Client
 

@@ -6,52 +6,38 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="GetRootResponse200")
+T = TypeVar("T", bound="TunnelLabels")
 
 
 @_attrs_define
-class GetRootResponse200:
-    """
-    Attributes:
-        tunnels_uri (str | Unset):
-    """
+class TunnelLabels:
+    """Labels of a labeled (backend) tunnel."""
 
-    tunnels_uri: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        tunnels_uri = self.tunnels_uri
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if tunnels_uri is not UNSET:
-            field_dict["tunnels_uri"] = tunnels_uri
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        tunnels_uri = d.pop("tunnels_uri", UNSET)
+        tunnel_labels = cls()
 
-        get_root_response_200 = cls(
-            tunnels_uri=tunnels_uri,
-        )
-
-        get_root_response_200.additional_properties = d
-        return get_root_response_200
+        tunnel_labels.additional_properties = d
+        return tunnel_labels
 
     @property
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> str:
         return self.additional_properties[key]
 
-    def __setitem__(self, key: str, value: Any) -> None:
+    def __setitem__(self, key: str, value: str) -> None:
         self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:

@@ -1,29 +1,65 @@
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_root_response_200 import GetRootResponse200
+from ...models.api_key import ApiKey
+from ...models.error import Error
 from ...types import Response
 
 
-def _get_kwargs() -> dict[str, Any]:
+def _get_kwargs(
+    id: str,
+) -> dict[str, Any]:
 
     _kwargs: dict[str, Any] = {
         "method": "get",
-        "url": "/api",
+        "url": "/api_keys/{id}".format(
+            id=quote(str(id), safe=""),
+        ),
     }
 
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> GetRootResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ApiKey | Error | None:
     if response.status_code == 200:
-        response_200 = GetRootResponse200.from_dict(response.json())
+        response_200 = ApiKey.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Error.from_dict(response.json())
+
+        return response_500
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -31,7 +67,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[GetRootResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[ApiKey | Error]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -41,19 +77,26 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 
 def sync_detailed(
+    id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Response[GetRootResponse200]:
-    """
+    client: AuthenticatedClient,
+) -> Response[ApiKey | Error]:
+    """Get one API key by id (`ak_...`); `token` is null here.
+
+    Args:
+        id (str):
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[GetRootResponse200]
+        Response[ApiKey | Error]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        id=id,
+    )
 
     response = client.get_httpx_client().request(
         **kwargs,
@@ -63,37 +106,50 @@ def sync_detailed(
 
 
 def sync(
+    id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> GetRootResponse200 | None:
-    """
+    client: AuthenticatedClient,
+) -> ApiKey | Error | None:
+    """Get one API key by id (`ak_...`); `token` is null here.
+
+    Args:
+        id (str):
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        GetRootResponse200
+        ApiKey | Error
     """
 
     return sync_detailed(
+        id=id,
         client=client,
     ).parsed
 
 
 async def asyncio_detailed(
+    id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Response[GetRootResponse200]:
-    """
+    client: AuthenticatedClient,
+) -> Response[ApiKey | Error]:
+    """Get one API key by id (`ak_...`); `token` is null here.
+
+    Args:
+        id (str):
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[GetRootResponse200]
+        Response[ApiKey | Error]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        id=id,
+    )
 
     response = await client.get_async_httpx_client().request(**kwargs)
 
@@ -101,20 +157,26 @@ async def asyncio_detailed(
 
 
 async def asyncio(
+    id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> GetRootResponse200 | None:
-    """
+    client: AuthenticatedClient,
+) -> ApiKey | Error | None:
+    """Get one API key by id (`ak_...`); `token` is null here.
+
+    Args:
+        id (str):
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        GetRootResponse200
+        ApiKey | Error
     """
 
     return (
         await asyncio_detailed(
+            id=id,
             client=client,
         )
     ).parsed

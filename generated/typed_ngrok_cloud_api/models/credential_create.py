@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="CredentialCreate")
+
+
+@_attrs_define
+class CredentialCreate:
+    """
+    Attributes:
+        description (str | Unset):
+        metadata (str | Unset):
+        acl (list[str] | Unset):
+        owner_id (str | Unset):
+    """
+
+    description: str | Unset = UNSET
+    metadata: str | Unset = UNSET
+    acl: list[str] | Unset = UNSET
+    owner_id: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        description = self.description
+
+        metadata = self.metadata
+
+        acl: list[str] | Unset = UNSET
+        if not isinstance(self.acl, Unset):
+            acl = self.acl
+
+        owner_id = self.owner_id
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if description is not UNSET:
+            field_dict["description"] = description
+        if metadata is not UNSET:
+            field_dict["metadata"] = metadata
+        if acl is not UNSET:
+            field_dict["acl"] = acl
+        if owner_id is not UNSET:
+            field_dict["owner_id"] = owner_id
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        description = d.pop("description", UNSET)
+
+        metadata = d.pop("metadata", UNSET)
+
+        acl = cast(list[str], d.pop("acl", UNSET))
+
+        owner_id = d.pop("owner_id", UNSET)
+
+        credential_create = cls(
+            description=description,
+            metadata=metadata,
+            acl=acl,
+            owner_id=owner_id,
+        )
+
+        credential_create.additional_properties = d
+        return credential_create
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

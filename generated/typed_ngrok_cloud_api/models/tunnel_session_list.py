@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.tunnel_session import TunnelSession
+
+
+T = TypeVar("T", bound="TunnelSessionList")
+
+
+@_attrs_define
+class TunnelSessionList:
+    """
+    Attributes:
+        tunnel_sessions (list[TunnelSession] | Unset):
+        uri (str | Unset):
+        next_page_uri (None | str | Unset): The next page's full URL
+    """
+
+    tunnel_sessions: list[TunnelSession] | Unset = UNSET
+    uri: str | Unset = UNSET
+    next_page_uri: None | str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        tunnel_sessions: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.tunnel_sessions, Unset):
+            tunnel_sessions = []
+            for tunnel_sessions_item_data in self.tunnel_sessions:
+                tunnel_sessions_item = tunnel_sessions_item_data.to_dict()
+                tunnel_sessions.append(tunnel_sessions_item)
+
+        uri = self.uri
+
+        next_page_uri: None | str | Unset
+        if isinstance(self.next_page_uri, Unset):
+            next_page_uri = UNSET
+        else:
+            next_page_uri = self.next_page_uri
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if tunnel_sessions is not UNSET:
+            field_dict["tunnel_sessions"] = tunnel_sessions
+        if uri is not UNSET:
+            field_dict["uri"] = uri
+        if next_page_uri is not UNSET:
+            field_dict["next_page_uri"] = next_page_uri
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.tunnel_session import TunnelSession  # noqa: PLC0415
+
+        d = dict(src_dict)
+        _tunnel_sessions = d.pop("tunnel_sessions", UNSET)
+        tunnel_sessions: list[TunnelSession] | Unset = UNSET
+        if _tunnel_sessions is not UNSET:
+            tunnel_sessions = []
+            for tunnel_sessions_item_data in _tunnel_sessions:
+                tunnel_sessions_item = TunnelSession.from_dict(tunnel_sessions_item_data)
+
+                tunnel_sessions.append(tunnel_sessions_item)
+
+        uri = d.pop("uri", UNSET)
+
+        def _parse_next_page_uri(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        next_page_uri = _parse_next_page_uri(d.pop("next_page_uri", UNSET))
+
+        tunnel_session_list = cls(
+            tunnel_sessions=tunnel_sessions,
+            uri=uri,
+            next_page_uri=next_page_uri,
+        )
+
+        tunnel_session_list.additional_properties = d
+        return tunnel_session_list
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
