@@ -1,0 +1,57 @@
+"""Platform facts for the installer and the default paths (standard library only, never raises).
+
+pyngrok computes its default paths at import and raises on an unsupported OS (its quirk 23). Here the lookups return
+``None`` for an unknown system, and only :mod:`typed_ngrok.installer` turns that into an error, when a download is
+actually attempted.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+
+__all__ = ["UNIX_SYSTEMS", "default_ngrok_dir", "detect_arch", "detect_system", "ngrok_bin_name"]
+
+UNIX_SYSTEMS = ("darwin", "linux", "freebsd")
+
+
+def detect_system(name: str | None = None) -> str | None:
+    """``darwin`` / ``windows`` (incl. cygwin and mingw) / ``linux`` / ``freebsd``, or None when unsupported."""
+    system = (platform.system() if name is None else name).replace(" ", "").lower()
+    if system.startswith("darwin"):
+        return "darwin"
+    if system.startswith(("windows", "cygwin", "ming")):
+        return "windows"
+    if system.startswith("linux"):
+        return "linux"
+    if system.startswith("freebsd"):
+        return "freebsd"
+    return None
+
+
+def detect_arch(machine: str | None = None) -> str:
+    """ngrok's architecture key: ``s390x``/``ppc64``/``ppc64le`` as is, else ``x86_64``/``i386`` (+ ``_arm``)."""
+    value = (platform.machine() if machine is None else machine).lower()
+    if value in ("s390x", "ppc64", "ppc64le"):
+        return value
+    arch = "x86_64" if value.endswith("64") else "i386"
+    if value.startswith(("arm", "aarch64")):
+        arch += "_arm"
+    return arch
+
+
+def ngrok_bin_name(system: str | None = None) -> str:
+    """``ngrok.exe`` on Windows, ``ngrok`` elsewhere (including unknown systems)."""
+    name = detect_system() if system is None else system
+    return "ngrok.exe" if name == "windows" else "ngrok"
+
+
+def default_ngrok_dir(system: str | None = None) -> str:
+    """Where ngrok v3 keeps its config (and where the managed binary goes) on this system."""
+    name = detect_system() if system is None else system
+    home = os.path.expanduser("~")
+    if name == "darwin":
+        return os.path.join(home, "Library", "Application Support", "ngrok")
+    if name == "windows":
+        return os.path.join(home, "AppData", "Local", "ngrok")
+    return os.path.join(os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config"), "ngrok")

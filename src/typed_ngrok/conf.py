@@ -1,0 +1,259 @@
+"""typed-ngrok's configuration for driving the ngrok agent (pyngrok 9.1.0's ``pyngrok.conf``, typed and validated).
+
+:class:`PyngrokConfig` has pyngrok's parameters, order and defaults, plus ``edge`` (last): ``"ngrok"`` talks to
+ngrok's cloud, ``"local"`` points the agent at typed-ngrok's offline loopback edge. Defaults are read when a config is
+constructed, so monkeypatching :data:`DEFAULT_NGROK_PATH` (or the environment) beforehand works. Environment
+variables, as pyngrok reads them: ``PYNGROK_NGROK_PATH``, ``NGROK_AUTHTOKEN``, ``NGROK_API_KEY``; plus
+``TYPED_NGROK_EDGE``.
+
+Unlike pyngrok, the default paths are computed without raising on an unsupported OS, and a config is validated when
+it is constructed (and again by :meth:`PyngrokConfig.validate`): a bad value raises
+:class:`~typed_ngrok.exception.PyngrokError` naming the field.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final, Literal, cast
+
+from typed_ngrok._platform import default_ngrok_dir, ngrok_bin_name
+from typed_ngrok.exception import PyngrokError
+
+if TYPE_CHECKING:
+    from typed_ngrok.log import NgrokLog
+
+__all__ = [
+    "DEFAULT_CONFIG_PATH",
+    "DEFAULT_NGROK_CONFIG_PATH",
+    "DEFAULT_NGROK_DIR",
+    "DEFAULT_NGROK_PATH",
+    "EDGE_ENV_VAR",
+    "SUPPORTED_CONFIG_VERSIONS",
+    "SUPPORTED_NGROK_VERSIONS",
+    "EdgeKind",
+    "PyngrokConfig",
+    "get_config_path",
+    "get_default",
+    "normalize_ngrok_version",
+    "set_default",
+]
+
+EdgeKind = Literal["ngrok", "local"]
+
+#: The environment variable that chooses the default ``edge`` (``ngrok`` or ``local``).
+EDGE_ENV_VAR: Final = "TYPED_NGROK_EDGE"
+#: Agent major versions typed-ngrok drives: "3" (ngrok's CDN) and "2" (the pinned 2.3.41 agent from npm).
+SUPPORTED_NGROK_VERSIONS: Final = ("2", "3")
+SUPPORTED_CONFIG_VERSIONS: Final = ("2", "3")
+_EDGES: Final = ("ngrok", "local")
+_FULL_VERSIONS: Final = {"2.3.41": "2"}
+_REGION = re.compile(r"[a-z][a-z0-9-]{0,31}")
+
+DEFAULT_CONFIG_PATH: str | None = None
+DEFAULT_NGROK_DIR: str = default_ngrok_dir()
+DEFAULT_NGROK_CONFIG_PATH: str = os.path.join(DEFAULT_NGROK_DIR, "ngrok.yml")
+DEFAULT_NGROK_PATH: str = os.path.join(DEFAULT_NGROK_DIR, ngrok_bin_name())
+
+
+def normalize_ngrok_version(value: object, field: str = "ngrok_version") -> str:
+    """``"3"``/``"v3"``/``3`` → ``"3"``; ``"2"``/``"2.3.41"`` → ``"2"``.
+
+    :raises PyngrokError: for anything else, naming ``field``.
+    """
+    text = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else None
+    if text is not None:
+        text = text.removeprefix("v")
+        text = _FULL_VERSIONS.get(text, text)
+        if text in SUPPORTED_NGROK_VERSIONS:
+            return text
+    raise PyngrokError(
+        f'"{field}" must be a supported version: {list(SUPPORTED_NGROK_VERSIONS)} (or "2.3.41"), got {value!r}'
+    )
+
+
+def _bad(field: str, expected: str, value: object) -> PyngrokError:
+    shown = "<redacted>" if field in ("auth_token", "api_key") else repr(value)
+    return PyngrokError(f'PyngrokConfig "{field}" must be {expected}, got {shown}')
+
+
+def _path(field: str, value: object, optional: bool) -> str | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if isinstance(value, str) and value and "\x00" not in value:
+        return value
+    raise _bad(field, "a non-empty path" + (" or None" if optional else ""), value)
+
+
+def _secret(field: str, value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip() and not any(c in value for c in "\r\n\x00"):
+        return value
+    raise _bad(field, "a non-empty single-line string or None", value)
+
+
+def _number(field: str, value: object, *, integer: bool, minimum: float, strict: bool) -> Any:
+    kinds: tuple[type, ...] = (int,) if integer else (int, float)
+    ok = isinstance(value, kinds) and not isinstance(value, bool)
+    if ok:
+        number = cast(float, value)
+        ok = number > minimum if strict else number >= minimum
+        ok = ok and number == number and number != float("inf")  # not NaN, finite
+    if not ok:
+        relation = ">" if strict else ">="
+        raise _bad(field, f"{'an int' if integer else 'a number'} {relation} {minimum:g}", value)
+    return value
+
+
+def _bool(field: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise _bad(field, "True or False", value)
+    return value
+
+
+def _edge(value: object) -> EdgeKind:
+    if value is None:
+        env = os.environ.get(EDGE_ENV_VAR, "").strip()
+        if not env:
+            return "ngrok"
+        if env.lower() in _EDGES:
+            return cast(EdgeKind, env.lower())
+        raise PyngrokError(f'PyngrokConfig "edge": ${EDGE_ENV_VAR} must be one of {list(_EDGES)}, got {env!r}')
+    if isinstance(value, str) and value in _EDGES:
+        return cast(EdgeKind, value)
+    raise _bad("edge", f"one of {list(_EDGES)} or None", value)
+
+
+class PyngrokConfig:
+    """How typed-ngrok finds, starts and talks to an ngrok agent (pyngrok's ``PyngrokConfig`` plus ``edge``).
+
+    A plain mutable object: set attributes freely, then call :meth:`validate` (the process layer does) to check and
+    normalise them again. Secrets (``auth_token``, ``api_key``) are never shown by ``repr``.
+
+    :raises PyngrokError: when a value is invalid; the message names the field.
+    """
+
+    def __init__(
+        self,
+        ngrok_path: str | None = None,
+        config_path: str | None = None,
+        auth_token: str | None = None,
+        region: str | None = None,
+        monitor_thread: bool = True,
+        log_event_callback: Callable[[NgrokLog], None] | None = None,
+        startup_timeout: int = 15,
+        max_logs: int = 100,
+        request_timeout: float = 4,
+        start_new_session: bool = False,
+        ngrok_version: str = "3",
+        api_key: str | None = None,
+        config_version: str = "3",
+        edge: EdgeKind | None = None,
+    ) -> None:
+        #: The ngrok binary (also the key of the process registry): arg, else $PYNGROK_NGROK_PATH, else the default.
+        self.ngrok_path: str = os.environ.get("PYNGROK_NGROK_PATH") or DEFAULT_NGROK_PATH
+        if ngrok_path is not None:
+            self.ngrok_path = ngrok_path
+        #: The agent config file; None means ngrok's default (no ``--config`` flag).
+        self.config_path: str | None = DEFAULT_CONFIG_PATH if config_path is None else config_path
+        #: The authtoken (arg, else $NGROK_AUTHTOKEN). It reaches the agent through a private config file, never argv.
+        self.auth_token: str | None = auth_token or os.environ.get("NGROK_AUTHTOKEN") or None
+        #: The region the agent connects to (``us``, ``eu``, ...); None lets ngrok choose.
+        self.region: str | None = region
+        #: Keep reading the agent's logs after startup.
+        self.monitor_thread: bool = monitor_thread
+        #: Called with each :class:`~typed_ngrok.log.NgrokLog`; an exception in it is logged and reading goes on.
+        self.log_event_callback: Callable[[NgrokLog], None] | None = log_event_callback
+        #: Seconds the agent has to become ready (a wall-clock deadline).
+        self.startup_timeout: int = startup_timeout
+        #: The most log records an ``NgrokProcess`` keeps.
+        self.max_logs: int = max_logs
+        #: Seconds allowed for each call to the agent's local API.
+        self.request_timeout: float = request_timeout
+        #: Start the agent in a new session (POSIX only).
+        self.start_new_session: bool = start_new_session
+        #: The agent's major version, "3" or "2" (a leading "v" is stripped; "2.3.41" means "2").
+        self.ngrok_version: str = ngrok_version
+        #: An ngrok API key (arg, else $NGROK_API_KEY).
+        self.api_key: str | None = api_key or os.environ.get("NGROK_API_KEY") or None
+        #: The config file format and agent API flavour: "3" (``/api/endpoints``) or "2" (``/api/tunnels``).
+        self.config_version: str = config_version
+        #: ``"ngrok"`` (ngrok's cloud) or ``"local"`` (typed-ngrok's offline edge); None reads $TYPED_NGROK_EDGE.
+        self.edge: EdgeKind = _edge(edge)
+        self.validate()
+
+    def validate(self) -> PyngrokConfig:
+        """Check every attribute again and normalise it in place (versions become ``"2"``/``"3"``); returns self.
+
+        :raises PyngrokError: naming the first invalid field.
+        """
+        self.ngrok_path = cast(str, _path("ngrok_path", self.ngrok_path, optional=False))
+        self.config_path = _path("config_path", self.config_path, optional=True)
+        self.auth_token = _secret("auth_token", self.auth_token)
+        self.api_key = _secret("api_key", self.api_key)
+        if self.region is not None and not (isinstance(self.region, str) and _REGION.fullmatch(self.region)):
+            raise _bad("region", "a region name such as 'us' or 'eu', or None", self.region)
+        self.monitor_thread = _bool("monitor_thread", self.monitor_thread)
+        if self.log_event_callback is not None and not callable(self.log_event_callback):
+            raise _bad("log_event_callback", "a callable or None", self.log_event_callback)
+        self.startup_timeout = _number("startup_timeout", self.startup_timeout, integer=False, minimum=0, strict=True)
+        self.max_logs = _number("max_logs", self.max_logs, integer=True, minimum=1, strict=False)
+        self.request_timeout = _number("request_timeout", self.request_timeout, integer=False, minimum=0, strict=True)
+        self.start_new_session = _bool("start_new_session", self.start_new_session)
+        self.ngrok_version = normalize_ngrok_version(self.ngrok_version)
+        config_version = self.config_version
+        if isinstance(config_version, int) and not isinstance(config_version, bool):
+            config_version = str(config_version)
+        if config_version not in SUPPORTED_CONFIG_VERSIONS:
+            raise _bad("config_version", f"one of {list(SUPPORTED_CONFIG_VERSIONS)}", self.config_version)
+        self.config_version = config_version
+        self.edge = _edge(self.edge)
+        return self
+
+    def __repr__(self) -> str:
+        fields = ", ".join(
+            f"{name}={'<redacted>' if name in ('auth_token', 'api_key') and value is not None else repr(value)}"
+            for name, value in vars(self).items()
+            if not name.startswith("_")
+        )
+        return f"PyngrokConfig({fields})"
+
+
+_default_lock = threading.Lock()
+_default_pyngrok_config: PyngrokConfig | None = None
+
+
+def get_default() -> PyngrokConfig:
+    """The default config used when a ``pyngrok_config`` argument is None (created on first use).
+
+    :raises PyngrokError: when the environment holds an invalid value (e.g. ``$TYPED_NGROK_EDGE``).
+    """
+    global _default_pyngrok_config
+    with _default_lock:
+        if _default_pyngrok_config is None:
+            _default_pyngrok_config = PyngrokConfig()
+        return _default_pyngrok_config
+
+
+def set_default(pyngrok_config: PyngrokConfig) -> None:
+    """Make ``pyngrok_config`` the default.
+
+    :raises PyngrokError: when it is not a :class:`PyngrokConfig`.
+    """
+    global _default_pyngrok_config
+    if not isinstance(pyngrok_config, PyngrokConfig):
+        raise PyngrokError(f"set_default() needs a PyngrokConfig, got {type(pyngrok_config).__name__}")
+    with _default_lock:
+        _default_pyngrok_config = pyngrok_config
+
+
+def get_config_path(pyngrok_config: PyngrokConfig) -> str:
+    """``pyngrok_config.config_path`` when set, else :data:`DEFAULT_NGROK_CONFIG_PATH` (read at call time)."""
+    if pyngrok_config.config_path is not None:
+        return pyngrok_config.config_path
+    return DEFAULT_NGROK_CONFIG_PATH
