@@ -5,7 +5,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_root_response_200 import GetRootResponse200
+from ...models.api_root import ApiRoot
+from ...models.error import Error
 from ...types import Response
 
 
@@ -19,11 +20,36 @@ def _get_kwargs() -> dict[str, Any]:
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> GetRootResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ApiRoot | Error | None:
     if response.status_code == 200:
-        response_200 = GetRootResponse200.from_dict(response.json())
+        response_200 = ApiRoot.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 405:
+        response_405 = Error.from_dict(response.json())
+
+        return response_405
+
+    if response.status_code == 406:
+        response_406 = Error.from_dict(response.json())
+
+        return response_406
+
+    if response.status_code == 415:
+        response_415 = Error.from_dict(response.json())
+
+        return response_415
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -31,7 +57,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[GetRootResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[ApiRoot | Error]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -43,14 +69,15 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[GetRootResponse200]:
-    """
+) -> Response[ApiRoot | Error]:
+    """The API root, linking to the collections.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[GetRootResponse200]
+        Response[ApiRoot | Error]
     """
 
     kwargs = _get_kwargs()
@@ -65,14 +92,15 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> GetRootResponse200 | None:
-    """
+) -> ApiRoot | Error | None:
+    """The API root, linking to the collections.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        GetRootResponse200
+        ApiRoot | Error
     """
 
     return sync_detailed(
@@ -83,14 +111,15 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[GetRootResponse200]:
-    """
+) -> Response[ApiRoot | Error]:
+    """The API root, linking to the collections.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[GetRootResponse200]
+        Response[ApiRoot | Error]
     """
 
     kwargs = _get_kwargs()
@@ -103,14 +132,15 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> GetRootResponse200 | None:
-    """
+) -> ApiRoot | Error | None:
+    """The API root, linking to the collections.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        GetRootResponse200
+        ApiRoot | Error
     """
 
     return (

@@ -1,48 +1,61 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="GetRootResponse200")
+T = TypeVar("T", bound="HeaderRewrite")
 
 
 @_attrs_define
-class GetRootResponse200:
+class HeaderRewrite:
     """
     Attributes:
-        tunnels_uri (str | Unset):
+        add (list[str] | Unset):
+        remove (list[str] | Unset):
     """
 
-    tunnels_uri: str | Unset = UNSET
+    add: list[str] | Unset = UNSET
+    remove: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        tunnels_uri = self.tunnels_uri
+        add: list[str] | Unset = UNSET
+        if not isinstance(self.add, Unset):
+            add = self.add
+
+        remove: list[str] | Unset = UNSET
+        if not isinstance(self.remove, Unset):
+            remove = self.remove
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if tunnels_uri is not UNSET:
-            field_dict["tunnels_uri"] = tunnels_uri
+        if add is not UNSET:
+            field_dict["add"] = add
+        if remove is not UNSET:
+            field_dict["remove"] = remove
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        tunnels_uri = d.pop("tunnels_uri", UNSET)
+        add = cast(list[str], d.pop("add", UNSET))
 
-        get_root_response_200 = cls(
-            tunnels_uri=tunnels_uri,
+        remove = cast(list[str], d.pop("remove", UNSET))
+
+        header_rewrite = cls(
+            add=add,
+            remove=remove,
         )
 
-        get_root_response_200.additional_properties = d
-        return get_root_response_200
+        header_rewrite.additional_properties = d
+        return header_rewrite
 
     @property
     def additional_keys(self) -> list[str]:
