@@ -1,0 +1,189 @@
+"""``AgentAPI``: one running agent's local API, over the generated ``typed_ngrok_agent_api`` client.
+
+One kept-alive httpx client per agent (per ``api_url`` and timeout, see :func:`agent_api_for`), an explicit
+``httpx.Timeout``, ``raise_on_unexpected_status=True``, no proxies from the environment, and an injectable transport.
+Every status >= 400 is turned into an exception by a response hook that hands the raw body to ``_errors``, so even
+a non-JSON error page keeps its text; transport failures are mapped by ``_errors.translate_transport_errors``.
+Methods return the agent's JSON as dicts (built from the generated models); the async twin mirrors these names.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import httpx
+import typed_ngrok_agent_api as agent_api
+from typed_ngrok_agent_api.api.endpoints import create_endpoint, delete_endpoint, get_endpoint, list_endpoints
+from typed_ngrok_agent_api.api.requests import delete_requests, get_request, list_requests, replay_request
+from typed_ngrok_agent_api.api.status import get_status
+from typed_ngrok_agent_api.api.tunnels import get_tunnel, list_tunnels, start_tunnel, stop_tunnel
+from typed_ngrok_agent_api.models import (
+    AgentStatus,
+    CapturedRequest,
+    CapturedRequestList,
+    Endpoint,
+    EndpointList,
+    ReplayRequest,
+    Tunnel,
+    TunnelList,
+)
+from typed_ngrok_agent_api.types import UNSET, Unset
+
+from typed_ngrok._convert import endpoint_body, expect, model_data, tunnel_body
+from typed_ngrok._errors import agent_http_error, translate_transport_errors
+
+__all__ = ["AgentAPI", "agent_api_for", "close_agent_api", "raise_for_error_status"]
+
+_HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}
+
+
+def raise_for_error_status(response: httpx.Response) -> None:
+    """httpx response hook: any status >= 400 becomes the mapped typed-ngrok exception (body read first)."""
+    if response.status_code >= 400:
+        response.read()
+        raise agent_http_error(str(response.request.url), response.status_code, response.content, response.headers)
+
+
+class AgentAPI:
+    """One agent's local API (``api_url`` such as ``http://127.0.0.1:4040``).
+
+    Every method raises :class:`~typed_ngrok.exception.PyngrokNgrokHTTPError` (``TunnelNotFoundError`` for an
+    unknown tunnel) when the agent refuses, :class:`~typed_ngrok.exception.PyngrokNgrokURLError` when it cannot be
+    reached or does not answer within ``timeout`` seconds, and
+    :class:`~typed_ngrok.exception.PyngrokNgrokError` for an unreadable answer.
+    """
+
+    def __init__(self, api_url: str, *, timeout: float = 4.0, transport: httpx.BaseTransport | None = None) -> None:
+        self.api_url = api_url.rstrip("/")
+        self.timeout = timeout
+        httpx_args: dict[str, Any] = {
+            "trust_env": False,
+            "event_hooks": {"response": [raise_for_error_status]},
+            "limits": httpx.Limits(max_connections=32, max_keepalive_connections=8),
+        }
+        if transport is not None:
+            httpx_args["transport"] = transport
+        self._client = agent_api.Client(
+            base_url=self.api_url,
+            headers=dict(_HEADERS),
+            timeout=httpx.Timeout(timeout),
+            raise_on_unexpected_status=True,
+            httpx_args=httpx_args,
+        )
+        self._client.get_httpx_client()  # build it now, not lazily from several threads
+
+    def __repr__(self) -> str:
+        return f"<AgentAPI: {self.api_url}>"
+
+    def close(self) -> None:
+        """Close the kept-alive connection(s)."""
+        self._client.get_httpx_client().close()
+
+    def _url(self, path: str) -> str:
+        return f"{self.api_url}{path}"
+
+    # -- tunnels (v2 agents, and v3 agents older than 3.30) --
+    def list_tunnels(self) -> list[dict[str, Any]]:
+        url = self._url("/api/tunnels")
+        with translate_transport_errors(url):
+            response = list_tunnels.sync_detailed(client=self._client)
+            return [model_data(t) for t in expect(response.parsed, TunnelList, url).tunnels]
+
+    def start_tunnel(self, body: dict[str, Any]) -> dict[str, Any]:
+        url = self._url("/api/tunnels")
+        with translate_transport_errors(url):
+            response = start_tunnel.sync_detailed(client=self._client, body=tunnel_body(body))
+            return model_data(expect(response.parsed, Tunnel, url))
+
+    def get_tunnel(self, name: str) -> dict[str, Any]:
+        url = self._url(f"/api/tunnels/{name}")
+        with translate_transport_errors(url):
+            response = get_tunnel.sync_detailed(name, client=self._client)
+            return model_data(expect(response.parsed, Tunnel, url))
+
+    def stop_tunnel(self, name: str) -> None:
+        with translate_transport_errors(self._url(f"/api/tunnels/{name}")):
+            stop_tunnel.sync_detailed(name, client=self._client)
+
+    # -- endpoints (v3 >= 3.30) --
+    def list_endpoints(self) -> list[dict[str, Any]]:
+        url = self._url("/api/endpoints")
+        with translate_transport_errors(url):
+            response = list_endpoints.sync_detailed(client=self._client)
+            return [model_data(e) for e in expect(response.parsed, EndpointList, url).endpoints]
+
+    def create_endpoint(self, body: dict[str, Any]) -> dict[str, Any]:
+        url = self._url("/api/endpoints")
+        with translate_transport_errors(url):
+            response = create_endpoint.sync_detailed(client=self._client, body=endpoint_body(body))
+            return model_data(expect(response.parsed, Endpoint, url))
+
+    def get_endpoint(self, name: str) -> dict[str, Any]:
+        url = self._url(f"/api/endpoints/{name}")
+        with translate_transport_errors(url):
+            response = get_endpoint.sync_detailed(name, client=self._client)
+            return model_data(expect(response.parsed, Endpoint, url))
+
+    def stop_endpoint(self, name: str) -> None:
+        with translate_transport_errors(self._url(f"/api/endpoints/{name}")):
+            delete_endpoint.sync_detailed(name, client=self._client)
+
+    # -- captured requests --
+    def list_requests(self, tunnel_name: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        url = self._url("/api/requests/http")
+        name: str | Unset = UNSET if tunnel_name is None else tunnel_name
+        count: int | Unset = UNSET if limit is None else limit
+        with translate_transport_errors(url):
+            response = list_requests.sync_detailed(client=self._client, limit=count, tunnel_name=name)
+            return [model_data(r) for r in expect(response.parsed, CapturedRequestList, url).requests]
+
+    def get_request(self, request_id: str) -> dict[str, Any]:
+        url = self._url(f"/api/requests/http/{request_id}")
+        with translate_transport_errors(url):
+            response = get_request.sync_detailed(request_id, client=self._client)
+            return model_data(expect(response.parsed, CapturedRequest, url))
+
+    def replay_request(self, request_id: str, tunnel_name: str | None = None) -> None:
+        body = ReplayRequest(id=request_id, tunnel_name=UNSET if tunnel_name is None else tunnel_name)
+        with translate_transport_errors(self._url("/api/requests/http")):
+            replay_request.sync_detailed(client=self._client, body=body)
+
+    def delete_requests(self) -> None:
+        with translate_transport_errors(self._url("/api/requests/http")):
+            delete_requests.sync_detailed(client=self._client)
+
+    # -- status (v3 >= 3.9) --
+    def get_status(self) -> dict[str, Any]:
+        url = self._url("/api/status")
+        with translate_transport_errors(url):
+            response = get_status.sync_detailed(client=self._client)
+            return model_data(expect(response.parsed, AgentStatus, url))
+
+
+_apis: dict[tuple[str, float], AgentAPI] = {}
+_apis_lock = threading.Lock()
+
+
+def agent_api_for(api_url: str, timeout: float = 4.0) -> AgentAPI:
+    """The shared :class:`AgentAPI` (and so the kept-alive connection) for one agent and timeout."""
+    key = (api_url.rstrip("/"), float(timeout))
+    api = _apis.get(key)
+    if api is None:
+        with _apis_lock:
+            api = _apis.get(key)
+            if api is None:
+                api = _apis[key] = AgentAPI(api_url, timeout=timeout)
+    return api
+
+
+def close_agent_api(api_url: str | None) -> None:
+    """Close and forget every shared :class:`AgentAPI` of one agent (after it was killed)."""
+    if not api_url:
+        return
+    base = api_url.rstrip("/")
+    with _apis_lock:
+        doomed = [key for key in _apis if key[0] == base]
+        apis = [_apis.pop(key) for key in doomed]
+    for api in apis:
+        api.close()

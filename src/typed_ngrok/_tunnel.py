@@ -1,0 +1,170 @@
+"""``NgrokTunnel`` and ``NgrokApiResponse`` (published by :mod:`typed_ngrok.ngrok`), plus their typed shapes.
+
+The typed shapes are ``TypedDict``s, so ``tunnel.metrics["http"]["count"]`` type-checks while staying the plain dicts
+pyngrok code expects. No I/O at import; ``refresh_metrics`` loads the HTTP core lazily.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, TypedDict, cast
+from urllib.parse import quote, unquote, urlsplit
+
+from typed_ngrok.exception import PyngrokError
+
+if TYPE_CHECKING:
+    from typed_ngrok.conf import PyngrokConfig
+
+__all__ = [
+    "ConnMetrics",
+    "HttpMetrics",
+    "NgrokApiResponse",
+    "NgrokTunnel",
+    "TunnelConfig",
+    "TunnelMetrics",
+    "Upstream",
+    "tunnel_name_from_uri",
+]
+
+
+class HttpMetrics(TypedDict, total=False):
+    """``metrics.http``: request counts, rates and latency percentiles (ns)."""
+
+    count: int
+    rate1: float
+    rate5: float
+    rate15: float
+    p50: float
+    p90: float
+    p95: float
+    p99: float
+
+
+class ConnMetrics(HttpMetrics, total=False):
+    """``metrics.conns``: as :class:`HttpMetrics` plus ``gauge`` (open connections)."""
+
+    gauge: int
+
+
+class TunnelMetrics(TypedDict, total=False):
+    """A tunnel's ``metrics`` block."""
+
+    conns: ConnMetrics
+    http: HttpMetrics
+
+
+class TunnelConfig(TypedDict, total=False):
+    """The v2 ``config`` block: where the tunnel forwards to, and whether requests are captured."""
+
+    addr: str
+    inspect: bool
+
+
+class Upstream(TypedDict, total=False):
+    """Where traffic goes: v3 ``upstream`` (``url``, ``protocol``), or ``{"url": config.addr}`` for tunnels."""
+
+    url: str
+    protocol: str
+
+
+def tunnel_name_from_uri(uri: str) -> str:
+    """The tunnel/endpoint name in an agent ``uri`` such as ``/api/tunnels/web%20%28http%29``."""
+    return unquote(uri.rstrip("/").rsplit("/", 1)[-1])
+
+
+def _is_v3(pyngrok_config: PyngrokConfig | None) -> bool:
+    return str(getattr(pyngrok_config, "config_version", "3")).lstrip("v") == "3"
+
+
+class NgrokTunnel:
+    """A tunnel (or v3 endpoint) the agent reported.
+
+    ``data`` is the agent's JSON as a dict; the other attributes are read from it at construction, as in pyngrok:
+    ``id``, ``name``, ``proto``, ``uri`` (percent-encoded), ``public_url``, ``config``, ``upstream``, ``metrics``.
+    """
+
+    def __init__(self, data: dict[str, Any], pyngrok_config: PyngrokConfig, api_url: str | None) -> None:
+        self.data = data
+        self.pyngrok_config = pyngrok_config
+        self.api_url = api_url
+        raw_id = data.get("ID", data.get("id"))
+        self.id: str | None = None if raw_id is None else str(raw_id)
+        self.name: str | None = data.get("name")
+        self.public_url: str | None = data.get("public_url") or data.get("url")
+        proto = data.get("proto")
+        if not proto and self.public_url:
+            proto = urlsplit(self.public_url).scheme or None
+        self.proto: str | None = proto
+        uri = data.get("uri")
+        if not uri and self.name:
+            collection = "endpoints" if _is_v3(pyngrok_config) and "upstream" in data else "tunnels"
+            uri = f"/api/{collection}/{quote(self.name, safe='')}"
+        self.uri: str | None = uri
+        self.config: TunnelConfig = cast(TunnelConfig, data.get("config", {}))
+        upstream = data.get("upstream")
+        if upstream:
+            self.upstream: Upstream = cast(Upstream, upstream)
+        elif isinstance(self.config, dict) and "addr" in self.config:
+            self.upstream = {"url": self.config["addr"]}
+        else:
+            self.upstream = {}
+        self.metrics: TunnelMetrics = cast(TunnelMetrics, data.get("metrics", {}))
+
+    def __repr__(self) -> str:
+        url = self.upstream.get("url") if isinstance(self.upstream, dict) else None
+        if url is None:
+            return "<pending Tunnel>"
+        return f'<NgrokTunnel: "{self.public_url}" -> "{url}">'
+
+    def __str__(self) -> str:
+        url = self.upstream.get("url") if isinstance(self.upstream, dict) else None
+        return f'NgrokTunnel: "{self.public_url}" -> "{url}"' if url is not None else "<pending Tunnel>"
+
+    def refresh_metrics(self) -> None:
+        """Fetch this tunnel again from the agent and update ``metrics`` (and ``data["metrics"]``).
+
+        Raises:
+            PyngrokError: the agent returned no ``metrics`` for it, or the tunnel has no ``api_url``/``uri``.
+            TunnelNotFoundError: the agent no longer knows the tunnel.
+            PyngrokNgrokURLError: the agent's API cannot be reached, or did not answer within ``request_timeout``.
+        """
+        if not self.api_url or not self.uri:
+            raise PyngrokError(f"{self!r} has no api_url or uri, so its metrics cannot be refreshed.")
+        from typed_ngrok._agent_api import agent_api_for
+
+        timeout = float(getattr(self.pyngrok_config, "request_timeout", 4))
+        api = agent_api_for(self.api_url, timeout)
+        name = tunnel_name_from_uri(self.uri)
+        fresh = api.get_endpoint(name) if "/api/endpoints/" in self.uri else api.get_tunnel(name)
+        metrics = fresh.get("metrics")
+        if metrics is None:
+            raise PyngrokError(f'The ngrok API did not return "metrics" in the response for {self!r}.')
+        self.data["metrics"] = metrics
+        self.metrics = cast(TunnelMetrics, metrics)
+
+
+class NgrokApiResponse:
+    """The output of ``ngrok api …``: leading text as ``status``, the first JSON object in it as ``data``."""
+
+    def __init__(self, status: str, data: dict[str, Any] | None) -> None:
+        self.status = status
+        self.data = data
+
+    def __repr__(self) -> str:
+        return f"<NgrokApiResponse: status={self.status!r} data={self.data!r}>"
+
+    @staticmethod
+    def from_body(body: str) -> NgrokApiResponse:
+        """Split CLI output at the first ``{`` that starts a whole JSON object; ``(body, None)`` when none does."""
+        decoder = json.JSONDecoder()
+        start = body.find("{")
+        while start != -1:
+            try:
+                data, _end = decoder.raw_decode(body, start)
+            except ValueError:
+                start = body.find("{", start + 1)
+                continue
+            if isinstance(data, dict):
+                return NgrokApiResponse(body[:start], data)
+            start = body.find("{", start + 1)
+        return NgrokApiResponse(body, None)
