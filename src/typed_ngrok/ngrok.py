@@ -1,0 +1,409 @@
+"""pyngrok-compatible tunnels API: ``connect``, ``disconnect``, ``get_tunnels``, ``kill``, ``api_request``, ...
+
+Same names, signatures and defaults as ``pyngrok.ngrok`` 9.1.0; porting is ``from typed_ngrok import ngrok``.
+Differences on purpose (see the README's "coming from pyngrok" table):
+
+- The tunnel registry is per agent and thread-safe; ``get_tunnels``/``kill`` only touch their own agent's.
+- v2 agents (``ngrok_version="2"`` or ``config_version="2"``) get ``bind_tls``/``auth`` as given; only v3 agents get
+  them translated to ``schemes``/``basic_auth``. A v2 http tunnel with the default ``bind_tls`` makes the agent
+  create a ``<name> (http)`` companion: ``connect`` returns the **https** tunnel (what the agent returns), and
+  ``disconnect`` of it also removes the companion.
+- v3 ``upstream.url`` keeps ``host:port`` (pyngrok turns it into ``localhost:host:port``); v3 agents older than
+  3.30 (no ``/api/endpoints``) fall back to ``/api/tunnels``.
+- ``api_request`` sends a ``{}`` body, returns ``{}`` for an empty body and never leaks ``JSONDecodeError``.
+- ``api()`` never puts the API key on the command line.
+
+Every agent call goes through the generated client over one kept-alive connection per agent. Importing this
+module is cheap: httpx, the generated client and YAML load on first use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from typed_ngrok import __version__, conf
+from typed_ngrok._tunnel import (
+    ConnMetrics,
+    HttpMetrics,
+    NgrokApiResponse,
+    NgrokTunnel,
+    TunnelConfig,
+    TunnelMetrics,
+    Upstream,
+)
+from typed_ngrok.conf import PyngrokConfig
+from typed_ngrok.exception import PyngrokError, PyngrokNgrokHTTPError, TunnelNotFoundError
+
+if TYPE_CHECKING:
+    from typed_ngrok._agent_api import AgentAPI
+    from typed_ngrok._registry import TunnelRegistry
+    from typed_ngrok.process import NgrokProcess
+
+__all__ = [
+    "ConnMetrics",
+    "HttpMetrics",
+    "NgrokApiResponse",
+    "NgrokTunnel",
+    "TunnelConfig",
+    "TunnelMetrics",
+    "Upstream",
+    "api",
+    "api_request",
+    "connect",
+    "connect_all",
+    "disconnect",
+    "get_ngrok_process",
+    "get_tunnels",
+    "get_version",
+    "install_ngrok",
+    "kill",
+    "main",
+    "run",
+    "set_api_key",
+    "set_auth_token",
+    "update",
+]
+
+NgrokTunnel.__module__ = __name__
+NgrokApiResponse.__module__ = __name__
+
+
+def _cfg(pyngrok_config: PyngrokConfig | None) -> PyngrokConfig:
+    return conf.get_default() if pyngrok_config is None else pyngrok_config
+
+
+def _agent_format(pyngrok_config: PyngrokConfig) -> str:
+    """``"2"`` for a v2 agent or ``config_version="2"`` (Tunnels API, no option translation), else ``"3"``."""
+    if str(pyngrok_config.ngrok_version).lstrip("v").startswith("2"):
+        return "2"
+    return "2" if str(pyngrok_config.config_version) == "2" else "3"
+
+
+def _agent(pyngrok_config: PyngrokConfig) -> tuple[NgrokProcess, AgentAPI, TunnelRegistry]:
+    from typed_ngrok._agent_api import agent_api_for
+    from typed_ngrok._registry import registry_for
+
+    process = get_ngrok_process(pyngrok_config)
+    api_url = process.api_url
+    if not api_url:
+        raise PyngrokError(f"the ngrok agent at {pyngrok_config.ngrok_path} has no API URL (is web_addr disabled?)")
+    api = agent_api_for(api_url, float(pyngrok_config.request_timeout))
+    return process, api, registry_for(pyngrok_config.ngrok_path, api_url)
+
+
+def _user_config(pyngrok_config: PyngrokConfig) -> dict[str, Any] | None:
+    from typed_ngrok._agent_config import base_config_path
+    from typed_ngrok._config_file import read_config
+
+    path = base_config_path(pyngrok_config)
+    if path is None or not os.path.isfile(path):
+        return None
+    return read_config(path, config_version=_agent_format(pyngrok_config))
+
+
+def install_ngrok(pyngrok_config: PyngrokConfig | None = None) -> None:
+    """Install the agent at ``ngrok_path`` and create the default config file, when missing.
+
+    Raises:
+        PyngrokNgrokInstallError: the download, verification or unpacking failed.
+    """
+    from typed_ngrok import installer
+
+    cfg = _cfg(pyngrok_config)
+    if not os.path.exists(cfg.ngrok_path):
+        installer.install_ngrok(cfg.ngrok_path, ngrok_version=cfg.ngrok_version)
+    config_path = conf.get_config_path(cfg)
+    if not os.path.exists(config_path):
+        installer.install_default_config(
+            config_path, ngrok_version=cfg.ngrok_version, config_version=_agent_format(cfg)
+        )
+
+
+def set_auth_token(token: str, pyngrok_config: PyngrokConfig | None = None) -> None:
+    """Save ``token`` as the authtoken in the agent's config file (never via the command line).
+
+    Raises:
+        PyngrokError: the config file cannot be written.
+    """
+    from typed_ngrok import process
+
+    cfg = _cfg(pyngrok_config)
+    install_ngrok(cfg)
+    process.set_auth_token(cfg, token)
+
+
+def set_api_key(key: str, pyngrok_config: PyngrokConfig | None = None) -> None:
+    """Save ``key`` as the API key in the agent's config file (never via the command line).
+
+    Raises:
+        PyngrokError: the config file cannot be written.
+    """
+    from typed_ngrok import process
+
+    cfg = _cfg(pyngrok_config)
+    install_ngrok(cfg)
+    process.set_api_key(cfg, key)
+
+
+def get_ngrok_process(pyngrok_config: PyngrokConfig | None = None) -> NgrokProcess:
+    """The running agent for ``ngrok_path``, installing and starting it first when needed.
+
+    Raises:
+        ProcessStartError: the agent exited, printed a fatal error, or was not ready within ``startup_timeout``.
+        PyngrokNgrokInstallError: installing it failed.
+    """
+    from typed_ngrok import process
+
+    cfg = _cfg(pyngrok_config)
+    if not process.is_process_running(cfg.ngrok_path):
+        install_ngrok(cfg)
+    return process.get_process(cfg)
+
+
+def _companions(body: dict[str, Any], tunnel: NgrokTunnel, agent_format: str) -> list[str]:
+    if agent_format != "2" or str(body.get("proto", "http")) != "http" or not tunnel.name:
+        return []
+    bind_tls = body.get("bind_tls", "both")
+    if bind_tls is True or bind_tls is False or str(bind_tls).lower() in ("true", "false"):
+        return []
+    return [f"{tunnel.name} (http)"]
+
+
+def connect(
+    addr: str | None = None,
+    proto: str | int | None = None,
+    name: str | None = None,
+    pyngrok_config: PyngrokConfig | None = None,
+    **options: Any,
+) -> NgrokTunnel:
+    """Open a tunnel to ``addr`` (default ``"80"``) with ``proto`` (default ``"http"``) and return it.
+
+    ``name`` may name a definition in the agent's config file (it is started as ``<name>-api``, as in pyngrok);
+    ``options`` go to the agent as tunnel/endpoint options. Starts the agent when it is not running. For a v2 http
+    tunnel with the default ``bind_tls`` the **https** tunnel is returned; its ``<name> (http)`` companion is
+    tracked and removed with it.
+
+    Raises:
+        PyngrokNgrokHTTPError: the agent refused: bad addr/proto/option (400, ``error_code`` 102), the edge refused
+            the bind (502, 103), no session yet (503, 104). ``error_code``, ``message`` and ``details`` are the agent's.
+        PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
+        PyngrokError: v3-only options with ``config_version="2"``, or the agent returned no ``public_url``.
+        ProcessStartError: starting the agent failed.
+    """
+    from typed_ngrok._errors import is_missing_route
+    from typed_ngrok._tunnel_request import ENDPOINTS_PATH, build_connect_request
+
+    cfg = _cfg(pyngrok_config)
+    agent_format = _agent_format(cfg)
+    request = build_connect_request(addr, proto, name, options, config_version=agent_format, config=_user_config(cfg))
+    process, api, registry = _agent(cfg)
+    body = request.body
+    if request.path == ENDPOINTS_PATH and registry.endpoints_supported is not False:
+        try:
+            data = api.create_endpoint(body)
+            registry.endpoints_supported = True
+        except PyngrokNgrokHTTPError as exc:
+            if request.fallback_body is None or not is_missing_route(exc.status_code, exc.body):
+                raise
+            registry.endpoints_supported = False
+            body = request.fallback_body
+            data = api.start_tunnel(body)
+    elif request.path == ENDPOINTS_PATH and request.fallback_body is not None:
+        body = request.fallback_body
+        data = api.start_tunnel(body)
+    else:
+        data = api.start_tunnel(body)
+    tunnel = NgrokTunnel(data, cfg, process.api_url)
+    if tunnel.public_url is None:
+        raise PyngrokError(f'"public_url" was not populated for tunnel {tunnel!r}, but is required.')
+    registry.add(tunnel, _companions(body, tunnel, agent_format))
+    return tunnel
+
+
+def connect_all(pyngrok_config: PyngrokConfig | None = None) -> list[NgrokTunnel]:
+    """Start every tunnel/endpoint defined in the agent's config file (``pyngrok-default`` excepted), in order.
+
+    Raises:
+        The same errors as :func:`connect`.
+    """
+    from typed_ngrok._tunnel_request import definition_names
+
+    cfg = _cfg(pyngrok_config)
+    names = definition_names(_user_config(cfg), _agent_format(cfg))
+    return [connect(name=item, pyngrok_config=cfg) for item in names]
+
+
+def _list(cfg: PyngrokConfig, api: AgentAPI, registry: TunnelRegistry) -> list[dict[str, Any]]:
+    from typed_ngrok._errors import is_missing_route
+
+    if _agent_format(cfg) == "3" and registry.endpoints_supported is not False:
+        try:
+            items = api.list_endpoints()
+            registry.endpoints_supported = True
+            return items
+        except PyngrokNgrokHTTPError as exc:
+            if not is_missing_route(exc.status_code, exc.body):
+                raise
+            registry.endpoints_supported = False
+    return api.list_tunnels()
+
+
+def get_tunnels(pyngrok_config: PyngrokConfig | None = None) -> list[NgrokTunnel]:
+    """Every tunnel (or v3 endpoint) the agent runs, refreshing this agent's registry. Starts the agent if needed.
+
+    Raises:
+        PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
+        PyngrokNgrokHTTPError: the agent refused.
+        PyngrokError: a listed tunnel has no ``public_url``.
+    """
+    cfg = _cfg(pyngrok_config)
+    process, api, registry = _agent(cfg)
+    tunnels = [NgrokTunnel(item, cfg, process.api_url) for item in _list(cfg, api, registry)]
+    for tunnel in tunnels:
+        if tunnel.public_url is None:
+            raise PyngrokError(f'"public_url" was not populated for tunnel {tunnel!r}, but is required.')
+    registry.replace_all(tunnels)
+    return tunnels
+
+
+def disconnect(public_url: str, pyngrok_config: PyngrokConfig | None = None) -> None:
+    """Close the tunnel with ``public_url`` (and its v2 ``(http)`` companion). Does nothing when no agent runs or
+    the URL is unknown; never starts an agent.
+
+    Raises:
+        PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
+        PyngrokNgrokHTTPError: the agent refused (e.g. 500 ``error_code`` 107 while its session is reconnecting).
+    """
+    from typed_ngrok import process as process_module
+    from typed_ngrok._tunnel import tunnel_name_from_uri
+
+    cfg = _cfg(pyngrok_config)
+    if not process_module.is_process_running(cfg.ngrok_path):
+        return
+    _process, api, registry = _agent(cfg)
+    tunnel = registry.get(public_url)
+    if tunnel is None:
+        get_tunnels(cfg)
+        tunnel = registry.get(public_url)
+        if tunnel is None:
+            return
+    uri = tunnel.uri or ""
+    name = tunnel_name_from_uri(uri) if uri else (tunnel.name or "")
+    try:
+        if "/api/endpoints/" in uri:
+            api.stop_endpoint(name)
+        else:
+            api.stop_tunnel(name)
+    except TunnelNotFoundError:
+        pass  # already gone: the goal is reached
+    for companion in registry.companions(public_url):
+        with contextlib.suppress(TunnelNotFoundError):  # the agent may already have dropped it
+            api.stop_tunnel(companion)
+    registry.remove(public_url)
+
+
+def kill(pyngrok_config: PyngrokConfig | None = None) -> None:
+    """Stop the agent for ``ngrok_path`` (SIGTERM, then SIGKILL) and forget its tunnels. No-op when none runs."""
+    from typed_ngrok import process
+    from typed_ngrok._agent_api import close_agent_api
+    from typed_ngrok._registry import drop_registry
+
+    cfg = _cfg(pyngrok_config)
+    api_url = None
+    if process.is_process_running(cfg.ngrok_path):
+        api_url = process.get_process(cfg).api_url
+    process.kill_process(cfg.ngrok_path)
+    drop_registry(cfg.ngrok_path)
+    close_agent_api(api_url)
+
+
+def api(*args: Any, pyngrok_config: PyngrokConfig | None = None) -> NgrokApiResponse:
+    """Run ``ngrok api <args>`` (v3 agents) and parse its output. The API key comes from the config file.
+
+    Raises:
+        PyngrokNgrokError: the command exited with a non-zero code (its output is in the message).
+    """
+    from typed_ngrok import process
+
+    cfg = _cfg(pyngrok_config)
+    argv: list[str] = []
+    if cfg.config_path:
+        argv += ["--config", cfg.config_path]
+    argv += ["api", *(str(arg) for arg in args)]
+    return NgrokApiResponse.from_body(process.capture_run_process(cfg.ngrok_path, argv))
+
+
+def get_version(pyngrok_config: PyngrokConfig | None = None) -> tuple[str, str]:
+    """``(agent version, typed-ngrok version)``, e.g. ``("2.3.41", "0.1.0")``. Installs the agent if needed.
+
+    Raises:
+        PyngrokNgrokError: ``ngrok --version`` failed.
+    """
+    from typed_ngrok import process
+
+    cfg = _cfg(pyngrok_config)
+    install_ngrok(cfg)
+    output = process.capture_run_process(cfg.ngrok_path, ["--version"])
+    return output.split("version ", 1)[-1].strip(), __version__
+
+
+def update(pyngrok_config: PyngrokConfig | None = None) -> str:
+    """Run ``ngrok update`` and return its output (contacts ngrok's update server).
+
+    Raises:
+        PyngrokNgrokError: the command failed.
+    """
+    from typed_ngrok import process
+
+    cfg = _cfg(pyngrok_config)
+    install_ngrok(cfg)
+    return process.capture_run_process(cfg.ngrok_path, ["update", "--log", "stdout"])
+
+
+def api_request(
+    url: str,
+    method: str = "GET",
+    data: dict[str, Any] | None = None,
+    params: dict[str, Any] | None = None,
+    timeout: float = 4,
+    auth: str | None = None,
+) -> dict[str, Any]:
+    """Send a JSON request to ``url`` (an agent's API, or ``api.ngrok.com`` with ``auth``) and decode the answer.
+
+    The body is sent whenever ``data`` is not None (so ``{}`` is sent); an empty answer (204) gives ``{}``.
+
+    Raises:
+        PyngrokSecurityError: the URL's scheme is not http/https.
+        PyngrokNgrokHTTPError: status >= 400, with the raw body even when it is not JSON.
+        PyngrokNgrokURLError: unreachable, or no answer within ``timeout`` (reason ``"timed out"``).
+        PyngrokNgrokError: a successful answer whose body is not a JSON object.
+    """
+    from typed_ngrok._api_request import send_api_request, shared_client
+
+    return send_api_request(shared_client(), url, method, data, params, timeout, auth)
+
+
+def run(args: list[str] | None = None, pyngrok_config: PyngrokConfig | None = None) -> None:
+    """Install the agent if needed and run it in the foreground with ``args`` (blocking).
+
+    Raises:
+        PyngrokNgrokError: the binary is missing or an agent already runs for ``ngrok_path``.
+    """
+    from typed_ngrok import process
+
+    cfg = _cfg(pyngrok_config)
+    install_ngrok(cfg)
+    process.run_process(cfg.ngrok_path, list(args) if args else [])
+
+
+def main() -> None:
+    """Console entry point: ``typed-ngrok <ngrok args>``; ``version``/``v`` and ``help`` print our version too."""
+    args = sys.argv[1:]
+    run(args)
+    if not args or args[0] in ("help", "-h", "--help"):
+        print(f"\nPYNGROK VERSION:\n   {__version__}")
+    elif args[0] in ("v", "version", "--version"):
+        print(f"pyngrok version {__version__}")
