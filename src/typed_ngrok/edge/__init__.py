@@ -1,0 +1,28 @@
+"""The local edge: a loopback stand-in for ngrok's tunnel server, so the real agent opens real tunnels offline.
+
+::
+
+    from typed_ngrok.edge import LocalEdge
+
+    with LocalEdge() as edge:
+        config = {**edge.agent_config("2"), "authtoken": edge.authtoken, "web_addr": "127.0.0.1:4041"}
+        ...  # start `ngrok start --none --config <file with config>`; tunnels get URLs like http://localhost:PORT
+
+It binds only to 127.0.0.1 and contacts nothing. See :class:`LocalEdge` for fault injection (rejected Auth/Bind,
+stalled heartbeats, delayed replies, dropped sessions) and edge-initiated Stop/Restart/Update.
+"""
+
+from ._edge import DEFAULT_AUTHTOKEN, LocalEdge
+from ._tls import EdgeCertificates
+from ._types import EdgeEvent, EdgeFaults, EdgeSession, EdgeTunnel, EventKind
+
+__all__ = [
+    "DEFAULT_AUTHTOKEN",
+    "EdgeCertificates",
+    "EdgeEvent",
+    "EdgeFaults",
+    "EdgeSession",
+    "EdgeTunnel",
+    "EventKind",
+    "LocalEdge",
+]

@@ -1,0 +1,448 @@
+"""``LocalEdge``: the public face of the edge, usable from sync code (own loop thread) or inside a running loop."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import shutil
+import tempfile
+import threading
+import weakref
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+from typed_ngrok.exception import LocalEdgeError
+
+from ._rpc import RESTART, STOP, UPDATE
+from ._server import EdgeServer
+from ._tls import EdgeCertificates
+from ._types import EdgeEvent, EdgeFaults, EdgeSession, EdgeTunnel, EventKind, EventLog
+
+__all__ = ["DEFAULT_AUTHTOKEN", "LocalEdge"]
+
+T = TypeVar("T")
+DEFAULT_AUTHTOKEN = "local-edge-token"
+_START_TIMEOUT = 30.0
+
+
+class LocalEdge:
+    """A loopback stand-in for ngrok's tunnel server that the real agent opens real tunnels through.
+
+    Nothing listens until :meth:`start` (sync: the edge runs its own event loop in a daemon thread) or
+    ``async with`` / :meth:`astart` (inside the running loop, no thread). Every method whose name starts with ``a``
+    is the coroutine twin of the same method without it; call the sync ones from any thread but the edge's loop.
+
+    :param host: must be an IPv4 loopback address; the edge contacts and serves nothing else.
+    :param port: the agent-facing TLS port (0 = a free port). Reuse an old edge's port and ``certs`` to restart it.
+    :param authtoken: the only token Auth accepts; None accepts any non-empty token (and :attr:`authtoken` is
+        ``"local-edge-token"``).
+    :param certs: the CA and server certificate (default: minted now).
+    :param heartbeat_interval: seconds between the edge's own heartbeats (0 disables them).
+    :param heartbeat_tolerance: seconds the agent has to echo one before its session is dropped.
+    :param tunnel_grace: seconds a lost session's listeners stay open for a reconnecting agent to re-bind.
+    :raises LocalEdgeError: for a non-loopback host, or when the certificate files cannot be written.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        authtoken: str | None = None,
+        certs: EdgeCertificates | None = None,
+        heartbeat_interval: float = 10.0,
+        heartbeat_tolerance: float = 15.0,
+        tunnel_grace: float = 30.0,
+    ) -> None:
+        try:
+            loopback = ipaddress.IPv4Address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise LocalEdgeError(f"the local edge binds only to an IPv4 loopback address, not {host!r}")
+        if not 0 <= port < 65536:
+            raise LocalEdgeError(f"invalid port {port}")
+        self._host = host
+        self._port = port
+        self._token = authtoken
+        self._certs = certs or EdgeCertificates.generate()
+        self._hb = (heartbeat_interval, heartbeat_tolerance)
+        self._grace = tunnel_grace
+        self.faults = EdgeFaults()
+        self._events = EventLog()
+        try:
+            self._dir = Path(tempfile.mkdtemp(prefix="typed-ngrok-edge-"))
+            self._ca_path, self._cert_path, self._key_path = self._certs.write(self._dir)
+        except OSError as exc:
+            raise LocalEdgeError(f"cannot write the edge certificates: {exc}") from exc
+        self._cleanup = weakref.finalize(self, shutil.rmtree, str(self._dir), True)
+        self._core: EdgeServer | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- configuration ---------------------------------------------------------------------------------------
+    @property
+    def host(self) -> str:
+        return self._host
+
+    @property
+    def port(self) -> int:
+        """The agent-facing port (the real one once started)."""
+        return self._port
+
+    @property
+    def server_addr(self) -> str:
+        """``127.0.0.1:PORT`` for the agent's ``server_addr`` / ``agent.connect_url``."""
+        return f"{self._host}:{self._port}"
+
+    @property
+    def ca_path(self) -> str:
+        """PEM path of the run-time CA (it also signs the https listeners' certificate)."""
+        return str(self._ca_path)
+
+    @property
+    def certs(self) -> EdgeCertificates:
+        return self._certs
+
+    @property
+    def authtoken(self) -> str:
+        """A token this edge accepts."""
+        return self._token or DEFAULT_AUTHTOKEN
+
+    @property
+    def running(self) -> bool:
+        return self._core is not None
+
+    def agent_config(self, config_version: str = "2", *, with_authtoken: bool = False) -> dict[str, object]:
+        """The agent config keys pointing an agent at this edge (merge them into its config file).
+
+        ``"2"``: ``server_addr``, ``root_cas``, ``update_check``, ``console_ui``; ``"3"``: the same under ``agent``
+        (``connect_url``, ``connect_cas``) with ``version: "3"``. ``with_authtoken`` adds :attr:`authtoken` (write
+        the file privately: it is a secret). Raises :class:`LocalEdgeError` for another version.
+        """
+        keys: dict[str, object]
+        if str(config_version) == "2":
+            keys = {
+                "server_addr": self.server_addr,
+                "root_cas": self.ca_path,
+                "update_check": False,
+                "console_ui": False,
+            }
+            if with_authtoken:
+                keys["authtoken"] = self.authtoken
+            return keys
+        if str(config_version) == "3":
+            agent: dict[str, object] = {
+                "connect_url": self.server_addr,
+                "connect_cas": self.ca_path,
+                "update_check": False,
+                "console_ui": False,
+            }
+            if with_authtoken:
+                agent["authtoken"] = self.authtoken
+            return {"version": "3", "agent": agent}
+        raise LocalEdgeError(f"unknown agent config version {config_version!r} (use '2' or '3')")
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+    def _make_core(self) -> EdgeServer:
+        token = self._token
+        return EdgeServer(
+            host=self._host,
+            port=self._port,
+            server_ssl=self._certs.server_context(self._cert_path, self._key_path),
+            token_policy=(lambda t: bool(t)) if token is None else (lambda t: t == token),
+            faults=self.faults,
+            events=self._events,
+            heartbeat_interval=self._hb[0],
+            heartbeat_tolerance=self._hb[1],
+            tunnel_grace=self._grace,
+        )
+
+    async def _start_core(self) -> None:
+        core = self._make_core()
+        try:
+            await core.start()
+        except OSError as exc:
+            raise LocalEdgeError(f"the local edge cannot listen on {self.server_addr}: {exc.strerror or exc}") from exc
+        self._port = core.port
+        self._core = core
+
+    async def _stop_core(self) -> None:
+        core, self._core = self._core, None
+        if core is not None:
+            await core.stop()
+
+    async def astart(self) -> LocalEdge:
+        """Start listening on the running loop. Raises :class:`LocalEdgeError` (already running, port taken)."""
+        if self._core is not None or self._thread is not None:
+            raise LocalEdgeError("the local edge is already running")
+        self._loop = asyncio.get_running_loop()
+        await self._start_core()
+        return self
+
+    async def astop(self) -> None:
+        """Close every session (GOAWAY), listener and public connection. Idempotent."""
+        await self._stop_core()
+
+    async def arestart(self) -> None:
+        """Stop and start again on the same port with the same CA, losing all state (as a real edge restart would).
+
+        Agents reconnect, re-authenticate and re-bind; their tunnels get their old URLs back.
+        """
+        await self._stop_core()
+        await self._start_core()
+
+    def start(self) -> LocalEdge:
+        """Run the edge in its own event-loop thread; returns once it listens. Raises :class:`LocalEdgeError`."""
+        if self._core is not None or self._thread is not None:
+            raise LocalEdgeError("the local edge is already running")
+        loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        thread = threading.Thread(target=_run_loop, args=(loop, ready), name="typed-ngrok-edge", daemon=True)
+        thread.start()
+        ready.wait()
+        self._loop, self._thread = loop, thread
+        try:
+            asyncio.run_coroutine_threadsafe(self._start_core(), loop).result(_START_TIMEOUT)
+        except BaseException:
+            self._shutdown_thread()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop the edge and join its thread (sync mode), closing everything. Idempotent."""
+        if self._thread is None:
+            if self._core is not None:
+                self._run(self._stop_core, 30.0)
+            return
+        try:
+            self._run(self._stop_core, 30.0)
+        finally:
+            self._shutdown_thread()
+
+    def restart(self) -> None:
+        """Sync twin of :meth:`arestart`."""
+        self._run(self.arestart, 60.0)
+
+    def _shutdown_thread(self) -> None:
+        loop, thread = self._loop, self._thread
+        self._thread = None
+        self._loop = None
+        if loop is not None and thread is not None:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(30.0)
+
+    def __enter__(self) -> LocalEdge:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> LocalEdge:
+        return await self.astart()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.astop()
+
+    def _run(self, factory: Callable[[], Coroutine[Any, Any, T]], timeout: float) -> T:
+        """Run a coroutine on the edge's loop from another thread and wait for it."""
+        loop = self._loop
+        if loop is None:
+            raise LocalEdgeError("the local edge is not running")
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            raise LocalEdgeError("this call would block the edge's own event loop: await the 'a'-prefixed twin")
+        try:
+            return asyncio.run_coroutine_threadsafe(factory(), loop).result(timeout)
+        except TimeoutError as exc:
+            raise LocalEdgeError(f"the local edge did not answer within {timeout} s") from exc
+
+    def _need_core(self) -> EdgeServer:
+        if self._core is None:
+            raise LocalEdgeError("the local edge is not running")
+        return self._core
+
+    # -- state -----------------------------------------------------------------------------------------------
+    async def _snapshot(self) -> tuple[list[EdgeSession], list[EdgeTunnel]]:
+        core = self._core
+        if core is None:
+            return [], []
+        return core.session_snapshots(), core.tunnel_snapshots()
+
+    def _snap(self) -> tuple[list[EdgeSession], list[EdgeTunnel]]:
+        loop = self._loop
+        if loop is None or self._core is None:
+            return [], []
+        try:
+            on_loop = asyncio.get_running_loop() is loop
+        except RuntimeError:
+            on_loop = False
+        if on_loop:
+            return self._core.session_snapshots(), self._core.tunnel_snapshots()
+        return self._run(self._snapshot, 30.0)
+
+    @property
+    def sessions(self) -> list[EdgeSession]:
+        """Snapshot of the authenticated sessions (live ones, and ones closing right now)."""
+        return self._snap()[0]
+
+    @property
+    def tunnels(self) -> list[EdgeTunnel]:
+        """Snapshot of the binds (a bind outlives its session for ``tunnel_grace`` seconds)."""
+        return self._snap()[1]
+
+    @property
+    def events(self) -> list[EdgeEvent]:
+        return self._events.snapshot()
+
+    def mark(self) -> int:
+        """The sequence number of the next event (pass it as ``since`` to wait only for newer events)."""
+        return self._events.seq
+
+    def wait_for_event(
+        self,
+        kind: EventKind,
+        *,
+        since: int = 0,
+        timeout: float = 30.0,
+        match: Callable[[EdgeEvent], bool] | None = None,
+    ) -> EdgeEvent:
+        """Block until an event of ``kind`` (with ``seq >= since``, satisfying ``match``) has happened.
+
+        Raises :class:`LocalEdgeError` on timeout.
+        """
+        found = self._events.wait_sync(lambda e: e.kind == kind and (match is None or match(e)), since, timeout)
+        if found is None:
+            raise LocalEdgeError(f"no {kind!r} event within {timeout} s")
+        return found
+
+    async def await_event(
+        self,
+        kind: EventKind,
+        *,
+        since: int = 0,
+        timeout: float = 30.0,
+        match: Callable[[EdgeEvent], bool] | None = None,
+    ) -> EdgeEvent:
+        """Coroutine twin of :meth:`wait_for_event`."""
+        found = await self._events.wait_async(lambda e: e.kind == kind and (match is None or match(e)), since, timeout)
+        if found is None:
+            raise LocalEdgeError(f"no {kind!r} event within {timeout} s")
+        return found
+
+    # -- fault injection and control -------------------------------------------------------------------------
+    def reject_auth(
+        self, message: str | None = "Authentication refused by the local edge.\r\n\r\nERR_NGROK_107\r\n"
+    ) -> None:
+        """Make Auth replies carry ``message`` (None: accept again). The agent exits with this error."""
+        self.faults.auth_error = message
+
+    def reject_binds(self, message: str | None = "Binding refused by the local edge.\r\n\r\nERR_NGROK_302\r\n") -> None:
+        """Make Bind replies carry ``message`` (None: accept again): the agent API answers 502, error_code 103."""
+        self.faults.bind_error = message
+
+    def stall_heartbeats(self, stalled: bool = True) -> None:
+        """Stop (or resume) echoing the agent's heartbeats."""
+        self.faults.stall_heartbeats = stalled
+
+    def delay_replies(self, seconds: float) -> None:
+        """Wait ``seconds`` before every RPC reply (0 turns it off)."""
+        self.faults.reply_delay = max(0.0, seconds)
+
+    def refuse_sessions(self, refused: bool = True) -> None:
+        """Close (or accept again) new agent connections right after accept."""
+        self.faults.refuse_sessions = refused
+
+    async def adrop_session(self, session_id: str | None = None, *, goaway: bool = False) -> str:
+        """Cut a live session (None: the newest): abruptly, or with a GOAWAY. Returns its id.
+
+        Raises :class:`LocalEdgeError` when there is no such session.
+        """
+        core = self._need_core()
+        try:
+            state = core.find_session(session_id)
+        except LookupError as exc:
+            raise LocalEdgeError(str(exc)) from exc
+        state.mux.close_reason = "dropped by the edge"
+        if goaway:
+            await state.mux.close(0, "dropped by the edge")
+        else:
+            state.mux.abort()
+        return state.id
+
+    def drop_session(self, session_id: str | None = None, *, goaway: bool = False) -> str:
+        """Sync twin of :meth:`adrop_session`."""
+        return self._run(lambda: self.adrop_session(session_id, goaway=goaway), 30.0)
+
+    async def _control(self, session_id: str | None, stream_type: int, body: dict[str, Any], timeout: float) -> Any:
+        core = self._need_core()
+        try:
+            return await core.control(session_id, stream_type, body, timeout)
+        except LookupError as exc:
+            raise LocalEdgeError(str(exc)) from exc
+
+    async def astop_agent(self, session_id: str | None = None, *, timeout: float = 10.0) -> dict[str, Any] | None:
+        """Send Stop; the agent's reply, or None (it usually exits without one). Raises :class:`LocalEdgeError`."""
+        result: dict[str, Any] | None = await self._control(session_id, STOP, {}, timeout)
+        return result
+
+    async def arestart_agent(self, session_id: str | None = None, *, timeout: float = 10.0) -> dict[str, Any] | None:
+        """Send Restart (the agent re-execs and opens a new session); its reply. Raises :class:`LocalEdgeError`."""
+        result: dict[str, Any] | None = await self._control(session_id, RESTART, {}, timeout)
+        return result
+
+    async def aupdate_agent(
+        self,
+        session_id: str | None = None,
+        *,
+        version: str = "",
+        permit_major_version: bool = False,
+        timeout: float = 10.0,
+    ) -> dict[str, Any] | None:
+        """Send Update; the agent's reply (``{"Error": "updates disabled"}`` with ``update_check: false``)."""
+        body = {"Version": version, "PermitMajorVersion": permit_major_version}
+        result: dict[str, Any] | None = await self._control(session_id, UPDATE, body, timeout)
+        return result
+
+    def stop_agent(self, session_id: str | None = None, *, timeout: float = 10.0) -> dict[str, Any] | None:
+        return self._run(lambda: self.astop_agent(session_id, timeout=timeout), timeout + 30.0)
+
+    def restart_agent(self, session_id: str | None = None, *, timeout: float = 10.0) -> dict[str, Any] | None:
+        return self._run(lambda: self.arestart_agent(session_id, timeout=timeout), timeout + 30.0)
+
+    def update_agent(
+        self,
+        session_id: str | None = None,
+        *,
+        version: str = "",
+        permit_major_version: bool = False,
+        timeout: float = 10.0,
+    ) -> dict[str, Any] | None:
+        return self._run(
+            lambda: self.aupdate_agent(
+                session_id, version=version, permit_major_version=permit_major_version, timeout=timeout
+            ),
+            timeout + 30.0,
+        )
+
+
+def _run_loop(loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:
+    asyncio.set_event_loop(loop)
+    loop.call_soon(ready.set)
+    try:
+        loop.run_forever()
+    finally:
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
