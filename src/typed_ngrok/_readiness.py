@@ -68,6 +68,7 @@ class Readiness:
     fatal_lines: list[str] = field(default_factory=list)
     probable_error: str | None = None
     exit_code: int | None = None
+    _crit: bool = False
 
     @property
     def session_up(self) -> bool:
@@ -92,16 +93,19 @@ class Readiness:
             return Action.READY
         msg = log.msg or ""
         if log.format == "plain":
-            if log.lvl in ("ERROR", "CRITICAL") and log.err:
+            if log.lvl in ("ERROR", "CRITICAL") and log.err and not self._crit:
+                # Config errors come as several plain lines: keep them all. After ``command failed`` the agent
+                # repeats its message as plain text: the crit line already has it.
                 self.fatal = True
-                self.fatal_lines.append(log.err)
+                self.fatal_lines.append(log.err.strip())
                 return Action.FAIL
             return Action.FAIL if self.fatal else Action.WAIT
         if log.lvl in ("ERROR", "CRITICAL") and log.err and log.err != "nil":
             self.probable_error = log.err
         if log.lvl == "CRITICAL" and msg == "command failed":
             self.fatal = True
-            self.fatal_lines.append(log.err or msg)
+            self._crit = True
+            self.fatal_lines.append((log.err or msg).strip())
             return Action.FAIL
         if self.fatal:
             return Action.FAIL

@@ -232,9 +232,9 @@ def test_redaction_scrubs_line_and_values() -> None:
 
 
 def test_process_module_reexports_ngrok_log() -> None:
-    from typed_ngrok import process
+    import typed_ngrok.process
 
-    assert process.NgrokLog is NgrokLog
+    assert typed_ngrok.process.NgrokLog is NgrokLog
 
 
 def test_same_fields_as_pyngrok_on_simple_lines() -> None:

@@ -76,7 +76,10 @@ def test_plain_error_lines_are_fatal_and_joined() -> None:
 
 
 def test_v3_auth_failure_sequence() -> None:
-    err = "authentication failed: The authtoken you specified is properly formed, but it is invalid.\\r\\n\\r\\nERR_NGROK_107"
+    err = (
+        "authentication failed: The authtoken you specified is properly formed, but it is invalid."
+        "\\r\\n\\r\\nERR_NGROK_107"
+    )
     state, actions = feed_all(
         [
             WEB_V3,

@@ -1,0 +1,361 @@
+"""Spawn the agent, wait until it is ready on a wall-clock deadline, drain and monitor its output, stop it cleanly.
+
+One :class:`AgentRunner` per agent process. A reader thread reads the merged stdout+stderr pipe for the whole life of
+the process (it always drains, so the agent never stalls on a full pipe); the starting thread waits on a queue with
+a deadline, so a silent or hung binary cannot block it (pyngrok quirk 2). Stopping is SIGTERM, a bounded wait, then
+SIGKILL, always followed by ``wait()`` so no zombie is left.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import http.client
+import importlib
+import logging
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from typing import Any, Final
+
+from typed_ngrok import _agent_config as agent_config
+from typed_ngrok._config_file import write_private_config
+from typed_ngrok._readiness import Action, Readiness, interpret_probe, probe_paths
+from typed_ngrok.conf import PyngrokConfig
+from typed_ngrok.exception import ProcessStartError, PyngrokError, PyngrokNgrokError
+from typed_ngrok.log import NgrokLog
+
+__all__ = ["AgentRunner", "stop_all"]
+
+logger = logging.getLogger("typed_ngrok.process")
+ngrok_logger = logging.getLogger("typed_ngrok.process.ngrok")
+
+_EOF: Final = object()
+_FATAL_GRACE: Final = 1.0  # after a fatal line, how long to collect the rest of the agent's output
+_FAIL_TERM_GRACE: Final = 0.2  # SIGTERM grace when a start failed (the deadline leaves 0.5 s in total)
+_PROBE_TIMEOUT: Final = 2.0
+_SECRET_ENV: Final = ("NGROK_AUTHTOKEN", "NGROK_API_KEY")
+
+_live: weakref.WeakSet[AgentRunner] = weakref.WeakSet()
+_atexit_lock = threading.Lock()
+_atexit_registered = False
+
+
+def stop_all() -> None:
+    """Stop every agent this interpreter started and that is still running (the atexit hook)."""
+    for runner in list(_live):
+        with contextlib.suppress(Exception):
+            runner.stop(timeout=2.0)
+
+
+def _register_atexit() -> None:
+    global _atexit_registered
+    with _atexit_lock:
+        if not _atexit_registered:
+            atexit.register(stop_all)
+            _atexit_registered = True
+
+
+def probe_api(api_url: str, config_version: str, timeout: float) -> bool:
+    """One GET of the agent's collection route (with the /api/endpoints -> /api/tunnels fallback); True on 200."""
+    hostport = api_url.removeprefix("http://")
+    host, _, port = hostport.rpartition(":")
+    for path in probe_paths(config_version):
+        conn = http.client.HTTPConnection(host.strip("[]"), int(port), timeout=max(timeout, 0.05))
+        try:
+            conn.request("GET", path, headers={"Accept": "application/json"})
+            response = conn.getresponse()
+            verdict = interpret_probe(response.status, response.read(65536))
+        except (OSError, http.client.HTTPException, ValueError):
+            return False
+        finally:
+            conn.close()
+        if verdict != "fallback":
+            return verdict == "ok"
+    return False
+
+
+class AgentRunner:
+    """One agent process: its argv, output, readiness, monitoring and shutdown.
+
+    ``on_exit`` is called (from the reader thread) when the agent dies on its own after a successful start.
+    """
+
+    def __init__(self, pyngrok_config: PyngrokConfig, on_exit: Callable[[AgentRunner], None] | None = None) -> None:
+        self.pyngrok_config = pyngrok_config
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.api_url: str | None = None
+        self.startup_error: str | None = None
+        self.logs: list[NgrokLog] = []
+        self.readiness = Readiness()
+        self.monitoring = False
+        self.reader: threading.Thread | None = None
+        self.edge: Any = None  # a typed_ngrok.edge.LocalEdge in local-edge mode
+        self.exited = threading.Event()
+        self._on_exit = on_exit
+        self._secrets: tuple[str, ...] = ()
+        self._private_dir: str | None = None
+        self._starting = True
+        self._stopping = False
+        self._exit_handled = False
+        self._events: queue.Queue[object] = queue.Queue()
+        self._logs_lock = threading.Lock()
+        self._exit_lock = threading.Lock()
+        self._stop_lock = threading.Lock()
+
+    # ---- output -------------------------------------------------------------------------------------------------
+    def _handle(self, log: NgrokLog) -> None:
+        cfg = self.pyngrok_config
+        with self._logs_lock:
+            self.logs.append(log)
+            extra = len(self.logs) - max(int(cfg.max_logs), 1)
+            if extra > 0:
+                del self.logs[:extra]
+        ngrok_logger.log(log.levelno or logging.INFO, log.line)
+        callback = cfg.log_event_callback
+        if callback is not None:
+            try:
+                callback(log)
+            except Exception:
+                logger.exception("log_event_callback raised; the agent's output is still being read")
+
+    def _read(self) -> None:
+        proc = self.proc
+        assert proc is not None and proc.stdout is not None
+        try:
+            for raw in iter(proc.stdout.readline, b""):
+                if not (self._starting or self.monitoring) or self._stopping:
+                    continue  # drain only
+                log = NgrokLog(raw.decode("utf-8", "replace"))
+                if self._secrets:
+                    log._redact(self._secrets, agent_config.REDACTED)
+                if not log.line:
+                    continue
+                self._handle(log)
+                if self._starting:
+                    self._events.put(log)
+        except (OSError, ValueError):
+            pass  # the pipe was closed under us by stop()
+        finally:
+            self._events.put(_EOF)
+            self._after_eof()
+
+    def _after_eof(self) -> None:
+        proc = self.proc
+        assert proc is not None
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5.0)
+        self.exited.set()
+        with self._exit_lock:
+            if self._starting or self._stopping or self._exit_handled:
+                return
+            self._exit_handled = True
+        logger.warning("The ngrok process %s exited on its own with code %s", proc.pid, proc.returncode)
+        self._cleanup()
+        if self._on_exit is not None:
+            try:
+                self._on_exit(self)
+            except Exception:
+                logger.exception("ngrok exit handler failed")
+
+    # ---- start --------------------------------------------------------------------------------------------------
+    def _prepare(self) -> list[str]:
+        cfg = self.pyngrok_config
+        base_path = agent_config.base_config_path(cfg)
+        base = agent_config.check_base_config(base_path)
+        edge_config: dict[str, Any] | None = None
+        edge_token: str | None = None
+        if cfg.edge == "local":
+            self.edge = importlib.import_module("typed_ngrok.edge").LocalEdge()
+            self.edge.start()
+            edge_config = dict(self.edge.agent_config(config_version=agent_config.agent_format(cfg)))
+            edge_token = self.edge.authtoken
+        overlay = agent_config.build_overlay(cfg, base, edge_config, edge_token)
+        self._secrets = agent_config.secrets_of(cfg, edge_token)
+        files = [base_path] if base_path else []
+        if overlay:
+            self._private_dir = tempfile.mkdtemp(prefix="typed-ngrok-")
+            files.append(write_private_config(os.path.join(self._private_dir, "overlay.yml"), overlay))
+        region = None if cfg.edge == "local" else cfg.region
+        return agent_config.build_argv(cfg.ngrok_path, files, region)
+
+    def _spawn(self, argv: list[str]) -> None:
+        cfg = self.pyngrok_config
+        env = {key: value for key, value in os.environ.items() if key not in _SECRET_ENV}
+        kwargs: dict[str, Any] = {}
+        if os.name == "posix":
+            kwargs["start_new_session"] = cfg.start_new_session
+        elif sys.platform == "win32":  # pragma: no cover - not exercised on Linux CI
+            kwargs["creationflags"] = getattr(subprocess, "CREATE_NO_WINDOW", 0)
+        try:
+            self.proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                env=env,
+                **kwargs,
+            )
+        except OSError as exc:
+            raise ProcessStartError(f"The ngrok process could not be started from {cfg.ngrok_path}: {exc}") from exc
+        _live.add(self)
+        _register_atexit()
+        self.reader = threading.Thread(target=self._read, name=f"ngrok-reader-{self.proc.pid}", daemon=True)
+        self.reader.start()
+
+    def start(self) -> None:
+        """Start the agent and return once it is ready; on any failure nothing is left running.
+
+        :raises ProcessStartError: the agent exited, printed a fatal error, or was not ready before
+            ``startup_timeout`` (the agent's error text, ``ERR_NGROK_*`` code and logs are attached).
+        :raises PyngrokError: the user's config file has settings typed-ngrok cannot work with.
+        """
+        timeout = float(self.pyngrok_config.startup_timeout)
+        deadline = time.monotonic() + timeout
+        try:
+            argv = self._prepare()
+            self._spawn(argv)
+            self._wait_ready(deadline)
+        except BaseException as exc:
+            self._fail_cleanup()
+            if isinstance(exc, PyngrokError):
+                raise
+            if isinstance(exc, Exception):
+                raise ProcessStartError(f"The ngrok process errored on start: {exc}.", self.logs) from exc
+            raise
+        self.api_url = self.readiness.api_url
+        self.startup_error = None
+        self.monitoring = bool(self.pyngrok_config.monitor_thread)
+        self._starting = False
+        if self.exited.is_set():  # died right after the probe: let the exit handler's work happen now
+            self._after_eof()
+
+    def _wait_ready(self, deadline: float) -> None:
+        state = self.readiness
+        cfg = self.pyngrok_config
+        next_probe: float | None = None
+        backoff = 0.1
+        while True:
+            now = time.monotonic()
+            if now >= deadline:
+                self._raise_failure(f"not ready within {cfg.startup_timeout} seconds")
+            wait = deadline - now if next_probe is None else max(0.0, min(deadline, next_probe) - now)
+            try:
+                item = self._events.get(timeout=wait)
+            except queue.Empty:
+                item = None
+            if item is _EOF:
+                state.exited(self.proc.poll() if self.proc else None)
+                self._raise_failure("exited")
+            action = state.feed(item) if isinstance(item, NgrokLog) else Action.WAIT
+            if action is Action.FAIL:
+                self._collect_rest(min(deadline, time.monotonic() + _FATAL_GRACE))
+                self._raise_failure("fatal")
+            if action is Action.PROBE or (next_probe is not None and time.monotonic() >= next_probe):
+                assert state.api_url is not None
+                budget = min(_PROBE_TIMEOUT, max(0.05, deadline - time.monotonic()))
+                if state.probed(probe_api(state.api_url, str(cfg.config_version), budget)) is Action.READY:
+                    return
+                next_probe = time.monotonic() + backoff
+                backoff = min(backoff * 2, 1.0)
+
+    def _collect_rest(self, until: float) -> None:
+        """After a fatal line: feed what the agent prints until it closes its output (or ``until``)."""
+        while True:
+            remaining = until - time.monotonic()
+            if remaining <= 0:
+                return
+            try:
+                item = self._events.get(timeout=remaining)
+            except queue.Empty:
+                return
+            if item is _EOF:
+                self._events.put(_EOF)
+                return
+            if isinstance(item, NgrokLog):
+                self.readiness.feed(item)
+
+    def _raise_failure(self, why: str) -> None:
+        error = self.readiness.error
+        self._fail_cleanup()
+        self.startup_error = error
+        if why == "fatal" or (why == "exited" and error):
+            message = f"The ngrok process errored on start: {error}."
+        elif why == "exited":
+            rc = self.proc.returncode if self.proc is not None else None
+            message = f"The ngrok process was unable to start: it exited with code {rc}."
+        else:
+            message = f"The ngrok process was unable to start: {why}" + (f"; last error: {error}." if error else ".")
+        raise ProcessStartError(message, list(self.logs), error)
+
+    # ---- health, stop -------------------------------------------------------------------------------------------
+    def healthy(self) -> bool:
+        """Ready once, still running, and the API answers now (any failure counts as unhealthy)."""
+        proc = self.proc
+        if self.api_url is None or proc is None or self._starting or self._stopping or self.exited.is_set():
+            return False
+        if proc.poll() is not None:
+            return False
+        cfg = self.pyngrok_config
+        return probe_api(self.api_url, str(cfg.config_version), float(cfg.request_timeout))
+
+    def _terminate(self, grace: float) -> None:
+        proc = self.proc
+        if proc is None:
+            return
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError, OSError):
+                proc.terminate()
+            try:
+                proc.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError, OSError):
+                    proc.kill()
+        proc.wait()  # always reap: no zombie
+
+    def _cleanup(self) -> None:
+        edge, self.edge = self.edge, None
+        if edge is not None:
+            with contextlib.suppress(Exception):
+                edge.stop()
+        private, self._private_dir = self._private_dir, None
+        if private is not None:
+            shutil.rmtree(private, ignore_errors=True)
+        _live.discard(self)
+
+    def _fail_cleanup(self) -> None:
+        self._stopping = True
+        self._terminate(_FAIL_TERM_GRACE)
+        self._join_reader(0.2)
+        self._cleanup()
+
+    def _join_reader(self, timeout: float) -> None:
+        reader = self.reader
+        if reader is not None and reader is not threading.current_thread():
+            reader.join(timeout)
+        proc = self.proc
+        if proc is not None and proc.stdout is not None and (reader is None or not reader.is_alive()):
+            with contextlib.suppress(OSError):
+                proc.stdout.close()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """SIGTERM, wait up to ``timeout`` seconds, then SIGKILL; always reaps the process and stops the edge.
+
+        :raises PyngrokNgrokError: if the process cannot be signalled or reaped.
+        """
+        with self._stop_lock:
+            self._stopping = True
+            try:
+                self._terminate(timeout)
+            except OSError as exc:  # pragma: no cover - waitpid failing is not reproducible in tests
+                raise PyngrokNgrokError(f"could not stop the ngrok process: {exc}") from exc
+            finally:
+                self._join_reader(2.0)
+                self._cleanup()

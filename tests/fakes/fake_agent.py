@@ -1,0 +1,156 @@
+"""A fake ngrok agent: prints recorded agent lines (agent-api.md section 9) and behaves per ``--mode``.
+
+Run through a wrapper script (see :func:`tests.fakes.make_fake_binary`) so the launcher can use it as ``ngrok_path``.
+Modes:
+
+- ``silent``: prints nothing and never exits (until killed).
+- ``hung``: prints the first startup lines, then hangs forever without a session.
+- ``stubborn``: silent, and ignores SIGTERM (only SIGKILL stops it).
+- ``plain-error``: prints plain ``ERROR:`` config lines on stderr and exits 1.
+- ``crit``: prints ``lvl=crit msg="command failed"`` plus the raw message, exits 1.
+- ``exit``: exits 3 at once, printing nothing.
+- ``v3``: current v3 readiness order, serves ``/api/endpoints`` with 200 (>= 3.30).
+- ``v3-old``: current v3 order, ``/api/endpoints`` is a code-less 404 and ``/api/tunnels`` 200 (< 3.30).
+- ``v3-auth``: the v3 authentication failure with ERR_NGROK_107, then plain ``ERROR:`` lines, exit 1.
+- ``echo-secret``: a v2-style start whose lines echo the authtoken read from the overlay config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import socket
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+T = "t=2026-11-22T11:37:49+0000"
+
+
+def say(line: str, stream: Any = None) -> None:
+    out = stream or sys.stdout
+    out.write(line + "\n")
+    out.flush()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def serve_api(port: int, endpoints: bool) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body: dict[str, Any]
+            if self.path == "/api/tunnels":
+                body, status = {"tunnels": [], "uri": "/api/tunnels"}, 200
+            elif self.path == "/api/endpoints" and endpoints:
+                body, status = {"endpoints": []}, 200
+            else:
+                body, status = {"status_code": 404, "msg": "Not Found", "details": {"path": self.path}}, 404
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def overlay_token(argv: list[str]) -> str:
+    if "--config" not in argv:
+        return ""
+    for path in argv[argv.index("--config") + 1].split(","):
+        for line in Path(path).read_text().splitlines():
+            if "authtoken:" in line:
+                return line.split("authtoken:", 1)[1].strip().strip("'\"")
+    return ""
+
+
+def forever() -> None:
+    while True:
+        time.sleep(3600)
+
+
+def stop_on_term() -> None:
+    def handler(signum: int, frame: object) -> None:
+        say(f'{T} lvl=info msg="received stop request" obj=app stopReq="{{err:<nil> restart:false}}"')
+        say(f'{T} lvl=info msg="session closing" obj=tunnels.session err=nil')
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mode", required=True)
+    known, rest = parser.parse_known_args()
+    mode = known.mode
+    if mode == "silent":
+        forever()
+    if mode == "stubborn":
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        forever()
+    if mode == "exit":
+        return 3
+    say(f'{T} lvl=info msg="open config file" path=/tmp/ngrok.yml err=nil')
+    if mode == "hung":
+        say(f'{T} lvl=info msg="starting web service" obj=web addr=127.0.0.1:{free_port()}')
+        forever()
+    if mode == "plain-error":
+        say(
+            "ERROR:  Error reading configuration file '/tmp/c.yml': YAML parsing error: yaml: unmarshal errors:",
+            sys.stderr,
+        )
+        say("ERROR:    line 1: cannot unmarshal !!str `notanumber` into int64", sys.stderr)
+        return 1
+    if mode == "crit":
+        say(f'{T} lvl=crit msg="command failed" err="listen tcp 127.0.0.1:4040: bind: address already in use"')
+        say("listen tcp 127.0.0.1:4040: bind: address already in use")
+        return 1
+    if mode == "v3-auth":
+        err = (
+            "authentication failed: The authtoken you specified is properly formed, but it is invalid.\\r\\n\\r\\n"
+            "ERR_NGROK_107\\r\\n"
+        )
+        say(f'{T} lvl=info msg="starting web service" obj=web addr=127.0.0.1:{free_port()} allow_hosts=[]')
+        say(f'{T} lvl=eror msg="session closing" obj=tunnels.session err="{err}"')
+        say(f'{T} lvl=crit msg="command failed" err="{err}"')
+        say("ERROR:  authentication failed: The authtoken you specified is properly formed, but it is invalid.")
+        say("ERROR:  ERR_NGROK_107")
+        return 1
+    stop_on_term()
+    port = free_port()
+    serve_api(port, endpoints=(mode == "v3"))
+    if mode in ("v3", "v3-old"):
+        say(f'{T} lvl=info msg="FIPS 140 mode" enabled=false')
+        say(f'{T} lvl=info msg="starting web service" obj=web addr=127.0.0.1:{port} allow_hosts=[]')
+        say(f'{T} lvl=info msg="client session established" obj=tunnels.session')
+        say(f'{T} lvl=info msg="tunnel session started" obj=tunnels.session')
+    elif mode == "echo-secret":
+        token = overlay_token(rest)
+        say(f'{T} lvl=info msg="starting web service" obj=web addr=127.0.0.1:{port}')
+        say(f'{T} lvl=dbug msg="auth" obj=tunnels.session token={token} note="Your authtoken: {token}"')
+        say(f'{T} lvl=info msg="tunnel session started" obj=tunnels.session')
+        say(f'{T} lvl=info msg="client session established" obj=csess id=749b5f300352')
+    else:
+        say(f"unknown mode {mode}", sys.stderr)
+        return 2
+    forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
