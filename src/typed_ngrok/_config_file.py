@@ -252,7 +252,7 @@ def set_agent_value(path: str, key: str, value: Any, config_version: str = "3") 
                 raise PyngrokError(f'the "agent" section of the ngrok config {path} must be a mapping')
             agent[key] = value
             data["agent"] = agent
-            data["version"] = str(data.get("version", "3"))
+            data.setdefault("version", "3")
         else:
             data[key] = value
         write_config(path, data)
