@@ -72,10 +72,10 @@ def allocate(server: EdgeServer, state: SessionState, req: BindRequest) -> tuple
     if listener is not None:
         current = listener.binds.get(key) if kind == "web" else next(iter(listener.binds.values()), None)
         if current is not None and current.id != req.id:
-            if current.session is not None and current.session is not state and not current.session.mux.closed:
+            if current.session is not None and not current.session.mux.closed:
                 url = current.url
                 return None, (f"The tunnel {url} is already bound to another tunnel session\r\n\r\nERR_NGROK_310\r\n")
-            # an orphan of this session, or of a dead one: the new bind takes its place
+            # a bind whose session is gone (in its grace period): the new bind takes its place
             server.binds.pop(current.id, None)
             if current.grace is not None:
                 current.grace.cancel()
