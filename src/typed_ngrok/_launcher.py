@@ -11,7 +11,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import http.client
-import importlib
 import logging
 import os
 import queue
@@ -23,7 +22,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from typed_ngrok import _agent_config as agent_config
 from typed_ngrok._config_file import write_private_config
@@ -31,6 +30,9 @@ from typed_ngrok._readiness import Action, Readiness, interpret_probe, probe_pat
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import ProcessStartError, PyngrokError, PyngrokNgrokError
 from typed_ngrok.log import NgrokLog
+
+if TYPE_CHECKING:
+    from typed_ngrok.edge import LocalEdge
 
 __all__ = ["AgentRunner", "stop_all"]
 
@@ -97,7 +99,7 @@ class AgentRunner:
         self.readiness = Readiness()
         self.monitoring = False
         self.reader: threading.Thread | None = None
-        self.edge: Any = None  # a typed_ngrok.edge.LocalEdge in local-edge mode
+        self.edge: LocalEdge | None = None  # local-edge mode only
         self.exited = threading.Event()
         self._on_exit = on_exit
         self._secrets: tuple[str, ...] = ()
@@ -173,10 +175,12 @@ class AgentRunner:
         edge_config: dict[str, Any] | None = None
         edge_token: str | None = None
         if cfg.edge == "local":
-            self.edge = importlib.import_module("typed_ngrok.edge").LocalEdge()
-            self.edge.start()
-            edge_config = dict(self.edge.agent_config(config_version=agent_config.agent_format(cfg)))
-            edge_token = self.edge.authtoken
+            from typed_ngrok.edge import LocalEdge  # imported here: the edge pulls in TLS and asyncio machinery
+
+            edge = self.edge = LocalEdge()
+            edge.start()
+            edge_config = dict(edge.agent_config(config_version=agent_config.agent_format(cfg)))
+            edge_token = edge.authtoken
         overlay = agent_config.build_overlay(cfg, base, edge_config, edge_token)
         self._secrets = agent_config.secrets_of(cfg, edge_token)
         files = [base_path] if base_path else []
@@ -290,7 +294,10 @@ class AgentRunner:
             message = f"The ngrok process errored on start: {error}."
         elif why == "exited":
             rc = self.proc.returncode if self.proc is not None else None
-            message = f"The ngrok process was unable to start: it exited with code {rc}."
+            last = self.logs[-1].line if self.logs else ""
+            message = f"The ngrok process was unable to start: it exited with code {rc}" + (
+                f" (last output: {last})." if last else "."
+            )
         else:
             message = f"The ngrok process was unable to start: {why}" + (f"; last error: {error}." if error else ".")
         raise ProcessStartError(message, list(self.logs), error)

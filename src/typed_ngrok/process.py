@@ -19,6 +19,7 @@ import logging
 import os
 import subprocess
 import threading
+from typing import TYPE_CHECKING
 
 from typed_ngrok import _config_file, conf
 from typed_ngrok._agent_config import agent_format
@@ -26,6 +27,9 @@ from typed_ngrok._launcher import AgentRunner
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokError
 from typed_ngrok.log import NgrokLog
+
+if TYPE_CHECKING:
+    from typed_ngrok.edge import LocalEdge
 
 __all__ = [
     "NgrokLog",
@@ -75,6 +79,11 @@ class NgrokProcess:
 
     def __str__(self) -> str:
         return f'NgrokProcess: "{self.api_url}"'
+
+    @property
+    def edge(self) -> LocalEdge | None:
+        """The :class:`~typed_ngrok.edge.LocalEdge` started with this agent (``edge="local"``), else None."""
+        return self._runner.edge if self._runner is not None else None
 
     @property
     def exited(self) -> bool:

@@ -17,3 +17,14 @@ def make_fake_binary(directory: Path, mode: str, name: str = "ngrok") -> str:
     path.write_text(f'#!/bin/sh\nexec {command} "$@"\n')
     os.chmod(path, 0o755)
     return str(path)
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def real_agent_path() -> str | None:
+    """The pinned ngrok 2.3.41 binary in ``<repo>/.cache`` when it is there (``make agent-bin`` fetches it)."""
+    from typed_ngrok._npm_agent import npm_agent_path
+
+    path = npm_agent_path(REPO / ".cache")
+    return str(path) if path.is_file() and os.access(path, os.X_OK) else None

@@ -12,6 +12,7 @@ Modes:
 - ``v3``: current v3 readiness order, serves ``/api/endpoints`` with 200 (>= 3.30).
 - ``v3-old``: current v3 order, ``/api/endpoints`` is a code-less 404 and ``/api/tunnels`` 200 (< 3.30).
 - ``v3-auth``: the v3 authentication failure with ERR_NGROK_107, then plain ``ERROR:`` lines, exit 1.
+- ``stubborn-ready``: a v2-style start that gets ready, then ignores SIGTERM.
 - ``echo-secret``: a v2-style start whose lines echo the authtoken read from the overlay config.
 """
 
@@ -70,9 +71,10 @@ def serve_api(port: int, endpoints: bool) -> ThreadingHTTPServer:
 
 
 def overlay_token(argv: list[str]) -> str:
-    if "--config" not in argv:
-        return ""
-    for path in argv[argv.index("--config") + 1].split(","):
+    paths = [argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "--config"]
+    for path in paths:
+        if not Path(path).is_file():
+            continue
         for line in Path(path).read_text().splitlines():
             if "authtoken:" in line:
                 return line.split("authtoken:", 1)[1].strip().strip("'\"")
@@ -139,6 +141,11 @@ def main() -> int:
         say(f'{T} lvl=info msg="starting web service" obj=web addr=127.0.0.1:{port} allow_hosts=[]')
         say(f'{T} lvl=info msg="client session established" obj=tunnels.session')
         say(f'{T} lvl=info msg="tunnel session started" obj=tunnels.session')
+    elif mode == "stubborn-ready":
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        say(f'{T} lvl=info msg="starting web service" obj=web addr=127.0.0.1:{port}')
+        say(f'{T} lvl=info msg="tunnel session started" obj=tunnels.session')
+        say(f'{T} lvl=info msg="client session established" obj=csess id=749b5f300352')
     elif mode == "echo-secret":
         token = overlay_token(rest)
         say(f'{T} lvl=info msg="starting web service" obj=web addr=127.0.0.1:{port}')
