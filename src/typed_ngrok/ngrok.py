@@ -173,7 +173,7 @@ def _companions(body: dict[str, Any], tunnel: NgrokTunnel, agent_format: str) ->
 
 
 def connect(
-    addr: str | None = None,
+    addr: str | int | None = None,
     proto: str | int | None = None,
     name: str | None = None,
     pyngrok_config: PyngrokConfig | None = None,
