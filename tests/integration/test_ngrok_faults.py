@@ -79,3 +79,46 @@ def test_hung_agent_api_times_out_within_request_timeout() -> None:
         with pytest.raises(PyngrokNgrokURLError, match="timed out"):
             ngrok.api_request(f"http://127.0.0.1:{port}/api/tunnels", timeout=1.0)
         api.close()
+
+
+def test_agent_not_ready_gives_503_code_104(tmp_path: Path) -> None:
+    """Before its first session the agent refuses tunnels with 503 (retryable); run it directly to see that."""
+    import queue
+    import subprocess
+    import threading
+
+    from tests.integration.ngrok_env import AGENT
+    from typed_ngrok._agent_config import free_loopback_addr
+
+    edge = LocalEdge().start()
+    edge.refuse_sessions(True)
+    config = {**edge.agent_config("2", with_authtoken=True), "web_addr": free_loopback_addr(), "log_format": "logfmt"}
+    path = tmp_path / "agent.yml"
+    path.write_text(yaml.safe_dump(config))
+    proc = subprocess.Popen(
+        [str(AGENT), "start", "--none", "--config", str(path), "--log", "stdout"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or []], daemon=True)
+    reader.start()
+    try:
+        api_url = None
+        while api_url is None:
+            line = lines.get(timeout=30)
+            if "starting web service" in line:
+                api_url = "http://" + line.split("addr=", 1)[1].split()[0]
+        api = AgentAPI(api_url, timeout=10)
+        with pytest.raises(PyngrokNgrokHTTPError) as info:
+            api.start_tunnel({"name": "early", "addr": "8000", "proto": "http"})
+        assert info.value.status_code == 503
+        assert info.value.error_code == 104
+        assert "not yet ready" in (info.value.message or "")
+        api.close()
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        reader.join(10)
+        edge.stop()
