@@ -146,6 +146,8 @@ class AgentRunner:
         except (OSError, ValueError):
             pass  # the pipe was closed under us by stop()
         finally:
+            with contextlib.suppress(OSError):
+                proc.stdout.close()
             self._events.put(_EOF)
             self._after_eof()
 

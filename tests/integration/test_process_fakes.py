@@ -17,7 +17,7 @@ from tests.fakes import make_fake_binary
 from typed_ngrok import process
 from typed_ngrok._launcher import AgentRunner
 from typed_ngrok.conf import PyngrokConfig
-from typed_ngrok.exception import ProcessStartError
+from typed_ngrok.exception import ProcessStartError, PyngrokNgrokError
 from typed_ngrok.log import NgrokLog
 
 
@@ -89,7 +89,7 @@ def test_exit_without_output(tmp_path: Path) -> None:
 
 def test_missing_binary(tmp_path: Path) -> None:
     cfg = PyngrokConfig(ngrok_path=str(tmp_path / "nope"), config_path=str(tmp_path / "c.yml"))
-    with pytest.raises(process.PyngrokNgrokError, match="ngrok binary was not found"):  # type: ignore[attr-defined]
+    with pytest.raises(PyngrokNgrokError, match="ngrok binary was not found"):
         process.get_process(cfg)
 
 

@@ -1,0 +1,322 @@
+"""Process lifecycle against the real ngrok 2.3.41 agent and the local edge (no internet, loopback only)."""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import os
+import socket
+import stat
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+import yaml
+
+from tests.fakes import real_agent_path
+from typed_ngrok import process
+from typed_ngrok.conf import PyngrokConfig
+from typed_ngrok.edge import LocalEdge
+from typed_ngrok.exception import ProcessStartError, PyngrokNgrokError
+from typed_ngrok.log import NgrokLog
+
+AGENT = real_agent_path()
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(AGENT is None, reason="ngrok 2.3.41 is not in .cache (run `make agent-bin`)"),
+]
+STARTUP = 30  # generous: other engineers load the machine too
+
+
+def children() -> set[int]:
+    return {child.pid for child in psutil.Process().children(recursive=True)}
+
+
+@pytest.fixture(autouse=True)
+def stop_started() -> Iterator[None]:
+    before = set(process._current_processes)
+    yield
+    for path in set(process._current_processes) - before:
+        process.kill_process(path)
+
+
+@pytest.fixture
+def edge() -> Iterator[LocalEdge]:
+    with LocalEdge(authtoken="edge-accepts-this-token-0123456789") as running:
+        yield running
+
+
+def binary_copy(tmp_path: Path, name: str = "ngrok") -> str:
+    """A symlink to the agent: a different ngrok_path, so a separate registry entry."""
+    assert AGENT is not None
+    link = tmp_path / name
+    link.symlink_to(AGENT)
+    return str(link)
+
+
+def write_yaml(path: Path, data: dict[str, object]) -> str:
+    path.write_text(yaml.safe_dump(data))
+    return str(path)
+
+
+def local_config(tmp_path: Path, **kwargs: object) -> PyngrokConfig:
+    """edge="local": the launcher starts its own edge and picks a free web_addr."""
+    if "config_path" not in kwargs:
+        kwargs["config_path"] = write_yaml(tmp_path / "default.yml", {"update_check": False})
+    options: dict[str, object] = {
+        "ngrok_path": binary_copy(tmp_path),
+        "ngrok_version": "2",
+        "config_version": "2",
+        "edge": "local",
+        "startup_timeout": STARTUP,
+    }
+    options.update(kwargs)
+    return PyngrokConfig(**options)  # type: ignore[arg-type]
+
+
+def api_get(api_url: str, path: str) -> int:
+    host, port = api_url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        conn.request("GET", path, headers={"Accept": "application/json"})
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+def waiter(predicate: Callable[[NgrokLog], bool]) -> tuple[threading.Event, Callable[[NgrokLog], None]]:
+    event = threading.Event()
+
+    def callback(log: NgrokLog) -> None:
+        if predicate(log):
+            event.set()
+
+    return event, callback
+
+
+def test_start_ready_and_kill_leaves_nothing(tmp_path: Path) -> None:
+    before = children()
+    cfg = local_config(tmp_path)
+    ngrok_process = process.get_process(cfg)
+    assert ngrok_process.api_url is not None and ngrok_process.api_url.startswith("http://127.0.0.1:")
+    assert ngrok_process.healthy()
+    assert repr(ngrok_process) == f'<NgrokProcess: "{ngrok_process.api_url}">'
+    messages = {log.msg for log in ngrok_process.logs}
+    assert {"starting web service", "tunnel session started", "client session established"} <= messages
+    edge = ngrok_process.edge
+    assert edge is not None and edge.running
+    assert process.is_process_running(cfg.ngrok_path)
+    assert process.get_process(cfg) is ngrok_process
+
+    pid = ngrok_process.proc.pid
+    process.kill_process(cfg.ngrok_path)
+    assert ngrok_process.proc.returncode is not None
+    assert not process.is_process_running(cfg.ngrok_path)
+    assert not edge.running  # the edge stops with the agent
+    assert not ngrok_process.healthy()
+    assert children() == before
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    process.kill_process(cfg.ngrok_path)  # a second kill is a no-op
+
+
+def test_bad_config_fails_with_the_agents_error_line(tmp_path: Path) -> None:
+    before = children()
+    cfg = local_config(
+        tmp_path,
+        edge="ngrok",
+        config_path=write_yaml(tmp_path / "bad.yml", {"region": "eu", "server_addr": "127.0.0.1:1"}),
+    )
+    with pytest.raises(ProcessStartError) as info:
+        process.get_process(cfg)
+    assert info.value.ngrok_error == "You may not specify both 'region' and 'server_addr'"
+    assert str(info.value) == "The ngrok process errored on start: You may not specify both 'region' and 'server_addr'."
+    assert any(log.format == "plain" and log.lvl == "ERROR" for log in info.value.ngrok_logs)
+    assert children() == before
+    assert not process.is_process_running(cfg.ngrok_path)
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    cfg = local_config(tmp_path, edge="ngrok", config_path=str(tmp_path / "missing.yml"))
+    with pytest.raises(ProcessStartError, match=r"Error reading configuration file .*no such file or directory"):
+        process.get_process(cfg)
+
+
+def test_web_addr_port_in_use(tmp_path: Path) -> None:
+    before = children()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        addr = f"127.0.0.1:{taken.getsockname()[1]}"
+        cfg = local_config(
+            tmp_path, config_path=write_yaml(tmp_path / "ngrok.yml", {"web_addr": addr, "update_check": False})
+        )
+        with pytest.raises(ProcessStartError) as info:
+            process.get_process(cfg)
+    assert info.value.ngrok_error == f"listen tcp {addr}: bind: address already in use"
+    assert "address already in use" in str(info.value)
+    assert children() == before
+
+
+def test_rejected_authtoken_is_fatal_and_redacted(tmp_path: Path, edge: LocalEdge) -> None:
+    secret = "my-real-authtoken-DO-NOT-LEAK-42"
+    # Like ngrok's server, the edge echoes the token back in its refusal.
+    edge.reject_auth(
+        "The authtoken you specified does not look like a proper ngrok tunnel authtoken.\n"
+        f"Your authtoken: {secret}\r\n\r\nERR_NGROK_105\r\n"
+    )
+    before = children()
+    cfg = local_config(
+        tmp_path,
+        edge="ngrok",
+        auth_token=secret,
+        config_path=write_yaml(
+            tmp_path / "ngrok.yml", {**edge.agent_config("2"), "web_addr": f"127.0.0.1:{free_port()}"}
+        ),
+    )
+    with pytest.raises(ProcessStartError) as info:
+        process.get_process(cfg)
+    err = info.value
+    assert err.ngrok_error_code == "ERR_NGROK_105"
+    assert err.ngrok_error is not None and "does not look like a proper ngrok tunnel authtoken" in err.ngrok_error
+    assert "Your authtoken: ********" in err.ngrok_error
+    assert secret not in str(err) and secret not in repr(err.args)
+    assert all(secret not in log.line and secret not in str(log) for log in err.ngrok_logs)
+    assert children() == before
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_authtoken_never_on_argv_and_overlay_is_private(
+    tmp_path: Path, edge: LocalEdge, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    secret = edge.authtoken
+    cfg = local_config(
+        tmp_path,
+        edge="ngrok",
+        auth_token=secret,
+        config_path=write_yaml(
+            tmp_path / "ngrok.yml", {**edge.agent_config("2"), "web_addr": f"127.0.0.1:{free_port()}"}
+        ),
+    )
+    ngrok_process = process.get_process(cfg)  # the edge accepts only this token: it did reach the agent
+    argv = psutil.Process(ngrok_process.proc.pid).cmdline()
+    assert not any(secret in arg for arg in argv)
+    overlay = Path(argv[argv.index("--config", argv.index("--config") + 1) + 1])
+    assert stat.S_IMODE(overlay.stat().st_mode) == 0o600
+    assert stat.S_IMODE(overlay.parent.stat().st_mode) == 0o700
+    assert all(secret not in log.line for log in ngrok_process.logs)
+    assert secret not in caplog.text
+    assert "--region" not in argv and argv[1:8] == [
+        "start",
+        "--none",
+        "--log",
+        "stdout",
+        "--log-format",
+        "logfmt",
+        "--config",
+    ]
+    process.kill_process(cfg.ngrok_path)
+    assert not overlay.parent.exists()  # private files go with the agent
+
+
+def test_killed_from_outside_is_noticed_and_restart_works(tmp_path: Path) -> None:
+    cfg = local_config(tmp_path)
+    first = process.get_process(cfg)
+    edge = first.edge
+    first.proc.kill()  # not through us
+    assert first._runner is not None and first._runner.exited.wait(30)
+    assert first.exited
+    assert not first.healthy()
+    assert not process.is_process_running(cfg.ngrok_path)
+    assert edge is not None and not edge.running
+    second = process.get_process(cfg)
+    assert second is not first and second.proc.pid != first.proc.pid
+    assert second.healthy()
+
+
+def test_two_agents_side_by_side(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a, b = local_config(tmp_path / "a"), local_config(tmp_path / "b")
+    first, second = process.get_process(a), process.get_process(b)
+    assert first is not second and first.api_url != second.api_url
+    assert first.healthy() and second.healthy()
+    process.kill_process(a.ngrok_path)
+    assert not process.is_process_running(a.ngrok_path)
+    assert second.healthy() and process.is_process_running(b.ngrok_path)
+
+
+def test_callbacks_max_logs_and_a_raising_callback(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    seen: list[NgrokLog] = []
+    done, watch = waiter(lambda log: log.msg == "end" and getattr(log, "pg", None) == "/api/nope")
+
+    def callback(log: NgrokLog) -> None:
+        seen.append(log)
+        watch(log)
+        raise RuntimeError("callback bug")
+
+    cfg = local_config(tmp_path, log_event_callback=callback, max_logs=3)
+    ngrok_process = process.get_process(cfg)
+    assert len(ngrok_process.logs) <= 3
+    for _ in range(3):
+        assert api_get(str(ngrok_process.api_url), "/api/tunnels") == 200
+    assert api_get(str(ngrok_process.api_url), "/api/nope") == 404
+    assert done.wait(30), "the monitor stopped after the callback raised"
+    assert len(ngrok_process.logs) == 3
+    assert ngrok_process.logs[-1].msg == "end"
+    assert len(seen) > 6
+    assert "log_event_callback raised" in caplog.text
+    assert ngrok_process.healthy()
+
+
+def test_without_monitor_thread_output_is_drained_not_kept(tmp_path: Path) -> None:
+    seen: list[NgrokLog] = []
+    cfg = local_config(tmp_path, monitor_thread=False, log_event_callback=seen.append)
+    ngrok_process = process.get_process(cfg)
+    kept, called = len(ngrok_process.logs), len(seen)
+    for _ in range(200):  # plenty of access-log lines; an undrained pipe would eventually stall the agent
+        assert api_get(str(ngrok_process.api_url), "/api/tunnels") == 200
+    assert ngrok_process.healthy()
+    assert (len(ngrok_process.logs), len(seen)) == (kept, called)
+    done, watch = waiter(lambda log: getattr(log, "pg", None) == "/api/after")
+    cfg.log_event_callback = watch
+    ngrok_process.start_monitor_thread()
+    assert api_get(str(ngrok_process.api_url), "/api/after") == 404
+    assert done.wait(30)
+    ngrok_process.stop_monitor_thread()
+
+
+def test_set_auth_token_edits_the_yaml_not_argv(tmp_path: Path) -> None:
+    cfg = local_config(tmp_path, edge="ngrok", config_path=str(tmp_path / "fresh.yml"))
+    process.set_auth_token(cfg, "tok-123456")
+    data = yaml.safe_load((tmp_path / "fresh.yml").read_text())
+    assert data["authtoken"] == "tok-123456"
+    assert stat.S_IMODE(os.stat(tmp_path / "fresh.yml").st_mode) == 0o600
+    v3 = PyngrokConfig(ngrok_path=str(tmp_path / "x"), config_path=str(tmp_path / "v3.yml"))
+    process.set_api_key(v3, "key-abc")
+    process.set_auth_token(v3, "tok-v3")
+    assert yaml.safe_load((tmp_path / "v3.yml").read_text()) == {
+        "version": "3",
+        "agent": {"api_key": "key-abc", "authtoken": "tok-v3"},
+    }
+
+
+def test_capture_run_process_and_exit_codes(tmp_path: Path) -> None:
+    assert AGENT is not None
+    assert process.capture_run_process(AGENT, ["version"]).startswith("ngrok version 2.3.41")
+    with pytest.raises(PyngrokNgrokError, match="exited with code"):
+        process.capture_run_process(AGENT, ["no-such-command"])
+    started = time.monotonic()
+    process.run_process(AGENT, ["version"])
+    assert time.monotonic() - started < 30
