@@ -91,8 +91,13 @@ def test_agent_not_ready_gives_503_code_104(tmp_path: Path) -> None:
     from typed_ngrok._agent_config import free_loopback_addr
 
     edge = LocalEdge().start()
-    edge.refuse_sessions(True)
-    config = {**edge.agent_config("2", with_authtoken=True), "web_addr": free_loopback_addr(), "log_format": "logfmt"}
+    # nothing listens at server_addr, so the agent never gets its first session
+    config = {
+        **edge.agent_config("2", with_authtoken=True),
+        "server_addr": free_loopback_addr(),
+        "web_addr": free_loopback_addr(),
+        "log_format": "logfmt",
+    }
     path = tmp_path / "agent.yml"
     path.write_text(yaml.safe_dump(config))
     proc = subprocess.Popen(
@@ -102,7 +107,12 @@ def test_agent_not_ready_gives_503_code_104(tmp_path: Path) -> None:
         text=True,
     )
     lines: queue.Queue[str] = queue.Queue()
-    reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or []], daemon=True)
+
+    def read() -> None:
+        for line in proc.stdout or []:
+            lines.put(line)
+
+    reader = threading.Thread(target=read, daemon=True)
     reader.start()
     try:
         api_url = None
