@@ -157,7 +157,7 @@ def _attempt(
                 if total > max_bytes:
                     raise PyngrokNgrokInstallError(f"the download is {total} bytes, more than the {max_bytes} allowed")
             with open(dest, "wb") as out:
-                for chunk in response.iter_raw(_CHUNK):
+                for chunk in response.iter_raw():
                     size += len(chunk)
                     if size > max_bytes:
                         raise PyngrokNgrokInstallError(f"the download exceeds the {max_bytes} bytes allowed")
@@ -169,6 +169,8 @@ def _attempt(
                         progress(size, total)
             if total is not None and size != total:
                 raise _Retryable(f"the download ended after {size} of {total} bytes")
+    except httpx.UnsupportedProtocol as exc:  # a redirect to file:, ftp:, ...
+        raise PyngrokSecurityError(f"refusing a redirect of {url} to a non-http(s) URL: {exc}") from exc
     except httpx.TimeoutException as exc:
         raise _Retryable(f"timed out ({type(exc).__name__})") from exc
     except httpx.TransportError as exc:
