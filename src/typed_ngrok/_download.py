@@ -141,10 +141,6 @@ def _attempt(
     try:
         with client.stream("GET", url) as response:
             final = response.url
-            if final.scheme not in _ALLOWED_SCHEMES or (
-                urlsplit(url).scheme.lower() == "https" and final.scheme != "https"
-            ):
-                raise PyngrokSecurityError(f"refusing the redirect of {url} to {final}")
             status = response.status_code
             if status >= 500:
                 raise _Retryable(f"HTTP {status} from {final}")
@@ -175,7 +171,7 @@ def _attempt(
         raise _Retryable(f"timed out ({type(exc).__name__})") from exc
     except httpx.TransportError as exc:
         raise _Retryable(f"{type(exc).__name__}: {exc}") from exc
-    except httpx.HTTPError as exc:  # e.g. too many redirects
+    except (httpx.HTTPError, httpx.StreamError) as exc:  # e.g. too many redirects
         raise PyngrokNgrokInstallError(f"{type(exc).__name__}: {exc}") from exc
     except OSError as exc:
         raise PyngrokNgrokInstallError(f"cannot write {dest}: {exc}") from exc
@@ -215,7 +211,15 @@ def download(
     show = _resolve_progress(progress)
     if not isinstance(verify, bool | str) and not hasattr(verify, "wrap_socket"):
         raise PyngrokNgrokInstallError(f"verify must be a bool, a CA bundle path or an ssl.SSLContext, not {verify!r}")
+    downgrade_from_https = urlsplit(url).scheme.lower() == "https"
+
+    def refuse_insecure_hop(request: httpx.Request) -> None:
+        # Runs before every request, redirects included: nothing is sent to a refused or downgraded URL.
+        if request.url.scheme not in _ALLOWED_SCHEMES or (downgrade_from_https and request.url.scheme != "https"):
+            raise PyngrokSecurityError(f"refusing the redirect of {url} to {request.url}")
+
     client = httpx.Client(
+        event_hooks={"request": [refuse_insecure_hop]},
         timeout=httpx.Timeout(timeout),
         follow_redirects=True,
         max_redirects=5,
