@@ -196,36 +196,37 @@ def free_port() -> int:
         return port
 
 
-def test_authtoken_never_on_argv_and_overlay_is_private(
+def test_authtoken_never_on_argv_logs_or_callbacks(
     tmp_path: Path, edge: LocalEdge, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     secret = edge.authtoken
+    seen: list[NgrokLog] = []
     cfg = local_config(
         tmp_path,
         edge="ngrok",
         auth_token=secret,
+        log_event_callback=seen.append,
+        max_logs=1000,
+        # At debug level 2.3.41 logs its Auth request with the authtoken in it.
         config_path=write_yaml(
-            tmp_path / "ngrok.yml", {**edge.agent_config("2"), "web_addr": f"127.0.0.1:{free_port()}"}
+            tmp_path / "ngrok.yml",
+            {**edge.agent_config("2"), "web_addr": f"127.0.0.1:{free_port()}", "log_level": "debug"},
         ),
     )
     ngrok_process = process.get_process(cfg)  # the edge accepts only this token: it did reach the agent
     argv = psutil.Process(ngrok_process.proc.pid).cmdline()
     assert not any(secret in arg for arg in argv)
+    assert "--region" not in argv
+    assert argv[1:8] == ["start", "--none", "--log", "stdout", "--log-format", "logfmt", "--config"]
     overlay = Path(argv[argv.index("--config", argv.index("--config") + 1) + 1])
     assert stat.S_IMODE(overlay.stat().st_mode) == 0o600
     assert stat.S_IMODE(overlay.parent.stat().st_mode) == 0o700
+    auth_lines = [log for log in seen if log.msg == "encode request" and "Authtoken:" in log.line]
+    assert auth_lines and all("Authtoken:******** " in log.line for log in auth_lines)
+    assert all(secret not in log.line and secret not in str(log) for log in seen)
     assert all(secret not in log.line for log in ngrok_process.logs)
     assert secret not in caplog.text
-    assert "--region" not in argv and argv[1:8] == [
-        "start",
-        "--none",
-        "--log",
-        "stdout",
-        "--log-format",
-        "logfmt",
-        "--config",
-    ]
     process.kill_process(cfg.ngrok_path)
     assert not overlay.parent.exists()  # private files go with the agent
 
