@@ -186,7 +186,7 @@ def test_stalled_server_times_out_and_is_retried(server: ArchiveServer, target: 
     with_previous(target)
     url = server.add("/stall.tgz", Route(GOOD_TGZ, behaviour="stall"))
     with pytest.raises(PyngrokNgrokInstallError, match="timed out"):
-        installer.install_ngrok(str(target), url=url, timeout=0.8, retry_count=1, backoff=0, progress=False)
+        installer.install_ngrok(str(target), url=url, timeout=1.5, retry_count=1, backoff=0, progress=False)
     assert server.hits("/stall.tgz") == 2
     assert_untouched(target, private_tmp)
 
