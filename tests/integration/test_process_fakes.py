@@ -6,6 +6,8 @@ Real pipes, signals and processes; only the binary is a stand-in, for behaviours
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -142,3 +144,17 @@ def test_stop_escalates_to_sigkill(tmp_path: Path) -> None:
     assert runner.proc.returncode == -9
     assert pid not in children()
     assert runner.exited.is_set()
+
+
+def test_interpreter_exit_stops_what_it_started(tmp_path: Path) -> None:
+    binary = make_fake_binary(tmp_path, "v3")
+    script = (
+        "from typed_ngrok import process\n"
+        "from typed_ngrok.conf import PyngrokConfig\n"
+        f"cfg = PyngrokConfig(ngrok_path={binary!r}, config_path={str(tmp_path / 'absent.yml')!r})\n"
+        "print(process.get_process(cfg).proc.pid, flush=True)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    pid = int(result.stdout.strip())
+    # The agent was our grandchild: had the atexit hook not stopped it, it would still be running now.
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
