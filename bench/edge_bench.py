@@ -1,0 +1,217 @@
+"""Local edge + real agent vs direct: requests/s and p50/p99 latency, with 1 and with 16 keep-alive connections.
+
+Every party runs in its own process (upstream, ``python -m typed_ngrok.edge``, the ngrok 2.3.41 agent, and the
+client here), all on 127.0.0.1. ``run()`` returns the figures; ``python -m bench.edge_bench`` prints a table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+REQUESTS_ONE = 2000
+REQUESTS_PER_CONN = 400
+CONCURRENCY = 16
+WARMUP = 100
+_BODY = b"ok" * 32
+_RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s" % (len(_BODY), _BODY)
+
+
+# -- upstream (runs in a child process) ------------------------------------------------------------------------
+async def _serve_upstream() -> None:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                await reader.readuntil(b"\r\n\r\n")  # GET only: no body
+                writer.write(_RESPONSE)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+# -- client ----------------------------------------------------------------------------------------------------
+async def _one_connection(host: str, port: int, count: int, latencies: list[float]) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    request = f"GET /bench HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode()
+    try:
+        for i in range(count + WARMUP):
+            started = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            await reader.readexactly(length)
+            if i >= WARMUP:
+                latencies.append(time.perf_counter() - started)
+    finally:
+        writer.close()
+
+
+async def _measure(port: int, connections: int, per_conn: int) -> dict[str, float]:
+    latencies: list[float] = []
+    started = time.perf_counter()
+    await asyncio.gather(*(_one_connection("127.0.0.1", port, per_conn, latencies) for _ in range(connections)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 3),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 3),
+    }
+
+
+# -- orchestration ---------------------------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _read_json_block(proc: subprocess.Popen[str]) -> dict[str, Any]:
+    assert proc.stdout is not None
+    text = ""
+    while True:
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the edge exited before printing its config")
+        if line.startswith("#"):
+            if text:
+                break
+            continue
+        text += line
+        if text.count("{") and text.count("{") == text.count("}"):
+            break
+    result: dict[str, Any] = json.loads(text)
+    return result
+
+
+def run() -> dict[str, Any]:
+    sys.path.insert(0, str(REPO / "src"))
+    from typed_ngrok._npm_agent import npm_agent_path
+
+    agent_bin = npm_agent_path(REPO / ".cache")
+    if not agent_bin.is_file():
+        raise RuntimeError(f"ngrok 2.3.41 missing at {agent_bin}: run `make agent-bin`")
+    procs: list[subprocess.Popen[str]] = []
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)])}
+    try:
+        upstream = subprocess.Popen(
+            [sys.executable, "-m", "bench.edge_bench", "--serve-upstream"],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+            env=env,
+        )
+        procs.append(upstream)
+        assert upstream.stdout is not None
+        upstream_port = int(upstream.stdout.readline())
+        edge = subprocess.Popen(
+            [sys.executable, "-m", "typed_ngrok.edge"], stdout=subprocess.PIPE, text=True, cwd=REPO, env=env
+        )
+        procs.append(edge)
+        edge_config = _read_json_block(edge)
+        with tempfile.TemporaryDirectory() as tmp:
+            web_port = _free_port()
+            config_path = Path(tmp) / "agent.yml"
+            config_path.write_text(
+                yaml.safe_dump(
+                    {
+                        **edge_config,
+                        "authtoken": "bench-token",
+                        "web_addr": f"127.0.0.1:{web_port}",
+                        "log": "stdout",
+                        "log_format": "logfmt",
+                        "log_level": "info",
+                    }
+                )
+            )
+            config_path.chmod(0o600)
+            agent = subprocess.Popen(
+                [str(agent_bin), "start", "--none", "--config", str(config_path)], stdout=subprocess.PIPE, text=True
+            )
+            procs.append(agent)
+            ready = threading.Event()
+
+            def watch() -> None:
+                assert agent.stdout is not None
+                for line in agent.stdout:
+                    if "client session established" in line:
+                        ready.set()
+
+            threading.Thread(target=watch, daemon=True).start()
+            if not ready.wait(60):
+                raise RuntimeError("the agent did not establish a session with the edge")
+            api = f"http://127.0.0.1:{web_port}/api/tunnels"
+            tunnels: dict[str, int] = {}
+            definitions: dict[str, dict[str, Any]] = {
+                "http": {"proto": "http", "bind_tls": False, "inspect": False},
+                "http+inspect": {"proto": "http", "bind_tls": False, "inspect": True},
+                "tcp": {"proto": "tcp"},
+            }
+            for name, definition in definitions.items():
+                reply = httpx.post(api, json={"name": name, "addr": str(upstream_port), **definition}, timeout=30)
+                reply.raise_for_status()
+                tunnels[name] = int(reply.json()["public_url"].rsplit(":", 1)[1])
+            results: dict[str, Any] = {}
+            for label, port in [("direct", upstream_port)] + [(f"tunnel {n}", p) for n, p in tunnels.items()]:
+                results[label] = {
+                    "1 conn": asyncio.run(_measure(port, 1, REQUESTS_ONE)),
+                    f"{CONCURRENCY} conns": asyncio.run(_measure(port, CONCURRENCY, REQUESTS_PER_CONN)),
+                }
+            for label in list(results):
+                if label != "direct":
+                    results[label]["added_p50_ms_1conn"] = round(
+                        results[label]["1 conn"]["p50_ms"] - results["direct"]["1 conn"]["p50_ms"], 3
+                    )
+            return results
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(15)
+            if proc.stdout is not None:
+                proc.stdout.close()
+
+
+def _table(results: dict[str, Any]) -> str:
+    rows = [f"{'target':<20} {'conns':>9} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9}"]
+    for label, figures in results.items():
+        for conns, stats in figures.items():
+            if isinstance(stats, dict):
+                rows.append(f"{label:<20} {conns:>9} {stats['rps']:>10} {stats['p50_ms']:>9} {stats['p99_ms']:>9}")
+        if "added_p50_ms_1conn" in figures:
+            rows.append(f"{'':<20} added p50 latency with 1 connection: {figures['added_p50_ms_1conn']} ms")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--serve-upstream"]:
+        asyncio.run(_serve_upstream())
+    else:
+        print(_table(run()))
