@@ -1,0 +1,407 @@
+"""Native async twins of :mod:`typed_ngrok.ngrok` and :mod:`typed_ngrok.agent`: same names, signatures and results.
+
+``await aio.connect(8000)`` does what ``ngrok.connect(8000)`` does, natively async: agent API calls go through the
+generated client's ``asyncio_detailed`` functions over one kept-alive ``httpx.AsyncClient`` per agent, and the agent
+is an ``asyncio`` subprocess drained by a reader task (readiness has a loop-clock deadline). Only blocking setup runs
+in a worker thread: installing the binary, writing config files, and starting/stopping the local edge (which runs in
+its own thread, so code that blocks the loop cannot stall tunnel traffic).
+
+Choices to know about:
+
+- An agent started here belongs to the **event loop** that started it and is stopped when that loop shuts down
+  (``asyncio.run`` returning); it is separate from agents started by the sync :mod:`~typed_ngrok.ngrok` module, so
+  do not drive one ``ngrok_path`` from both at once. The per-agent tunnel registry is shared with the sync side.
+- :func:`get_ngrok_process` returns an :class:`AsyncNgrokProcess` (``proc``, ``api_url``, ``logs``,
+  ``startup_error``, ``edge``, ``exited``, ``await healthy()``, ``await stop()``).
+- ``NgrokTunnel.refresh_metrics()`` stays synchronous (a short blocking request to the local agent).
+
+Everything else (companion tunnels, v3 fallbacks, exact ``tunnel_name`` matching, errors) is as documented in
+:mod:`typed_ngrok.ngrok` and :mod:`typed_ngrok.agent`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING, Any
+
+from typed_ngrok import __version__, ngrok
+from typed_ngrok._aprocess import AsyncNgrokProcess
+from typed_ngrok.agent import CapturedRequest, NgrokAgent
+from typed_ngrok.conf import PyngrokConfig
+from typed_ngrok.exception import PyngrokError, PyngrokNgrokHTTPError, TunnelNotFoundError
+from typed_ngrok.ngrok import NgrokApiResponse, NgrokTunnel, _agent_format, _cfg, _companions, _user_config
+
+if TYPE_CHECKING:
+    from typed_ngrok._async_agent_api import AsyncAgentAPI
+    from typed_ngrok._registry import TunnelRegistry
+
+__all__ = [
+    "AsyncNgrokProcess",
+    "CapturedRequest",
+    "NgrokAgent",
+    "NgrokApiResponse",
+    "NgrokTunnel",
+    "api",
+    "api_request",
+    "connect",
+    "connect_all",
+    "delete_requests",
+    "disconnect",
+    "get_agent_status",
+    "get_ngrok_process",
+    "get_request",
+    "get_requests",
+    "get_tunnels",
+    "get_version",
+    "install_ngrok",
+    "kill",
+    "replay_request",
+    "set_api_key",
+    "set_auth_token",
+    "update",
+]
+
+AsyncNgrokProcess.__module__ = __name__
+
+
+async def _agent(cfg: PyngrokConfig) -> tuple[AsyncNgrokProcess, AsyncAgentAPI, TunnelRegistry]:
+    from typed_ngrok._registry import registry_for
+
+    process = await get_ngrok_process(cfg)
+    api_url = process.api_url
+    if not api_url:
+        raise PyngrokError(f"the ngrok agent at {cfg.ngrok_path} has no API URL (is web_addr disabled?)")
+    return process, process.agent_api(float(cfg.request_timeout)), registry_for(cfg.ngrok_path, api_url)
+
+
+# ---- ngrok twins -------------------------------------------------------------------------------------------------
+async def install_ngrok(pyngrok_config: PyngrokConfig | None = None) -> None:
+    """See :func:`typed_ngrok.ngrok.install_ngrok` (download and file writes run in a worker thread).
+
+    Raises:
+        PyngrokNgrokInstallError: the download, verification or unpacking failed.
+    """
+    await asyncio.to_thread(ngrok.install_ngrok, _cfg(pyngrok_config))
+
+
+async def set_auth_token(token: str, pyngrok_config: PyngrokConfig | None = None) -> None:
+    """See :func:`typed_ngrok.ngrok.set_auth_token` (a config file edit, in a worker thread; never on argv).
+
+    Raises:
+        PyngrokError: the config file cannot be written.
+    """
+    await asyncio.to_thread(ngrok.set_auth_token, token, _cfg(pyngrok_config))
+
+
+async def set_api_key(key: str, pyngrok_config: PyngrokConfig | None = None) -> None:
+    """See :func:`typed_ngrok.ngrok.set_api_key` (a config file edit, in a worker thread; never on argv).
+
+    Raises:
+        PyngrokError: the config file cannot be written.
+    """
+    await asyncio.to_thread(ngrok.set_api_key, key, _cfg(pyngrok_config))
+
+
+async def get_ngrok_process(pyngrok_config: PyngrokConfig | None = None) -> AsyncNgrokProcess:
+    """The running agent for ``ngrok_path`` on this event loop, installing and starting it first when needed.
+
+    Raises:
+        ProcessStartError: the agent exited, printed a fatal error, or was not ready within ``startup_timeout``.
+        PyngrokNgrokInstallError: installing it failed.
+        PyngrokError: the agent for that path belongs to another running event loop.
+    """
+    from typed_ngrok import _aprocess
+
+    cfg = _cfg(pyngrok_config)
+    if not await _aprocess.is_process_running(cfg.ngrok_path):
+        await install_ngrok(cfg)
+    return await _aprocess.get_process(cfg)
+
+
+async def connect(
+    addr: str | int | None = None,
+    proto: str | int | None = None,
+    name: str | None = None,
+    pyngrok_config: PyngrokConfig | None = None,
+    **options: Any,
+) -> NgrokTunnel:
+    """See :func:`typed_ngrok.ngrok.connect`.
+
+    Raises:
+        PyngrokNgrokHTTPError: the agent refused: bad addr/proto/option (400, ``error_code`` 102), the edge refused
+            the bind (502, 103), no session yet (503, 104).
+        PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
+        PyngrokError: v3-only options with ``config_version="2"``, or the agent returned no ``public_url``.
+        ProcessStartError: starting the agent failed.
+    """
+    from typed_ngrok._errors import is_missing_route
+    from typed_ngrok._tunnel_request import ENDPOINTS_PATH, build_connect_request
+
+    cfg = _cfg(pyngrok_config)
+    agent_format = _agent_format(cfg)
+    request = build_connect_request(addr, proto, name, options, config_version=agent_format, config=_user_config(cfg))
+    process, api, registry = await _agent(cfg)
+    body = request.body
+    if request.path == ENDPOINTS_PATH and registry.endpoints_supported is not False:
+        try:
+            data = await api.create_endpoint(body)
+            registry.endpoints_supported = True
+        except PyngrokNgrokHTTPError as exc:
+            if request.fallback_body is None or not is_missing_route(exc.status_code, exc.body):
+                raise
+            registry.endpoints_supported = False
+            body = request.fallback_body
+            data = await api.start_tunnel(body)
+    elif request.path == ENDPOINTS_PATH and request.fallback_body is not None:
+        body = request.fallback_body
+        data = await api.start_tunnel(body)
+    else:
+        data = await api.start_tunnel(body)
+    tunnel = NgrokTunnel(data, cfg, process.api_url)
+    if tunnel.public_url is None:
+        raise PyngrokError(f'"public_url" was not populated for tunnel {tunnel!r}, but is required.')
+    registry.add(tunnel, _companions(body, tunnel, agent_format))
+    return tunnel
+
+
+async def connect_all(pyngrok_config: PyngrokConfig | None = None) -> list[NgrokTunnel]:
+    """See :func:`typed_ngrok.ngrok.connect_all` (definitions are started in order, one after another).
+
+    Raises:
+        The same errors as :func:`connect`.
+    """
+    from typed_ngrok._tunnel_request import definition_names
+
+    cfg = _cfg(pyngrok_config)
+    names = definition_names(_user_config(cfg), _agent_format(cfg))
+    return [await connect(name=item, pyngrok_config=cfg) for item in names]
+
+
+async def _list(cfg: PyngrokConfig, api: AsyncAgentAPI, registry: TunnelRegistry) -> list[dict[str, Any]]:
+    from typed_ngrok._errors import is_missing_route
+
+    if _agent_format(cfg) == "3" and registry.endpoints_supported is not False:
+        try:
+            items = await api.list_endpoints()
+            registry.endpoints_supported = True
+            return items
+        except PyngrokNgrokHTTPError as exc:
+            if not is_missing_route(exc.status_code, exc.body):
+                raise
+            registry.endpoints_supported = False
+    return await api.list_tunnels()
+
+
+async def get_tunnels(pyngrok_config: PyngrokConfig | None = None) -> list[NgrokTunnel]:
+    """See :func:`typed_ngrok.ngrok.get_tunnels`.
+
+    Raises:
+        PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
+        PyngrokNgrokHTTPError: the agent refused.
+        PyngrokError: a listed tunnel has no ``public_url``.
+    """
+    cfg = _cfg(pyngrok_config)
+    process, api, registry = await _agent(cfg)
+    tunnels = [NgrokTunnel(item, cfg, process.api_url) for item in await _list(cfg, api, registry)]
+    for tunnel in tunnels:
+        if tunnel.public_url is None:
+            raise PyngrokError(f'"public_url" was not populated for tunnel {tunnel!r}, but is required.')
+    registry.replace_all(tunnels)
+    return tunnels
+
+
+async def disconnect(public_url: str, pyngrok_config: PyngrokConfig | None = None) -> None:
+    """See :func:`typed_ngrok.ngrok.disconnect` (also removes the v2 ``(http)`` companion; never starts an agent).
+
+    Raises:
+        PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
+        PyngrokNgrokHTTPError: the agent refused (e.g. 500 ``error_code`` 107 while its session is reconnecting).
+    """
+    from typed_ngrok import _aprocess
+    from typed_ngrok._tunnel import tunnel_name_from_uri
+
+    cfg = _cfg(pyngrok_config)
+    if not await _aprocess.is_process_running(cfg.ngrok_path):
+        return
+    _process, api, registry = await _agent(cfg)
+    tunnel = registry.get(public_url)
+    if tunnel is None:
+        await get_tunnels(cfg)
+        tunnel = registry.get(public_url)
+        if tunnel is None:
+            return
+    uri = tunnel.uri or ""
+    name = tunnel_name_from_uri(uri) if uri else (tunnel.name or "")
+    try:
+        if "/api/endpoints/" in uri:
+            await api.stop_endpoint(name)
+        else:
+            await api.stop_tunnel(name)
+    except TunnelNotFoundError:
+        pass  # already gone: the goal is reached
+    for companion in registry.companions(public_url):
+        with contextlib.suppress(TunnelNotFoundError):
+            await api.stop_tunnel(companion)
+    registry.remove(public_url)
+
+
+async def kill(pyngrok_config: PyngrokConfig | None = None) -> None:
+    """Stop the aio agent for ``ngrok_path`` (SIGTERM, then SIGKILL; reaped) and forget its tunnels. No-op if none.
+
+    Raises:
+        PyngrokNgrokError: the process could not be stopped.
+        PyngrokError: the agent for that path belongs to another running event loop.
+    """
+    from typed_ngrok import _aprocess
+    from typed_ngrok._registry import drop_registry
+
+    cfg = _cfg(pyngrok_config)
+    await _aprocess.kill_process(cfg.ngrok_path)
+    drop_registry(cfg.ngrok_path)
+
+
+async def api(*args: Any, pyngrok_config: PyngrokConfig | None = None) -> NgrokApiResponse:
+    """See :func:`typed_ngrok.ngrok.api` (``ngrok api <args>`` as an asyncio subprocess; v3 agents).
+
+    Raises:
+        PyngrokNgrokError: the command exited with a non-zero code (its output is in the message).
+    """
+    from typed_ngrok import _aprocess
+
+    cfg = _cfg(pyngrok_config)
+    argv: list[str] = []
+    if cfg.config_path:
+        argv += ["--config", cfg.config_path]
+    argv += ["api", *(str(arg) for arg in args)]
+    return NgrokApiResponse.from_body(await _aprocess.capture_run_process(cfg.ngrok_path, argv))
+
+
+async def get_version(pyngrok_config: PyngrokConfig | None = None) -> tuple[str, str]:
+    """See :func:`typed_ngrok.ngrok.get_version`: ``(agent version, typed-ngrok version)``.
+
+    Raises:
+        PyngrokNgrokError: ``ngrok --version`` failed.
+    """
+    from typed_ngrok import _aprocess
+
+    cfg = _cfg(pyngrok_config)
+    await install_ngrok(cfg)
+    output = await _aprocess.capture_run_process(cfg.ngrok_path, ["--version"])
+    return output.split("version ", 1)[-1].strip(), __version__
+
+
+async def update(pyngrok_config: PyngrokConfig | None = None) -> str:
+    """See :func:`typed_ngrok.ngrok.update` (contacts ngrok's update server).
+
+    Raises:
+        PyngrokNgrokError: the command failed.
+    """
+    from typed_ngrok import _aprocess
+
+    cfg = _cfg(pyngrok_config)
+    await install_ngrok(cfg)
+    return await _aprocess.capture_run_process(cfg.ngrok_path, ["update", "--log", "stdout"])
+
+
+async def api_request(
+    url: str,
+    method: str = "GET",
+    data: dict[str, Any] | None = None,
+    params: dict[str, Any] | None = None,
+    timeout: float = 4,
+    auth: str | None = None,
+) -> dict[str, Any]:
+    """See :func:`typed_ngrok.ngrok.api_request` (one kept-alive ``httpx.AsyncClient`` per event loop).
+
+    Raises:
+        PyngrokSecurityError: the URL's scheme is not http/https.
+        PyngrokNgrokHTTPError: status >= 400, with the raw body even when it is not JSON.
+        PyngrokNgrokURLError: unreachable, or no answer within ``timeout`` (reason ``"timed out"``).
+        PyngrokNgrokError: a successful answer whose body is not a JSON object.
+    """
+    from typed_ngrok._aprocess import request_client
+    from typed_ngrok._async_agent_api import send_api_request
+
+    return await send_api_request(await request_client(), url, method, data, params, timeout, auth)
+
+
+# ---- agent twins -------------------------------------------------------------------------------------------------
+async def _api(pyngrok_config: PyngrokConfig | None) -> AsyncAgentAPI:
+    _process, agent_api, _registry = await _agent(_cfg(pyngrok_config))
+    return agent_api
+
+
+async def get_agent_status(pyngrok_config: PyngrokConfig | None = None) -> NgrokAgent:
+    """See :func:`typed_ngrok.agent.get_agent_status` (``GET /api/status``, ngrok >= 3.9).
+
+    Raises:
+        PyngrokNgrokHTTPError: the agent has no ``/api/status`` (v2 agents, v3 before 3.9), or refused.
+        PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
+    """
+    from typed_ngrok._errors import is_missing_route
+
+    agent_api = await _api(pyngrok_config)
+    try:
+        return NgrokAgent(await agent_api.get_status())
+    except PyngrokNgrokHTTPError as exc:
+        if not is_missing_route(exc.status_code, exc.body):
+            raise
+        error = PyngrokNgrokHTTPError(
+            f"the ngrok agent at {agent_api.api_url} has no /api/status (it needs ngrok >= 3.9; v2 agents such as "
+            f"2.3.41 do not serve it): API returned {exc.status_code}: {exc.body}",
+            exc.url,
+            exc.status_code,
+            exc.message,
+            exc.headers,
+            exc.body,
+        )
+        error.details = exc.details
+        raise error from exc
+
+
+async def get_requests(
+    tunnel_name: str | None = None, pyngrok_config: PyngrokConfig | None = None, *, limit: int | None = None
+) -> list[CapturedRequest]:
+    """See :func:`typed_ngrok.agent.get_requests`: newest first, ``tunnel_name`` matched exactly, at most ``limit``.
+
+    Raises:
+        PyngrokNgrokHTTPError: the agent refused (e.g. a bad ``limit``).
+        PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
+    """
+    items = await (await _api(pyngrok_config)).list_requests(tunnel_name=tunnel_name, limit=limit)
+    requests = [CapturedRequest(item) for item in items]
+    if tunnel_name is not None:
+        requests = [r for r in requests if r.tunnel_name == tunnel_name]
+    return requests
+
+
+async def get_request(request_id: str, pyngrok_config: PyngrokConfig | None = None) -> CapturedRequest:
+    """See :func:`typed_ngrok.agent.get_request`.
+
+    Raises:
+        PyngrokNgrokHTTPError: unknown id (404, ``error_code`` 106).
+        PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
+    """
+    return CapturedRequest(await (await _api(pyngrok_config)).get_request(request_id))
+
+
+async def replay_request(
+    request_id: str, tunnel_name: str | None = None, pyngrok_config: PyngrokConfig | None = None
+) -> None:
+    """See :func:`typed_ngrok.agent.replay_request`.
+
+    Raises:
+        PyngrokNgrokHTTPError: unknown id (404, 106); ``TunnelNotFoundError`` for an unknown ``tunnel_name``.
+        PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
+    """
+    await (await _api(pyngrok_config)).replay_request(request_id, tunnel_name)
+
+
+async def delete_requests(pyngrok_config: PyngrokConfig | None = None) -> None:
+    """See :func:`typed_ngrok.agent.delete_requests`.
+
+    Raises:
+        PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
+    """
+    await (await _api(pyngrok_config)).delete_requests()
