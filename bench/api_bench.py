@@ -1,0 +1,292 @@
+"""typed-ngrok vs pyngrok 9.1.0 on the same real 2.3.41 agent and local edge (``make bench`` or ``python -m bench.api_bench``).
+
+Fairness: both libraries drive the *same* agent. pyngrok is handed our running agent by registering a pyngrok
+``NgrokProcess`` whose ``api_url`` is that agent's (pyngrok 9.1.0 only starts v3 agents itself, but its
+``config_version="2"`` mode speaks the Tunnels API 2.3.41 serves). For "first connect", each library starts its own
+2.3.41 agent against one shared, already running ``LocalEdge`` (ours with ``edge="ngrok"`` and the edge's settings in
+the config file, so neither pays for starting an edge). Each figure is the median of per-iteration wall times,
+interleaved ours/theirs; untimed clean-up runs between iterations (pyngrok leaves the ``(http)`` companion behind).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+AGENT = ROOT / ".cache" / "ngrok-2.3.41-linux-x64" / "ngrok"
+TARGETS = {
+    "get_tunnels_10": 0.8,
+    "connect_disconnect": 0.8,
+    "first_connect": 0.9,
+    "get_requests_500": 1.0,
+    "import_ngrok": 1.0,
+}
+
+
+class _Ok(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _median_ms(samples: list[float]) -> float:
+    return round(statistics.median(samples) * 1000, 3)
+
+
+def _row(ours: list[float], theirs: list[float], target: float, **extra: Any) -> dict[str, Any]:
+    ratio = statistics.median(ours) / statistics.median(theirs)
+    return {
+        "ours_ms": _median_ms(ours),
+        "pyngrok_ms": _median_ms(theirs),
+        "ratio": round(ratio, 3),
+        "target": target,
+        "meets_target": ratio <= target,
+        "n": len(ours),
+        **extra,
+    }
+
+
+def _agent_folder(base: Path, name: str) -> Path:
+    folder = base / name
+    folder.mkdir()
+    os.symlink(AGENT, folder / "ngrok")
+    return folder
+
+
+def _pyngrok_on(api_url: str, proc: subprocess.Popen[bytes], folder: Path) -> Any:
+    from pyngrok import conf as pconf
+    from pyngrok import process as pprocess
+
+    config_path = folder / "pyngrok.yml"
+    config_path.write_text("version: '2'\n")
+    pcfg = pconf.PyngrokConfig(
+        ngrok_path=str(folder / "ngrok"), config_path=str(config_path), config_version="2", request_timeout=15
+    )
+    fake = pprocess.NgrokProcess(proc, pcfg)
+    fake.api_url = api_url
+    pprocess._current_processes[pcfg.ngrok_path] = fake
+    return pcfg
+
+
+def _bench_import(n: int) -> dict[str, Any]:
+    def run(module: str) -> float:
+        code = f"import time; s = time.perf_counter(); import {module}; print(time.perf_counter() - s)"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+        return float(out.stdout.strip())
+
+    ours: list[float] = []
+    theirs: list[float] = []
+    for _ in range(n):
+        ours.append(run("typed_ngrok.ngrok"))
+        theirs.append(run("pyngrok.ngrok"))
+    return _row(ours, theirs, TARGETS["import_ngrok"])
+
+
+def run(iterations: int = 200) -> dict[str, Any]:
+    """All five figures, as ``{name: {ours_ms, pyngrok_ms, ratio, target, meets_target, n}}`` plus ``cores``."""
+    if not AGENT.is_file():
+        raise RuntimeError(f"{AGENT} is missing: run `make agent-bin`")
+    from pyngrok import agent as pagent
+    from pyngrok import ngrok as pngrok
+    from pyngrok import process as pprocess
+
+    from typed_ngrok import agent, ngrok
+    from typed_ngrok.conf import PyngrokConfig
+    from typed_ngrok.edge import LocalEdge
+
+    results: dict[str, Any] = {"cores": os.cpu_count()}
+    base = Path(tempfile.mkdtemp(prefix="api-bench-"))
+    upstream = ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    port = upstream.server_address[1]
+    edge = LocalEdge().start()
+    edge_settings = edge.agent_config("2", with_authtoken=True)
+    ours_cfg: PyngrokConfig | None = None
+    try:
+        folder = _agent_folder(base, "shared")
+        ours_cfg = PyngrokConfig(
+            ngrok_path=str(folder / "ngrok"),
+            config_path=str(folder / "ngrok.yml"),
+            ngrok_version="2",
+            config_version="2",
+            edge="local",
+            request_timeout=15,
+            startup_timeout=40,
+        )
+        process = ngrok.get_ngrok_process(ours_cfg)
+        api_url = process.api_url or ""
+        pcfg = _pyngrok_on(api_url, process.proc, folder)
+        cleanup_cfg = ours_cfg
+
+        def drop_extra(keep: set[str]) -> None:
+            for tunnel in ngrok.get_tunnels(cleanup_cfg):
+                if tunnel.public_url and tunnel.public_url not in keep:
+                    ngrok.disconnect(tunnel.public_url, cleanup_cfg)
+
+        # 1. get_tunnels with 10 tunnels (5 http tunnels, each with its companion)
+        for _ in range(5):
+            ngrok.connect(port, pyngrok_config=ours_cfg)
+        assert len(ngrok.get_tunnels(ours_cfg)) == 10
+        keep = {t.public_url for t in ngrok.get_tunnels(ours_cfg) if t.public_url}
+        parts = urlsplit(api_url)
+        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=15)
+
+        def raw_get() -> None:
+            conn.request("GET", "/api/tunnels", headers={"Accept": "application/json"})
+            json.loads(conn.getresponse().read())
+
+        ours, theirs, floor = [], [], []
+        for _ in range(iterations):
+            ours.append(_timed(lambda: ngrok.get_tunnels(ours_cfg)))
+            theirs.append(_timed(lambda: pngrok.get_tunnels(pcfg)))
+            floor.append(_timed(raw_get))
+        conn.close()
+        results["get_tunnels_10"] = _row(
+            ours,
+            theirs,
+            TARGETS["get_tunnels_10"],
+            raw_http_client_ms=_median_ms(floor),
+            ratio_vs_raw=round(statistics.median(ours) / statistics.median(floor), 3),
+        )
+
+        # 2. connect() + disconnect() with the agent running
+        ours, theirs = [], []
+        for _ in range(max(20, iterations // 5)):
+            ours.append(
+                _timed(
+                    lambda: ngrok.disconnect(ngrok.connect(port, pyngrok_config=ours_cfg).public_url or "", ours_cfg)
+                )
+            )
+            theirs.append(_timed(lambda: pngrok.disconnect(pngrok.connect(port, pyngrok_config=pcfg).public_url, pcfg)))
+            drop_extra(keep)  # untimed: pyngrok leaves "<name> (http)" behind
+        results["connect_disconnect"] = _row(ours, theirs, TARGETS["connect_disconnect"])
+
+        # 4. get_requests() with 500 captured requests
+        agent.delete_requests(ours_cfg)
+        tunnel = ngrok.connect(port, pyngrok_config=ours_cfg, bind_tls=False)
+        with httpx.Client(trust_env=False, timeout=20) as client:
+            for i in range(500):
+                client.get(f"{tunnel.public_url}/r{i}")
+        deadline = time.monotonic() + 30
+        while len(agent.get_requests(pyngrok_config=ours_cfg)) < 500 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        count = len(agent.get_requests(pyngrok_config=ours_cfg))
+        ours, theirs = [], []
+        for _ in range(max(20, iterations // 5)):
+            ours.append(_timed(lambda: agent.get_requests(pyngrok_config=ours_cfg)))
+            theirs.append(_timed(lambda: pagent.get_requests(pyngrok_config=pcfg)))
+        results["get_requests_500"] = _row(ours, theirs, TARGETS["get_requests_500"], captured=count)
+        pprocess._current_processes.pop(pcfg.ngrok_path, None)
+        ngrok.kill(ours_cfg)
+
+        # 3. first connect() from no running agent: each library starts its own 2.3.41 agent at the shared edge
+        ours, theirs = [], []
+        for i in range(max(5, iterations // 40)):
+            mine = _agent_folder(base, f"ours-{i}")
+            (mine / "ngrok.yml").write_text(yaml.safe_dump(edge_settings))
+            cfg_i = PyngrokConfig(
+                ngrok_path=str(mine / "ngrok"),
+                config_path=str(mine / "ngrok.yml"),
+                ngrok_version="2",
+                config_version="2",
+                edge="ngrok",
+                startup_timeout=40,
+                request_timeout=15,
+            )
+            ours.append(_timed(lambda cfg_i=cfg_i: ngrok.connect(port, pyngrok_config=cfg_i)))  # type: ignore[misc]
+            ngrok.kill(cfg_i)
+            theirs_dir = _agent_folder(base, f"theirs-{i}")
+            (theirs_dir / "ngrok.yml").write_text(
+                yaml.safe_dump({**edge_settings, "web_addr": _free_addr(), "version": "2"})
+            )
+            from pyngrok import conf as pconf
+
+            pcfg_i = pconf.PyngrokConfig(
+                ngrok_path=str(theirs_dir / "ngrok"),
+                config_path=str(theirs_dir / "ngrok.yml"),
+                config_version="2",
+                startup_timeout=40,
+                monitor_thread=False,
+            )
+            theirs.append(_timed(lambda pcfg_i=pcfg_i: pngrok.connect(port, pyngrok_config=pcfg_i)))  # type: ignore[misc]
+            pngrok.kill(pcfg_i)
+        results["first_connect"] = _row(ours, theirs, TARGETS["first_connect"])
+
+        # 5. import typed_ngrok.ngrok vs import pyngrok.ngrok in a fresh interpreter
+        results["import_ngrok"] = _bench_import(max(10, iterations // 10))
+    finally:
+        if ours_cfg is not None:
+            ngrok.kill(ours_cfg)
+        edge.stop()
+        upstream.shutdown()
+        upstream.server_close()
+        shutil.rmtree(base, ignore_errors=True)
+    return results
+
+
+def _free_addr() -> str:
+    from typed_ngrok._agent_config import free_loopback_addr
+
+    return free_loopback_addr()
+
+
+def table(results: dict[str, Any]) -> str:
+    """A Markdown table of the figures (for the closing note)."""
+    lines = [
+        f"cores: {results.get('cores')}",
+        "",
+        "| benchmark | ours (ms) | pyngrok (ms) | ratio | target | ok |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name in TARGETS:
+        row = results.get(name)
+        if not isinstance(row, dict):
+            continue
+        lines.append(
+            f"| {name} | {row['ours_ms']} | {row['pyngrok_ms']} | {row['ratio']} | <= {row['target']} | "
+            f"{'yes' if row['meets_target'] else 'NO'} |"
+        )
+    floor = results.get("get_tunnels_10", {})
+    if "raw_http_client_ms" in floor:
+        lines.append("")
+        lines.append(
+            f"get_tunnels vs raw http.client keep-alive GET: {floor['ratio_vs_raw']} "
+            f"({floor['raw_http_client_ms']} ms floor)"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    figures = run(int(sys.argv[1]) if len(sys.argv) > 1 else 200)
+    print(json.dumps(figures, indent=2))
+    print(table(figures))
