@@ -187,7 +187,9 @@ def run(iterations: int = 200) -> dict[str, Any]:
                     lambda: ngrok.disconnect(ngrok.connect(port, pyngrok_config=ours_cfg).public_url or "", ours_cfg)
                 )
             )
-            theirs.append(_timed(lambda: pngrok.disconnect(pngrok.connect(port, pyngrok_config=pcfg).public_url, pcfg)))
+            theirs.append(
+                _timed(lambda: pngrok.disconnect(pngrok.connect(str(port), pyngrok_config=pcfg).public_url or "", pcfg))
+            )
             drop_extra(keep)  # untimed: pyngrok leaves "<name> (http)" behind
         results["connect_disconnect"] = _row(ours, theirs, TARGETS["connect_disconnect"])
 
@@ -223,7 +225,7 @@ def run(iterations: int = 200) -> dict[str, Any]:
                 startup_timeout=40,
                 request_timeout=15,
             )
-            ours.append(_timed(lambda cfg_i=cfg_i: ngrok.connect(port, pyngrok_config=cfg_i)))  # type: ignore[misc]
+            ours.append(_timed(lambda cfg_i=cfg_i: ngrok.connect(port, pyngrok_config=cfg_i)))
             ngrok.kill(cfg_i)
             theirs_dir = _agent_folder(base, f"theirs-{i}")
             (theirs_dir / "ngrok.yml").write_text(
@@ -238,7 +240,7 @@ def run(iterations: int = 200) -> dict[str, Any]:
                 startup_timeout=40,
                 monitor_thread=False,
             )
-            theirs.append(_timed(lambda pcfg_i=pcfg_i: pngrok.connect(port, pyngrok_config=pcfg_i)))  # type: ignore[misc]
+            theirs.append(_timed(lambda pcfg_i=pcfg_i: pngrok.connect(str(port), pyngrok_config=pcfg_i)))
             pngrok.kill(pcfg_i)
         results["first_connect"] = _row(ours, theirs, TARGETS["first_connect"])
 
