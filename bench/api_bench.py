@@ -10,6 +10,7 @@ interleaved ours/theirs; untimed clean-up runs between iterations (pyngrok leave
 
 from __future__ import annotations
 
+import functools
 import http.client
 import json
 import os
@@ -225,7 +226,7 @@ def run(iterations: int = 200) -> dict[str, Any]:
                 startup_timeout=40,
                 request_timeout=15,
             )
-            ours.append(_timed(lambda cfg_i=cfg_i: ngrok.connect(port, pyngrok_config=cfg_i)))
+            ours.append(_timed(functools.partial(ngrok.connect, port, pyngrok_config=cfg_i)))
             ngrok.kill(cfg_i)
             theirs_dir = _agent_folder(base, f"theirs-{i}")
             (theirs_dir / "ngrok.yml").write_text(
@@ -240,7 +241,7 @@ def run(iterations: int = 200) -> dict[str, Any]:
                 startup_timeout=40,
                 monitor_thread=False,
             )
-            theirs.append(_timed(lambda pcfg_i=pcfg_i: pngrok.connect(str(port), pyngrok_config=pcfg_i)))
+            theirs.append(_timed(functools.partial(pngrok.connect, str(port), pyngrok_config=pcfg_i)))
             pngrok.kill(pcfg_i)
         results["first_connect"] = _row(ours, theirs, TARGETS["first_connect"])
 
