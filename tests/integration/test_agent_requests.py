@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
 
@@ -27,6 +28,15 @@ def cfg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PyngrokConfig]:
 def upstream() -> Iterator[ThreadingHTTPServer]:
     with http_upstream() as server:
         yield server
+
+
+def _await_replayed(cfg: PyngrokConfig, count: int) -> list[agent.CapturedRequest]:
+    deadline = time.monotonic() + 30
+    while True:
+        replayed = [r for r in agent.get_requests(pyngrok_config=cfg) if r.remote_addr == "replayed"]
+        if len(replayed) >= count or time.monotonic() > deadline:
+            return replayed
+        time.sleep(0.05)
 
 
 def _post(url: str, path: str, body: bytes) -> httpx.Response:
@@ -69,7 +79,7 @@ def test_captured_requests_listed_fetched_decoded_replayed_deleted(
     hits_before = len(upstream.hits)  # type: ignore[attr-defined]
     agent.replay_request(fetched.id or "", pyngrok_config=cfg)
     agent.replay_request(fetched.id or "", "other", cfg)
-    replayed = [r for r in agent.get_requests(pyngrok_config=cfg) if r.remote_addr == "replayed"]
+    replayed = _await_replayed(cfg, 2)  # the agent stores replays after answering 204
     assert sorted(r.tunnel_name or "" for r in replayed) == ["other", "web"]
     assert upstream.hits[hits_before:] == [("POST", "/items?x=1", b'{"a": 1}')] * 2  # type: ignore[attr-defined]
 
