@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
 import time
 from collections.abc import Callable
 
@@ -177,3 +179,40 @@ def test_control_without_a_session_is_a_typed_error(fresh_edge: LocalEdge) -> No
 
     with fresh_edge as edge, pytest.raises(LocalEdgeError, match="no live agent session"):
         edge.stop_agent()
+
+
+def test_reset_connections_closes_live_public_sockets(
+    spawn_agent: SpawnAgent, fresh_edge: LocalEdge, upstream: Upstream
+) -> None:
+    with fresh_edge as edge:
+        agent = spawn_agent(edge)
+        agent.wait_ready()
+        url = agent.create_tunnel(name="raw", proto="tcp", addr=str(upstream.port)).json()["public_url"]
+        tunnel = next(t for t in edge.tunnels if t.url == url)
+        since = edge.mark()
+        with socket.create_connection(("127.0.0.1", tunnel.port), timeout=30) as sock:
+            sock.sendall(b"GET /partial HTTP/1.1\r\n")  # an unfinished request keeps the connection open
+            edge.wait_for_event("proxy_open", since=since)
+            assert [t.open_connections for t in edge.tunnels if t.id == tunnel.id] == [1]
+            assert edge.reset_connections(tunnel.id) == 1
+            edge.wait_for_event("proxy_close", since=since)
+            with contextlib.suppress(ConnectionResetError):  # EOF or RST: either way the socket is closed
+                assert sock.recv(100) == b""
+
+
+def test_tunnels_of_a_lost_session_are_released_after_the_grace_period(
+    spawn_agent: SpawnAgent, upstream: Upstream
+) -> None:
+    with LocalEdge(tunnel_grace=0.5) as edge:
+        agent = spawn_agent(edge)
+        agent.wait_ready()
+        url = agent.create_tunnel(name="raw", proto="tcp", addr=str(upstream.port)).json()["public_url"]
+        port = int(url.rsplit(":", 1)[1])
+        since = edge.mark()
+        agent.stop()
+        edge.wait_for_event("session_closed", since=since)
+        closed = edge.wait_for_event("tunnel_closed", since=since)
+        assert closed.detail["reason"] == "session gone"
+        assert edge.tunnels == []
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()

@@ -381,6 +381,14 @@ class LocalEdge:
         """Sync twin of :meth:`adrop_session`."""
         return self._run(lambda: self.adrop_session(session_id, goaway=goaway), 30.0)
 
+    async def areset_connections(self, tunnel_id: str | None = None) -> int:
+        """Reset (RST) the proxied public connections of one tunnel (None: all). Returns how many were reset."""
+        return self._need_core().reset_connections(tunnel_id)
+
+    def reset_connections(self, tunnel_id: str | None = None) -> int:
+        """Sync twin of :meth:`areset_connections`."""
+        return self._run(lambda: self.areset_connections(tunnel_id), 30.0)
+
     async def _control(self, session_id: str | None, stream_type: int, body: dict[str, Any], timeout: float) -> Any:
         core = self._need_core()
         try:

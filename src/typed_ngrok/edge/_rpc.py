@@ -98,7 +98,7 @@ def _dict(value: object) -> dict[str, Any]:
 @dataclass(frozen=True)
 class AuthRequest:
     client_id: str
-    authtoken: str
+    authtoken: str = field(repr=False)  # a secret: never in reprs or logs
     version: str
     os: str
     arch: str

@@ -63,6 +63,9 @@ class SessionState:
             tunnel_ids=tuple(sorted(self.bind_ids)),
             heartbeat_interval=(auth.heartbeat_interval_ns / 1e9) if auth else 0.0,
             heartbeat_tolerance=(auth.heartbeat_tolerance_ns / 1e9) if auth else 0.0,
+            open_streams=self.mux.stream_count,
+            bytes_in=self.mux.bytes_in,
+            bytes_out=self.mux.bytes_out,
         )
 
 
@@ -146,6 +149,7 @@ class EdgeServer:
                 basic_auth=bool(b.auth),
                 subdomain=b.subdomain,
                 hostname=b.hostname,
+                open_connections=len(b.streams),
             )
             for b in self.binds.values()
         ]
@@ -332,6 +336,16 @@ class EdgeServer:
         await self.release(bind, "unbind")
         self.events.add("unbind", state.id, bind_id=bind_id)
         return {"Error": "", "Extra": None}
+
+    def reset_connections(self, tunnel_id: str | None) -> int:
+        """RST the live proxy streams of one bind (None: of all binds); their public sockets close. Returns the count."""
+        count = 0
+        for bind in list(self.binds.values()):
+            if tunnel_id is None or bind.id == tunnel_id:
+                for stream in list(bind.streams):
+                    stream.reset(ErrorCode.STREAM_CANCELLED)
+                    count += 1
+        return count
 
     # -- edge -> agent control -------------------------------------------------------------------------------
     async def control(self, session_id: str | None, stream_type: int, body: dict[str, Any], timeout: float) -> Any:

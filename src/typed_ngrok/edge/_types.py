@@ -40,6 +40,9 @@ class EdgeSession:
     tunnel_ids: tuple[str, ...]
     heartbeat_interval: float  # seconds, as the agent announced
     heartbeat_tolerance: float
+    open_streams: int = 0
+    bytes_in: int = 0  # muxado bytes received from / sent to the agent (after TLS)
+    bytes_out: int = 0
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class EdgeTunnel:
     basic_auth: bool  # the edge enforces ``Opts.Auth`` with 401
     subdomain: str
     hostname: str
+    open_connections: int = 0  # public connections being proxied right now
 
 
 @dataclass(frozen=True)
