@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from typed_ngrok.exception import LocalEdgeError
 
-from ._rpc import RESTART, STOP, UPDATE
+from ._controls import EdgeControls
 from ._server import EdgeServer
 from ._tls import EdgeCertificates
 from ._types import EdgeEvent, EdgeFaults, EdgeSession, EdgeTunnel, EventKind, EventLog
@@ -27,7 +27,7 @@ DEFAULT_AUTHTOKEN = "local-edge-token"
 _START_TIMEOUT = 30.0
 
 
-class LocalEdge:
+class LocalEdge(EdgeControls):
     """A loopback stand-in for ngrok's tunnel server that the real agent opens real tunnels through.
 
     Nothing listens until :meth:`start` (sync: the edge runs its own event loop in a daemon thread) or
@@ -336,109 +336,6 @@ class LocalEdge:
         if found is None:
             raise LocalEdgeError(f"no {kind!r} event within {timeout} s")
         return found
-
-    # -- fault injection and control -------------------------------------------------------------------------
-    def reject_auth(
-        self, message: str | None = "Authentication refused by the local edge.\r\n\r\nERR_NGROK_107\r\n"
-    ) -> None:
-        """Make Auth replies carry ``message`` (None: accept again). The agent exits with this error."""
-        self.faults.auth_error = message
-
-    def reject_binds(self, message: str | None = "Binding refused by the local edge.\r\n\r\nERR_NGROK_302\r\n") -> None:
-        """Make Bind replies carry ``message`` (None: accept again): the agent API answers 502, error_code 103."""
-        self.faults.bind_error = message
-
-    def stall_heartbeats(self, stalled: bool = True) -> None:
-        """Stop (or resume) echoing the agent's heartbeats."""
-        self.faults.stall_heartbeats = stalled
-
-    def delay_replies(self, seconds: float) -> None:
-        """Wait ``seconds`` before every RPC reply (0 turns it off)."""
-        self.faults.reply_delay = max(0.0, seconds)
-
-    def refuse_sessions(self, refused: bool = True) -> None:
-        """Close (or accept again) new agent connections right after accept."""
-        self.faults.refuse_sessions = refused
-
-    async def adrop_session(self, session_id: str | None = None, *, goaway: bool = False) -> str:
-        """Cut a live session (None: the newest): abruptly, or with a GOAWAY. Returns its id.
-
-        Raises :class:`LocalEdgeError` when there is no such session.
-        """
-        core = self._need_core()
-        try:
-            state = core.find_session(session_id)
-        except LookupError as exc:
-            raise LocalEdgeError(str(exc)) from exc
-        state.mux.close_reason = "dropped by the edge"
-        if goaway:
-            await state.mux.close(0, "dropped by the edge")
-        else:
-            state.mux.abort()
-        return state.id
-
-    def drop_session(self, session_id: str | None = None, *, goaway: bool = False) -> str:
-        """Sync twin of :meth:`adrop_session`."""
-        return self._run(lambda: self.adrop_session(session_id, goaway=goaway), 30.0)
-
-    async def areset_connections(self, tunnel_id: str | None = None) -> int:
-        """Reset (RST) the proxied public connections of one tunnel (None: all). Returns how many were reset."""
-        return self._need_core().reset_connections(tunnel_id)
-
-    def reset_connections(self, tunnel_id: str | None = None) -> int:
-        """Sync twin of :meth:`areset_connections`."""
-        return self._run(lambda: self.areset_connections(tunnel_id), 30.0)
-
-    async def _control(self, session_id: str | None, stream_type: int, body: dict[str, Any], timeout: float) -> Any:
-        core = self._need_core()
-        try:
-            return await core.control(session_id, stream_type, body, timeout)
-        except LookupError as exc:
-            raise LocalEdgeError(str(exc)) from exc
-
-    async def astop_agent(self, session_id: str | None = None, *, timeout: float = 10.0) -> dict[str, Any] | None:
-        """Send Stop; the agent's reply, or None (it usually exits without one). Raises :class:`LocalEdgeError`."""
-        result: dict[str, Any] | None = await self._control(session_id, STOP, {}, timeout)
-        return result
-
-    async def arestart_agent(self, session_id: str | None = None, *, timeout: float = 10.0) -> dict[str, Any] | None:
-        """Send Restart (the agent re-execs and opens a new session); its reply. Raises :class:`LocalEdgeError`."""
-        result: dict[str, Any] | None = await self._control(session_id, RESTART, {}, timeout)
-        return result
-
-    async def aupdate_agent(
-        self,
-        session_id: str | None = None,
-        *,
-        version: str = "",
-        permit_major_version: bool = False,
-        timeout: float = 10.0,
-    ) -> dict[str, Any] | None:
-        """Send Update; the agent's reply (``{"Error": "updates disabled"}`` with ``update_check: false``)."""
-        body = {"Version": version, "PermitMajorVersion": permit_major_version}
-        result: dict[str, Any] | None = await self._control(session_id, UPDATE, body, timeout)
-        return result
-
-    def stop_agent(self, session_id: str | None = None, *, timeout: float = 10.0) -> dict[str, Any] | None:
-        return self._run(lambda: self.astop_agent(session_id, timeout=timeout), timeout + 30.0)
-
-    def restart_agent(self, session_id: str | None = None, *, timeout: float = 10.0) -> dict[str, Any] | None:
-        return self._run(lambda: self.arestart_agent(session_id, timeout=timeout), timeout + 30.0)
-
-    def update_agent(
-        self,
-        session_id: str | None = None,
-        *,
-        version: str = "",
-        permit_major_version: bool = False,
-        timeout: float = 10.0,
-    ) -> dict[str, Any] | None:
-        return self._run(
-            lambda: self.aupdate_agent(
-                session_id, version=version, permit_major_version=permit_major_version, timeout=timeout
-            ),
-            timeout + 30.0,
-        )
 
 
 def _run_loop(loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:
