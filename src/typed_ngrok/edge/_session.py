@@ -279,9 +279,12 @@ class MuxSession:
         if ftype == FrameType.DATA:
             stream = self._streams.get(sid)
             if frame.syn:
-                if stream is not None or sid % 2 == 0 or sid <= self._last_remote_id:
+                # Go muxado allocates ids in order but sends a stream's SYN with its first write, so concurrent
+                # opens can put SYNs on the wire out of order (seen with 20 parallel binds): only parity and
+                # duplicates are errors, not a lower id than the last one.
+                if stream is not None or sid % 2 == 0:
                     raise MuxadoProtocolError(f"bad SYN for stream {sid}")
-                self._last_remote_id = sid
+                self._last_remote_id = max(self._last_remote_id, sid)
                 stream = Stream(self, sid)
                 self._streams[sid] = stream
                 self.spawn(self._on_stream(stream))
