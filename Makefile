@@ -27,8 +27,8 @@ check-generated: $(VENV_STAMP)
 	done; echo "generated/ is up to date"
 
 lint: $(VENV_STAMP)
-	.venv/bin/ruff check src tests scripts bench
-	.venv/bin/ruff format --check src tests scripts bench
+	.venv/bin/ruff check src tests scripts bench examples
+	.venv/bin/ruff format --check src tests scripts bench examples
 
 typecheck: $(VENV_STAMP)
 	.venv/bin/mypy
@@ -45,8 +45,8 @@ test: $(VENV_STAMP) agent-bin
 bench: $(VENV_STAMP) agent-bin
 	$(PY) -m bench
 
-demo: $(VENV_STAMP) agent-bin
-	$(PY) -m typed_ngrok.demo
+demo: $(VENV_STAMP)
+	$(PY) examples/quickstart.py --ngrok-path "$$(python3 scripts/fetch_agent.py)"
 
 clean:
 	rm -rf .venv .cache .mypy_cache .ruff_cache .pytest_cache
