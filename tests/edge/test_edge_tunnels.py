@@ -7,7 +7,9 @@ import base64
 import hashlib
 import socket
 import ssl
+import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -55,11 +57,10 @@ def test_tcp_tunnel_carries_raw_bytes(agent: Agent, upstream: Upstream) -> None:
     assert data.startswith(b"HTTP/1.") and data.endswith(b"hello /over-tcp")
 
 
-def test_tls_tunnel_passes_tls_through(agent: Agent, edge: LocalEdge, upstream: Upstream) -> None:
-    # the upstream of a tls tunnel terminates TLS itself: wrap a tiny TLS echo server with the edge's certificate
-    ctx = edge.certs.server_context(
-        edge.ca_path.replace("ca.pem", "edge.pem"), edge.ca_path.replace("ca.pem", "edge.key")
-    )
+def test_tls_tunnel_passes_tls_through(agent: Agent, edge: LocalEdge, tmp_path: Path) -> None:
+    # the upstream of a tls tunnel terminates TLS itself: a tiny TLS server with a certificate from the edge's CA
+    _, cert_path, key_path = edge.certs.write(tmp_path)
+    ctx = edge.certs.server_context(cert_path, key_path)
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
 
@@ -67,8 +68,6 @@ def test_tls_tunnel_passes_tls_through(agent: Agent, edge: LocalEdge, upstream: 
         conn, _ = listener.accept()
         with ctx.wrap_socket(conn, server_side=True) as tls:
             tls.sendall(b"tls-upstream:" + tls.recv(100))
-
-    import threading
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()

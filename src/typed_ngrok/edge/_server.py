@@ -107,9 +107,8 @@ class EdgeServer:
     # -- lifecycle -------------------------------------------------------------------------------------------
     async def start(self) -> None:
         """Listen for agents. Raises ``OSError`` when the port cannot be bound."""
-        self._server = await asyncio.start_server(
-            self._on_agent, self.host, self.port, ssl=self._ssl, ssl_handshake_timeout=_RPC_TIMEOUT, reuse_address=True
-        )
+        # TLS is started per connection (not by the server) so that refused sessions are cut before the handshake
+        self._server = await asyncio.start_server(self._on_agent, self.host, self.port, reuse_address=True)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
@@ -170,7 +169,12 @@ class EdgeServer:
         self._conn_tasks.add(task)
         try:
             if self.faults.refuse_sessions:
-                writer.close()
+                writer.transport.abort()
+                return
+            try:
+                await writer.start_tls(self._ssl, ssl_handshake_timeout=_RPC_TIMEOUT)
+            except (OSError, ssl.SSLError, TimeoutError, ConnectionError):
+                writer.transport.abort()
                 return
             peer = writer.get_extra_info("peername")
             remote = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
