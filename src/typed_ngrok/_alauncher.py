@@ -40,7 +40,7 @@ from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import ProcessStartError, PyngrokError, PyngrokNgrokError
 from typed_ngrok.log import NgrokLog
 
-__all__ = ["AsyncAgentRunner", "aprobe_api", "stop_all"]
+__all__ = ["AsyncAgentRunner", "aprobe_api", "signal_process", "stop_all"]
 
 logger = logging.getLogger("typed_ngrok.process")
 ngrok_logger = logging.getLogger("typed_ngrok.process.ngrok")
@@ -88,6 +88,17 @@ async def aprobe_api(client: httpx.AsyncClient, api_url: str, config_version: st
         if verdict != "fallback":
             return verdict == "ok"
     return False
+
+
+def signal_process(proc: asyncio.subprocess.Process, sig: int) -> None:
+    """Send ``sig`` unless the process is known to have exited.
+
+    Not ``proc.terminate()``/``proc.kill()``: those go through ``Popen.send_signal``, whose ``poll()`` reaps an
+    already-exited child behind asyncio's child watcher, which then reports exit code 255 instead of the real one.
+    """
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+            os.kill(proc.pid, sig)
 
 
 class AsyncAgentRunner:
@@ -340,14 +351,12 @@ class AsyncAgentRunner:
         if proc is None:
             return
         if proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError, OSError):
-                proc.terminate()
+            signal_process(proc, signal.SIGTERM)
             try:
                 await asyncio.wait_for(proc.wait(), grace)
             except TimeoutError:
-                with contextlib.suppress(ProcessLookupError, OSError):
-                    proc.kill()
-        await proc.wait()  # always reap: no zombie
+                signal_process(proc, signal.SIGKILL)
+        await proc.wait()  # always reap (asyncio's child watcher does the waitpid): no zombie
 
     def _release(self) -> Any:
         """Drop the private files and this runner's liveness entry; returns the edge still to be stopped."""
@@ -403,10 +412,8 @@ class AsyncAgentRunner:
         The child is reaped by asyncio's child watcher (or at interpreter exit); nothing here needs the loop.
         """
         self._stopping = True
-        proc = self.proc
-        if proc is not None and proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError, OSError):
-                os.kill(proc.pid, sig)
+        if self.proc is not None:
+            signal_process(self.proc, sig)
         edge = self._release()
         if edge is not None:
             with contextlib.suppress(Exception):

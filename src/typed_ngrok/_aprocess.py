@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import threading
 import weakref
 from collections.abc import AsyncIterator
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from typed_ngrok._alauncher import AsyncAgentRunner
+from typed_ngrok._alauncher import AsyncAgentRunner, signal_process
 from typed_ngrok._async_agent_api import AsyncAgentAPI
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokError
@@ -304,8 +305,7 @@ async def capture_run_process(ngrok_path: str, args: list[str]) -> str:
     try:
         stdout, _ = await proc.communicate()
     except BaseException:
-        with contextlib.suppress(ProcessLookupError, OSError):
-            proc.kill()
+        signal_process(proc, signal.SIGKILL)
         await asyncio.shield(proc.wait())
         raise
     output = stdout.decode("utf-8", "replace").strip()

@@ -112,7 +112,7 @@ async def test_agent_killed_mid_session_then_next_call_recovers(cfg: PyngrokConf
         tunnel = await aio.connect(upstream.server_address[1], pyngrok_config=cfg, bind_tls=True)
         process = await aio.get_ngrok_process(cfg)
         old_api = process.agent_api(cfg.request_timeout)
-        process.proc.kill()
+        os.kill(process.proc.pid, signal.SIGKILL)
         await process.proc.wait()
         with pytest.raises(PyngrokNgrokURLError) as info:
             await old_api.list_tunnels()  # still aimed at the dead agent
