@@ -109,7 +109,6 @@ def _read_json_block(proc: subprocess.Popen[str]) -> dict[str, Any]:
 
 
 def run() -> dict[str, Any]:
-    sys.path.insert(0, str(REPO / "src"))
     from typed_ngrok._npm_agent import npm_agent_path
 
     agent_bin = npm_agent_path(REPO / ".cache")

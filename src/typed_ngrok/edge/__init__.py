@@ -8,7 +8,9 @@
         config = {**edge.agent_config("2"), "authtoken": edge.authtoken, "web_addr": "127.0.0.1:4041"}
         ...  # start `ngrok start --none --config <file with config>`; tunnels get URLs like http://localhost:PORT
 
-It binds only to 127.0.0.1 and contacts nothing. See :class:`LocalEdge` for fault injection (rejected Auth/Bind,
+Hooking it into an agent launch takes four steps: create a ``LocalEdge``, ``start()`` it, merge
+``edge.agent_config(config_version, with_authtoken=True)`` into the agent's (private) config file, and ``stop()`` it
+together with the agent. It binds only to 127.0.0.1 and contacts nothing. See :class:`LocalEdge` for fault injection (rejected Auth/Bind,
 stalled heartbeats, delayed replies, dropped sessions) and edge-initiated Stop/Restart/Update.
 """
 
