@@ -280,3 +280,11 @@ async def test_both_fins_remove_the_stream(pair: tuple[MuxSession, Peer, asyncio
     assert session.stream_count == 0
     fin = await peer.next(FrameType.DATA, 3)
     assert fin.fin and fin.payload == b""
+
+
+async def test_out_of_order_syns_are_accepted(pair: tuple[MuxSession, Peer, asyncio.Queue[Stream]]) -> None:
+    # Go muxado sends a stream's SYN with its first write, so concurrently opened streams can arrive out of order
+    session, peer, accepted = pair
+    peer.send(encode_data(5, b"\x00\x00\x00\x01", syn=True), encode_data(3, b"\x00\x00\x00\x01", syn=True))
+    ids = sorted([(await accepted.get()).id, (await accepted.get()).id])
+    assert ids == [3, 5] and not session.closed
