@@ -50,7 +50,7 @@ __all__ = [
 _ERR_NGROK_CODE = re.compile(r"ERR_NGROK_\d+")
 
 
-def find_error_code(text: str | None) -> str | None:
+def _find_error_code(text: str | None) -> str | None:
     """The first ``ERR_NGROK_<n>`` code in ``text``, if any."""
     if not text:
         return None
@@ -86,7 +86,7 @@ class PyngrokNgrokError(PyngrokError):
         super().__init__(error)
         self.ngrok_logs: list[NgrokLog] = list(ngrok_logs) if ngrok_logs else []
         self.ngrok_error = ngrok_error
-        self.ngrok_error_code = find_error_code(ngrok_error)
+        self.ngrok_error_code = _find_error_code(ngrok_error)
 
 
 class ProcessStartError(PyngrokNgrokError):

@@ -12,7 +12,7 @@ from typed_ngrok.exception import (
     PyngrokNgrokError,
     PyngrokNgrokHTTPError,
     PyngrokNgrokURLError,
-    find_error_code,
+    _find_error_code,
 )
 
 
@@ -45,7 +45,7 @@ def test_all_lists_every_public_class() -> None:
     ],
 )
 def test_error_code_is_parsed_from_the_agent_text(text: str | None, code: str | None) -> None:
-    assert find_error_code(text) == code
+    assert _find_error_code(text) == code
     assert PyngrokNgrokError("boom", ngrok_error=text).ngrok_error_code == code
 
 
