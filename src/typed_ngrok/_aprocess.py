@@ -171,6 +171,8 @@ async def _shutdown_loop(loop: asyncio.AbstractEventLoop) -> None:
             await proc.stop(timeout=2.0)
         except Exception:
             logger.exception("could not stop the ngrok agent %s at event loop shutdown", proc.proc.pid)
+    _guards.pop(loop, None)  # the guard (via its finalizer hook) and the locks refer to the loop: let it go
+    _start_locks.pop(loop, None)
     client = _request_clients.pop(loop, None)
     if client is not None:
         with contextlib.suppress(Exception):
