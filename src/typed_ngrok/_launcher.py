@@ -22,7 +22,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 from typed_ngrok import _agent_config as agent_config
 from typed_ngrok._config_file import write_private_config
@@ -288,7 +288,7 @@ class AgentRunner:
             if isinstance(item, NgrokLog):
                 self.readiness.feed(item)
 
-    def _raise_failure(self, why: str) -> None:
+    def _raise_failure(self, why: str) -> NoReturn:
         error = self.readiness.error
         self._fail_cleanup()
         self.startup_error = error

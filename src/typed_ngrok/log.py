@@ -25,6 +25,7 @@ __all__ = ["NgrokLog"]
 
 _RESERVED = frozenset({"line", "lvl", "fields", "format", "timestamp", "levelno", "t", "msg", "err", "obj", "addr"})
 _UNPARSED = object()
+_LEVEL_NUMBERS = logging.getLevelNamesMapping()
 
 
 class NgrokLog:
@@ -74,7 +75,7 @@ class NgrokLog:
     @property
     def levelno(self) -> int:
         """The :mod:`logging` level number of ``lvl`` (``logging.NOTSET``, 0, when the line has no level)."""
-        return logging.getLevelNamesMapping().get(self.lvl, logging.NOTSET)
+        return _LEVEL_NUMBERS.get(self.lvl, logging.NOTSET)
 
     def _redact(self, secrets: tuple[str, ...], mask: str) -> None:
         """Replace every secret in the line and its values with ``mask`` (the launcher calls this before storing)."""
