@@ -131,4 +131,6 @@ def test_agent_not_ready_gives_503_code_104(tmp_path: Path) -> None:
         proc.terminate()
         proc.wait(30)
         reader.join(10)
+        if proc.stdout is not None:
+            proc.stdout.close()
         edge.stop()
