@@ -10,6 +10,7 @@ Methods return the agent's JSON as dicts (built from the generated models); the 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -30,8 +31,10 @@ from typed_ngrok_agent_api.models import (
 )
 from typed_ngrok_agent_api.types import UNSET, Unset
 
-from typed_ngrok._convert import endpoint_body, expect, model_data, tunnel_body
+from typed_ngrok._agent_http import AgentHttpClient
+from typed_ngrok._convert import Model, endpoint_body, expect, model_data, tunnel_body
 from typed_ngrok._errors import agent_http_error, translate_transport_errors
+from typed_ngrok._transport import LoopbackTransport, is_loopback_http
 
 __all__ = ["AgentAPI", "agent_api_for", "close_agent_api", "raise_for_error_status"]
 
@@ -57,28 +60,40 @@ class AgentAPI:
     def __init__(self, api_url: str, *, timeout: float = 4.0, transport: httpx.BaseTransport | None = None) -> None:
         self.api_url = api_url.rstrip("/")
         self.timeout = timeout
-        httpx_args: dict[str, Any] = {
-            "trust_env": False,
-            "event_hooks": {"response": [raise_for_error_status]},
-            "limits": httpx.Limits(max_connections=32, max_keepalive_connections=8),
-        }
-        if transport is not None:
-            httpx_args["transport"] = transport
-        self._client = agent_api.Client(
+        if transport is None:
+            transport = LoopbackTransport() if is_loopback_http(self.api_url) else httpx.HTTPTransport()
+        self._client = agent_api.Client(base_url=self.api_url, raise_on_unexpected_status=True)
+        # The generated client builds a plain httpx.Client lazily; hand it ours (same settings) up front instead.
+        self._http = AgentHttpClient(
             base_url=self.api_url,
             headers=dict(_HEADERS),
             timeout=httpx.Timeout(timeout),
-            raise_on_unexpected_status=True,
-            httpx_args=httpx_args,
+            follow_redirects=False,
+            trust_env=False,
+            event_hooks={"response": [raise_for_error_status]},
+            transport=transport,
         )
-        self._client.get_httpx_client()  # build it now, not lazily from several threads
+        self._client.set_httpx_client(self._http)
 
     def __repr__(self) -> str:
         return f"<AgentAPI: {self.api_url}>"
 
     def close(self) -> None:
         """Close the kept-alive connection(s)."""
-        self._client.get_httpx_client().close()
+        self._http.close()
+
+    def _data(self, content: bytes, model: Model) -> dict[str, Any]:
+        """The agent's JSON object for a parsed answer: the already decoded JSON when at hand, else ``to_dict()``."""
+        raw = self._http.parsed_json(content)
+        return raw if type(raw) is dict else model_data(model)
+
+    def _items(self, content: bytes, key: str, models: Sequence[Model]) -> list[dict[str, Any]]:
+        """The agent's JSON objects of the list under ``key`` (see :meth:`_data`)."""
+        raw = self._http.parsed_json(content)
+        items = raw.get(key) if type(raw) is dict else None
+        if type(items) is list and len(items) == len(models) and all(type(item) is dict for item in items):
+            return items
+        return [model_data(m) for m in models]
 
     def _url(self, path: str) -> str:
         return f"{self.api_url}{path}"
@@ -88,19 +103,19 @@ class AgentAPI:
         url = self._url("/api/tunnels")
         with translate_transport_errors(url):
             response = list_tunnels.sync_detailed(client=self._client)
-            return [model_data(t) for t in expect(response.parsed, TunnelList, url).tunnels]
+            return self._items(response.content, "tunnels", expect(response.parsed, TunnelList, url).tunnels)
 
     def start_tunnel(self, body: dict[str, Any]) -> dict[str, Any]:
         url = self._url("/api/tunnels")
         with translate_transport_errors(url):
             response = start_tunnel.sync_detailed(client=self._client, body=tunnel_body(body))
-            return model_data(expect(response.parsed, Tunnel, url))
+            return self._data(response.content, expect(response.parsed, Tunnel, url))
 
     def get_tunnel(self, name: str) -> dict[str, Any]:
         url = self._url(f"/api/tunnels/{name}")
         with translate_transport_errors(url):
             response = get_tunnel.sync_detailed(name, client=self._client)
-            return model_data(expect(response.parsed, Tunnel, url))
+            return self._data(response.content, expect(response.parsed, Tunnel, url))
 
     def stop_tunnel(self, name: str) -> None:
         with translate_transport_errors(self._url(f"/api/tunnels/{name}")):
@@ -111,19 +126,19 @@ class AgentAPI:
         url = self._url("/api/endpoints")
         with translate_transport_errors(url):
             response = list_endpoints.sync_detailed(client=self._client)
-            return [model_data(e) for e in expect(response.parsed, EndpointList, url).endpoints]
+            return self._items(response.content, "endpoints", expect(response.parsed, EndpointList, url).endpoints)
 
     def create_endpoint(self, body: dict[str, Any]) -> dict[str, Any]:
         url = self._url("/api/endpoints")
         with translate_transport_errors(url):
             response = create_endpoint.sync_detailed(client=self._client, body=endpoint_body(body))
-            return model_data(expect(response.parsed, Endpoint, url))
+            return self._data(response.content, expect(response.parsed, Endpoint, url))
 
     def get_endpoint(self, name: str) -> dict[str, Any]:
         url = self._url(f"/api/endpoints/{name}")
         with translate_transport_errors(url):
             response = get_endpoint.sync_detailed(name, client=self._client)
-            return model_data(expect(response.parsed, Endpoint, url))
+            return self._data(response.content, expect(response.parsed, Endpoint, url))
 
     def stop_endpoint(self, name: str) -> None:
         with translate_transport_errors(self._url(f"/api/endpoints/{name}")):
@@ -136,13 +151,13 @@ class AgentAPI:
         count: int | Unset = UNSET if limit is None else limit
         with translate_transport_errors(url):
             response = list_requests.sync_detailed(client=self._client, limit=count, tunnel_name=name)
-            return [model_data(r) for r in expect(response.parsed, CapturedRequestList, url).requests]
+            return self._items(response.content, "requests", expect(response.parsed, CapturedRequestList, url).requests)
 
     def get_request(self, request_id: str) -> dict[str, Any]:
         url = self._url(f"/api/requests/http/{request_id}")
         with translate_transport_errors(url):
             response = get_request.sync_detailed(request_id, client=self._client)
-            return model_data(expect(response.parsed, CapturedRequest, url))
+            return self._data(response.content, expect(response.parsed, CapturedRequest, url))
 
     def replay_request(self, request_id: str, tunnel_name: str | None = None) -> None:
         body = ReplayRequest(id=request_id, tunnel_name=UNSET if tunnel_name is None else tunnel_name)
@@ -158,7 +173,7 @@ class AgentAPI:
         url = self._url("/api/status")
         with translate_transport_errors(url):
             response = get_status.sync_detailed(client=self._client)
-            return model_data(expect(response.parsed, AgentStatus, url))
+            return self._data(response.content, expect(response.parsed, AgentStatus, url))
 
 
 _apis: dict[tuple[str, float], AgentAPI] = {}

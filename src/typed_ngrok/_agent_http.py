@@ -1,0 +1,85 @@
+"""The ``httpx.Client`` behind one agent's generated client, with a short path for the generated functions' calls.
+
+The generated functions call ``client.request(method=..., url="/api/...", params=..., json=..., headers=...)``.
+``httpx.Client.request`` spends more time on cookies, auth and redirect machinery, URL merging and logging than a
+loopback agent takes to answer, and none of that applies to the agent API (no cookies, no auth, no redirects are
+followed). :class:`AgentHttpClient` builds the ``httpx.Request`` itself for exactly those calls, sends it through
+its transport, runs the client's response hooks and reads the body; any other call (another keyword, an absolute
+URL, a closed client) takes httpx's full path. Timeouts, the transport's errors and the hooks behave as with
+``httpx.Client``.
+
+Each thread's last response is remembered, so a wrapper can reuse the JSON the generated parser already decoded
+(:meth:`AgentHttpClient.parsed_json`) instead of re-serialising the generated models.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Final
+
+import httpx
+
+from typed_ngrok._transport import LoopbackResponse
+
+__all__ = ["NOT_CACHED", "AgentHttpClient"]
+
+_FAST_KEYS: Final = frozenset({"params", "json", "headers"})
+
+#: Returned by :meth:`AgentHttpClient.parsed_json` when the JSON of that body is not at hand.
+NOT_CACHED: Final = object()
+
+
+class AgentHttpClient(httpx.Client):
+    """``httpx.Client`` for a generated agent client (see the module docstring); construct it as ``httpx.Client``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._base = str(self.base_url).rstrip("/")
+        self._timeout_ext = self.timeout.as_dict()
+        self._local = threading.local()
+
+    def request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Response:
+        """As ``httpx.Client.request``; the generated functions' calls skip httpx's cookie/auth/redirect layers.
+
+        Raises:
+            httpx.TransportError: from the transport (timeouts are ``httpx.TimeoutException``).
+            Exception: whatever a response hook raises.
+        """
+        if (
+            not isinstance(url, str)
+            or not url.startswith("/")
+            or not _FAST_KEYS.issuperset(kwargs)
+            or self.is_closed
+            or not self._base
+        ):
+            return super().request(method, url, **kwargs)
+        headers = self.headers
+        extra = kwargs.get("headers")
+        if extra:
+            headers = httpx.Headers(self.headers)
+            headers.update(extra)
+        params = kwargs.get("params")
+        request = httpx.Request(
+            method,
+            self._base + url,
+            params=params if params else None,
+            headers=headers,
+            json=kwargs.get("json"),
+            extensions={"timeout": self._timeout_ext},
+        )
+        response = self._transport.handle_request(request)
+        response.request = request
+        self._local.last = response
+        for hook in self._event_hooks["response"]:
+            hook(response)
+        response.read()
+        return response
+
+    def parsed_json(self, content: bytes) -> Any:
+        """The JSON already decoded from this thread's last response when its body is ``content`` (the same
+        object), else :data:`NOT_CACHED`. Forgets that response either way."""
+        last = getattr(self._local, "last", None)
+        self._local.last = None  # do not keep a large body alive
+        if isinstance(last, LoopbackResponse) and last._has_parsed and last.content is content:
+            return last._parsed
+        return NOT_CACHED
