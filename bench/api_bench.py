@@ -5,7 +5,11 @@ Fairness: both libraries drive the *same* agent. pyngrok is handed our running a
 ``config_version="2"`` mode speaks the Tunnels API 2.3.41 serves). For "first connect", each library starts its own
 2.3.41 agent against one shared, already running ``LocalEdge`` (ours with ``edge="ngrok"`` and the edge's settings in
 the config file, so neither pays for starting an edge). Each figure is the median of per-iteration wall times,
-interleaved ours/theirs; untimed clean-up runs between iterations (pyngrok leaves the ``(http)`` companion behind).
+interleaved ours/theirs with the order swapped on every other iteration; untimed clean-up runs between iterations
+(pyngrok leaves the ``(http)`` companion behind, ours removes it inside ``disconnect``, inside the timing).
+
+``get_requests_500`` sends 500 requests through a tunnel, but 2.3.41 keeps only its newest 100 captured requests, so
+both libraries list 100 (the ``captured`` field). The edge runs in this process for every figure, for both libraries.
 """
 
 from __future__ import annotations
@@ -58,6 +62,15 @@ def _timed(fn: Callable[[], object]) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
+
+
+def _pair(i: int, ours: Callable[[], float], theirs: Callable[[], float]) -> tuple[float, float]:
+    """Time both, ours first on even iterations and pyngrok first on odd ones (no order advantage either way)."""
+    if i % 2:
+        b = theirs()
+        return ours(), b
+    a = ours()
+    return a, theirs()
 
 
 def _median_ms(samples: list[float]) -> float:
@@ -167,9 +180,12 @@ def run(iterations: int = 200) -> dict[str, Any]:
             json.loads(conn.getresponse().read())
 
         ours, theirs, floor = [], [], []
-        for _ in range(iterations):
-            ours.append(_timed(lambda: ngrok.get_tunnels(ours_cfg)))
-            theirs.append(_timed(lambda: pngrok.get_tunnels(pcfg)))
+        for i in range(iterations):
+            a, b = _pair(
+                i, lambda: _timed(lambda: ngrok.get_tunnels(ours_cfg)), lambda: _timed(lambda: pngrok.get_tunnels(pcfg))
+            )
+            ours.append(a)
+            theirs.append(b)
             floor.append(_timed(raw_get))
         conn.close()
         results["get_tunnels_10"] = _row(
@@ -182,15 +198,18 @@ def run(iterations: int = 200) -> dict[str, Any]:
 
         # 2. connect() + disconnect() with the agent running
         ours, theirs = [], []
-        for _ in range(max(20, iterations // 5)):
-            ours.append(
-                _timed(
+        for i in range(max(20, iterations // 5)):
+            a, b = _pair(
+                i,
+                lambda: _timed(
                     lambda: ngrok.disconnect(ngrok.connect(port, pyngrok_config=ours_cfg).public_url or "", ours_cfg)
-                )
+                ),
+                lambda: _timed(
+                    lambda: pngrok.disconnect(pngrok.connect(str(port), pyngrok_config=pcfg).public_url or "", pcfg)
+                ),
             )
-            theirs.append(
-                _timed(lambda: pngrok.disconnect(pngrok.connect(str(port), pyngrok_config=pcfg).public_url or "", pcfg))
-            )
+            ours.append(a)
+            theirs.append(b)
             drop_extra(keep)  # untimed: pyngrok leaves "<name> (http)" behind
         results["connect_disconnect"] = _row(ours, theirs, TARGETS["connect_disconnect"])
 
@@ -201,22 +220,33 @@ def run(iterations: int = 200) -> dict[str, Any]:
             for i in range(500):
                 client.get(f"{tunnel.public_url}/r{i}")
         deadline = time.monotonic() + 30
-        while len(agent.get_requests(pyngrok_config=ours_cfg)) < 500 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        # 2.3.41 keeps only its newest 100 captured requests: wait for the last one sent, not for 500 entries
+        while time.monotonic() < deadline:
+            newest = agent.get_requests(pyngrok_config=ours_cfg, limit=1)
+            if newest and newest[0].uri == "/r499":
+                break
+            time.sleep(0.05)
         count = len(agent.get_requests(pyngrok_config=ours_cfg))
         ours, theirs = [], []
-        for _ in range(max(20, iterations // 5)):
-            ours.append(_timed(lambda: agent.get_requests(pyngrok_config=ours_cfg)))
-            theirs.append(_timed(lambda: pagent.get_requests(pyngrok_config=pcfg)))
+        for i in range(max(20, iterations // 5)):
+            a, b = _pair(
+                i,
+                lambda: _timed(lambda: agent.get_requests(pyngrok_config=ours_cfg)),
+                lambda: _timed(lambda: pagent.get_requests(pyngrok_config=pcfg)),
+            )
+            ours.append(a)
+            theirs.append(b)
         results["get_requests_500"] = _row(ours, theirs, TARGETS["get_requests_500"], captured=count)
         pprocess._current_processes.pop(pcfg.ngrok_path, None)
         ngrok.kill(ours_cfg)
 
-        # 3. first connect() from no running agent: each library starts its own 2.3.41 agent at the shared edge
-        ours, theirs = [], []
-        for i in range(max(5, iterations // 40)):
+        # 3. first connect() from no running agent: each library starts its own 2.3.41 agent at the shared edge, both
+        # with a free web_addr in their config file (the agent's default 4040 may be taken on a shared machine)
+        from pyngrok import conf as pconf
+
+        def ours_first(i: int) -> float:
             mine = _agent_folder(base, f"ours-{i}")
-            (mine / "ngrok.yml").write_text(yaml.safe_dump(edge_settings))
+            (mine / "ngrok.yml").write_text(yaml.safe_dump({**edge_settings, "web_addr": _free_addr()}))
             cfg_i = PyngrokConfig(
                 ngrok_path=str(mine / "ngrok"),
                 config_path=str(mine / "ngrok.yml"),
@@ -226,14 +256,16 @@ def run(iterations: int = 200) -> dict[str, Any]:
                 startup_timeout=40,
                 request_timeout=15,
             )
-            ours.append(_timed(functools.partial(ngrok.connect, port, pyngrok_config=cfg_i)))
-            ngrok.kill(cfg_i)
+            try:
+                return _timed(functools.partial(ngrok.connect, port, pyngrok_config=cfg_i))
+            finally:
+                ngrok.kill(cfg_i)
+
+        def theirs_first(i: int) -> float:
             theirs_dir = _agent_folder(base, f"theirs-{i}")
             (theirs_dir / "ngrok.yml").write_text(
                 yaml.safe_dump({**edge_settings, "web_addr": _free_addr(), "version": "2"})
             )
-            from pyngrok import conf as pconf
-
             pcfg_i = pconf.PyngrokConfig(
                 ngrok_path=str(theirs_dir / "ngrok"),
                 config_path=str(theirs_dir / "ngrok.yml"),
@@ -241,8 +273,16 @@ def run(iterations: int = 200) -> dict[str, Any]:
                 startup_timeout=40,
                 monitor_thread=False,
             )
-            theirs.append(_timed(functools.partial(pngrok.connect, str(port), pyngrok_config=pcfg_i)))
-            pngrok.kill(pcfg_i)
+            try:
+                return _timed(functools.partial(pngrok.connect, str(port), pyngrok_config=pcfg_i))
+            finally:
+                pngrok.kill(pcfg_i)
+
+        ours, theirs = [], []
+        for i in range(max(10, iterations // 10)):
+            a, b = _pair(i, functools.partial(ours_first, i), functools.partial(theirs_first, i))
+            ours.append(a)
+            theirs.append(b)
         results["first_connect"] = _row(ours, theirs, TARGETS["first_connect"])
 
         # 5. import typed_ngrok.ngrok vs import pyngrok.ngrok in a fresh interpreter
