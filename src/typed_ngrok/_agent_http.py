@@ -24,6 +24,7 @@ from typed_ngrok._transport import LoopbackResponse
 __all__ = ["NOT_CACHED", "AgentHttpClient"]
 
 _FAST_KEYS: Final = frozenset({"params", "json", "headers"})
+_MAX_URLS: Final = 256
 
 #: Returned by :meth:`AgentHttpClient.parsed_json` when the JSON of that body is not at hand.
 NOT_CACHED: Final = object()
@@ -37,6 +38,7 @@ class AgentHttpClient(httpx.Client):
         self._base = str(self.base_url).rstrip("/")
         self._timeout_ext = self.timeout.as_dict()
         self._local = threading.local()
+        self._urls: dict[str, httpx.URL] = {}
 
     def request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Response:
         """As ``httpx.Client.request``; the generated functions' calls skip httpx's cookie/auth/redirect layers.
@@ -59,10 +61,14 @@ class AgentHttpClient(httpx.Client):
             headers = httpx.Headers(self.headers)
             headers.update(extra)
         params = kwargs.get("params")
+        target: httpx.URL | str = self._base + url
+        if not params:
+            params = None
+            target = self._urls.get(url) or self._remember(url)
         request = httpx.Request(
             method,
-            self._base + url,
-            params=params if params else None,
+            target,
+            params=params,
             headers=headers,
             json=kwargs.get("json"),
             extensions={"timeout": self._timeout_ext},
@@ -74,6 +80,13 @@ class AgentHttpClient(httpx.Client):
             hook(response)
         response.read()
         return response
+
+    def _remember(self, path: str) -> httpx.URL:
+        """The parsed URL of ``path`` (kept for the next call; the cache is bounded)."""
+        if len(self._urls) >= _MAX_URLS:
+            self._urls.clear()
+        parsed = self._urls[path] = httpx.URL(self._base + path)
+        return parsed
 
     def parsed_json(self, content: bytes) -> Any:
         """The JSON already decoded from this thread's last response when its body is ``content`` (the same

@@ -14,7 +14,7 @@ Every function starts the agent when it is not running (as pyngrok does).
 
 from __future__ import annotations
 
-from typing import Any, TypedDict, cast
+from typing import Any, TypedDict
 
 from typed_ngrok._http_message import HttpMessage, decode_raw, parse_http_message
 from typed_ngrok.conf import PyngrokConfig
@@ -82,8 +82,8 @@ class CapturedRequest:
         self.remote_addr: str | None = data.get("remote_addr")
         self.start: str | None = data.get("start")
         self.duration: int | None = data.get("duration")
-        self.request: CapturedHttpRequest | None = cast(CapturedHttpRequest | None, data.get("request"))
-        self.response: CapturedHttpResponse | None = cast(CapturedHttpResponse | None, data.get("response"))
+        self.request: CapturedHttpRequest | None = data.get("request")  # data is dict[str, Any]: no cast call
+        self.response: CapturedHttpResponse | None = data.get("response")
 
     def __repr__(self) -> str:
         return f'<CapturedRequest: "{self.id}">'
