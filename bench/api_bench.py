@@ -187,7 +187,6 @@ def run(iterations: int = 200) -> dict[str, Any]:
             ours.append(a)
             theirs.append(b)
             floor.append(_timed(raw_get))
-        conn.close()
         results["get_tunnels_10"] = _row(
             ours,
             theirs,
@@ -211,7 +210,23 @@ def run(iterations: int = 200) -> dict[str, Any]:
             ours.append(a)
             theirs.append(b)
             drop_extra(keep)  # untimed: pyngrok leaves "<name> (http)" behind
-        results["connect_disconnect"] = _row(ours, theirs, TARGETS["connect_disconnect"])
+
+        def raw_three(i: int) -> None:  # the agent work ours does: POST, DELETE the tunnel, DELETE its companion
+            name = f"raw-{i}"
+            body = json.dumps({"name": name, "addr": str(port), "proto": "http"}).encode()
+            for method, path, data in (
+                ("POST", "/api/tunnels", body),
+                ("DELETE", f"/api/tunnels/{name}", None),
+                ("DELETE", f"/api/tunnels/{name}%20%28http%29", None),
+            ):
+                conn.request(method, path, body=data, headers={"Content-Type": "application/json"})
+                conn.getresponse().read()
+
+        floor = [_timed(functools.partial(raw_three, i)) for i in range(max(20, iterations // 5))]
+        conn.close()
+        results["connect_disconnect"] = _row(
+            ours, theirs, TARGETS["connect_disconnect"], raw_same_work_ms=_median_ms(floor)
+        )
 
         # 4. get_requests() with 500 captured requests
         agent.delete_requests(ours_cfg)
@@ -325,6 +340,11 @@ def table(results: dict[str, Any]) -> str:
         lines.append(
             f"get_tunnels vs raw http.client keep-alive GET: {floor['ratio_vs_raw']} "
             f"({floor['raw_http_client_ms']} ms floor)"
+        )
+    both = results.get("connect_disconnect", {})
+    if "raw_same_work_ms" in both:
+        lines.append(
+            f"connect+disconnect: raw http.client POST + 2 DELETEs (ours' agent work) {both['raw_same_work_ms']} ms"
         )
     return "\n".join(lines)
 

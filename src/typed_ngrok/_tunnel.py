@@ -100,15 +100,15 @@ class NgrokTunnel:
             collection = "endpoints" if _is_v3(pyngrok_config) and "upstream" in data else "tunnels"
             uri = f"/api/{collection}/{quote(self.name, safe='')}"
         self.uri: str | None = uri
-        self.config: TunnelConfig = cast(TunnelConfig, data.get("config", {}))
+        self.config: TunnelConfig = data.get("config", {})  # data is dict[str, Any]: no cast() call needed
         upstream = data.get("upstream")
         if upstream:
-            self.upstream: Upstream = cast(Upstream, upstream)
+            self.upstream: Upstream = upstream
         elif isinstance(self.config, dict) and "addr" in self.config:
             self.upstream = {"url": self.config["addr"]}
         else:
             self.upstream = {}
-        self.metrics: TunnelMetrics = cast(TunnelMetrics, data.get("metrics", {}))
+        self.metrics: TunnelMetrics = data.get("metrics", {})
 
     def __repr__(self) -> str:
         url = self.upstream.get("url") if isinstance(self.upstream, dict) else None
