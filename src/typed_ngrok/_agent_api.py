@@ -1,10 +1,14 @@
 """``AgentAPI``: one running agent's local API, over the generated ``typed_ngrok_agent_api`` client.
 
 One kept-alive httpx client per agent (per ``api_url`` and timeout, see :func:`agent_api_for`), an explicit
-``httpx.Timeout``, ``raise_on_unexpected_status=True``, no proxies from the environment, and an injectable transport.
+``httpx.Timeout``, ``raise_on_unexpected_status=True``, no proxies from the environment, and an injectable transport
+(by default :class:`~typed_ngrok._transport.LoopbackTransport` for a loopback ``http://`` agent, which is every agent
+typed-ngrok starts). The generated client is handed an :class:`~typed_ngrok._agent_http.AgentHttpClient`, a thin
+``httpx.Client`` that skips httpx's cookie/auth/redirect layers for the generated functions' calls.
 Every status >= 400 is turned into an exception by a response hook that hands the raw body to ``_errors``, so even
 a non-JSON error page keeps its text; transport failures are mapped by ``_errors.translate_transport_errors``.
-Methods return the agent's JSON as dicts (built from the generated models); the async twin mirrors these names.
+Methods return the agent's JSON as dicts: the very JSON the generated parser decoded (after it validated it into the
+typed models), or ``to_dict()`` of the models when that JSON is not at hand; the async twin mirrors these names.
 """
 
 from __future__ import annotations
@@ -61,7 +65,10 @@ class AgentAPI:
         self.api_url = api_url.rstrip("/")
         self.timeout = timeout
         if transport is None:
-            transport = LoopbackTransport() if is_loopback_http(self.api_url) else httpx.HTTPTransport()
+            if is_loopback_http(self.api_url):
+                transport = LoopbackTransport()
+            else:  # e.g. web_addr 0.0.0.0 or a LAN address: httpx's own transport
+                transport = httpx.HTTPTransport(limits=httpx.Limits(max_connections=32, max_keepalive_connections=8))
         self._client = agent_api.Client(base_url=self.api_url, raise_on_unexpected_status=True)
         # The generated client builds a plain httpx.Client lazily; hand it ours (same settings) up front instead.
         self._http = AgentHttpClient(

@@ -4,8 +4,8 @@ The generated functions call ``client.request(method=..., url="/api/...", params
 ``httpx.Client.request`` spends more time on cookies, auth and redirect machinery, URL merging and logging than a
 loopback agent takes to answer, and none of that applies to the agent API (no cookies, no auth, no redirects are
 followed). :class:`AgentHttpClient` builds the ``httpx.Request`` itself for exactly those calls, sends it through
-its transport, runs the client's response hooks and reads the body; any other call (another keyword, an absolute
-URL, a closed client) takes httpx's full path. Timeouts, the transport's errors and the hooks behave as with
+its transport, runs the client's event hooks and reads the body; any other call (another keyword, an absolute URL,
+a closed client, a client built without ``transport=`` or with ``mounts=``) takes httpx's full path. Timeouts, the transport's errors and the hooks behave as with
 ``httpx.Client``.
 
 Each thread's last response is remembered, so a wrapper can reuse the JSON the generated parser already decoded
@@ -35,9 +35,15 @@ class AgentHttpClient(httpx.Client):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._base = str(self.base_url).rstrip("/")
-        self._timeout_ext = self.timeout.as_dict()
+        transport = kwargs.get("transport")
+        # The short path needs one transport for every URL: none when httpx would pick one (mounts, defaults).
+        self._lean_transport: httpx.BaseTransport | None = None if kwargs.get("mounts") else transport
         self._local = threading.local()
+        self._rebase()
+
+    def _rebase(self) -> None:
+        self._base_url = self.base_url
+        self._base = str(self._base_url).rstrip("/")
         self._urls: dict[str, httpx.URL] = {}
 
     def request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Response:
@@ -47,13 +53,18 @@ class AgentHttpClient(httpx.Client):
             httpx.TransportError: from the transport (timeouts are ``httpx.TimeoutException``).
             Exception: whatever a response hook raises.
         """
+        transport = self._lean_transport
         if (
-            not isinstance(url, str)
+            transport is None
+            or not isinstance(url, str)
             or not url.startswith("/")
             or not _FAST_KEYS.issuperset(kwargs)
             or self.is_closed
-            or not self._base
         ):
+            return super().request(method, url, **kwargs)
+        if self.base_url is not self._base_url:
+            self._rebase()
+        if not self._base:
             return super().request(method, url, **kwargs)
         headers = self.headers
         extra = kwargs.get("headers")
@@ -71,12 +82,15 @@ class AgentHttpClient(httpx.Client):
             params=params,
             headers=headers,
             json=kwargs.get("json"),
-            extensions={"timeout": self._timeout_ext},
+            extensions={"timeout": self.timeout.as_dict()},
         )
-        response = self._transport.handle_request(request)
+        hooks = self.event_hooks
+        for request_hook in hooks["request"]:
+            request_hook(request)
+        response = transport.handle_request(request)
         response.request = request
         self._local.last = response
-        for hook in self._event_hooks["response"]:
+        for hook in hooks["response"]:
             hook(response)
         response.read()
         return response

@@ -1,7 +1,8 @@
 """Generated agent models → the plain dicts and compat objects the public modules hand out (no I/O).
 
-``NgrokTunnel.data`` and ``CapturedRequest.data`` are the agent's JSON as a dict, rebuilt with ``to_dict()`` so
-unknown keys kept in ``additional_properties`` survive.
+``NgrokTunnel.data`` and ``CapturedRequest.data`` are the agent's JSON as a dict: ``AgentAPI`` hands out the JSON the
+generated parser already decoded when it has it, else :func:`model_data` rebuilds it with ``to_dict()`` (unknown keys
+kept in ``additional_properties`` survive either way).
 """
 
 from __future__ import annotations
