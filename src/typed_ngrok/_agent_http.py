@@ -42,8 +42,8 @@ class AgentHttpClient(httpx.Client):
         self._rebase()
 
     def _rebase(self) -> None:
-        self._base_url = self.base_url
-        self._base = str(self._base_url).rstrip("/")
+        self._seen_base_url = self.base_url
+        self._base = str(self._seen_base_url).rstrip("/")
         self._urls: dict[str, httpx.URL] = {}
 
     def request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Response:
@@ -62,7 +62,7 @@ class AgentHttpClient(httpx.Client):
             or self.is_closed
         ):
             return super().request(method, url, **kwargs)
-        if self.base_url is not self._base_url:
+        if self.base_url is not self._seen_base_url:
             self._rebase()
         if not self._base:
             return super().request(method, url, **kwargs)

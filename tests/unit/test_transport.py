@@ -383,3 +383,20 @@ def test_agent_api_errors_keep_the_agent_text(serve: Any) -> None:
         assert isinstance(api._http._transport, LoopbackTransport)
     finally:
         api.close()
+
+
+def test_agent_http_client_runs_request_hooks_and_follows_base_url(serve: Any, transport: LoopbackTransport) -> None:
+    first = serve(lambda seen: ok(b'{"server": 1}'))
+    second = serve(lambda seen: ok(b'{"server": 2}'))
+    hooked: list[str] = []
+
+    def hook(request: httpx.Request) -> None:
+        hooked.append(str(request.url))
+
+    with AgentHttpClient(
+        base_url=first.url, transport=transport, trust_env=False, event_hooks={"request": [hook]}
+    ) as client:
+        assert client.request("get", "/api/tunnels").json() == {"server": 1}
+        client.base_url = httpx.URL(second.url)
+        assert client.request("get", "/api/tunnels").json() == {"server": 2}
+    assert hooked == [f"{first.url}/api/tunnels", f"{second.url}/api/tunnels"]
