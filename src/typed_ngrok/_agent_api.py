@@ -52,6 +52,12 @@ def raise_for_error_status(response: httpx.Response) -> None:
         raise agent_http_error(str(response.request.url), response.status_code, response.content, response.headers)
 
 
+# Tunnel-table race: ngrok 2.3.41 adds and removes API tunnels in a map without a lock, so two concurrent
+# ``POST /api/tunnels`` crash the agent with ``fatal error: concurrent map writes`` (exit 2; seen with 20 threads
+# connecting at once). Each AgentAPI (one per agent) therefore sends tunnel-table changes one at a time; reads
+# stay concurrent. AsyncAgentAPI does the same with an asyncio.Lock.
+
+
 class AgentAPI:
     """One agent's local API (``api_url`` such as ``http://127.0.0.1:4040``).
 
@@ -81,6 +87,7 @@ class AgentAPI:
             transport=transport,
         )
         self._client.set_httpx_client(self._http)
+        self._mutate = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<AgentAPI: {self.api_url}>"
@@ -114,7 +121,7 @@ class AgentAPI:
 
     def start_tunnel(self, body: dict[str, Any]) -> dict[str, Any]:
         url = self._url("/api/tunnels")
-        with translate_transport_errors(url):
+        with self._mutate, translate_transport_errors(url):  # see 'Tunnel-table race' above
             response = start_tunnel.sync_detailed(client=self._client, body=tunnel_body(body))
             return self._data(response.content, expect(response.parsed, Tunnel, url))
 
@@ -125,7 +132,10 @@ class AgentAPI:
             return self._data(response.content, expect(response.parsed, Tunnel, url))
 
     def stop_tunnel(self, name: str) -> None:
-        with translate_transport_errors(self._url(f"/api/tunnels/{name}")):
+        with (
+            self._mutate,
+            translate_transport_errors(self._url(f"/api/tunnels/{name}")),
+        ):  # see 'Tunnel-table race' above
             stop_tunnel.sync_detailed(name, client=self._client)
 
     # -- endpoints (v3 >= 3.30) --

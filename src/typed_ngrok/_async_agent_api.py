@@ -15,6 +15,7 @@ object (which is itself bound to one loop), not cached globally as the sync ones
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -99,6 +100,7 @@ class AsyncAgentAPI:
             httpx_args=httpx_args,
         )
         self._client.get_async_httpx_client()
+        self._mutate = asyncio.Lock()  # tunnel-table changes one at a time: see 'Tunnel-table race' in _agent_api
 
     def __repr__(self) -> str:
         return f"<AsyncAgentAPI: {self.api_url}>"
@@ -119,7 +121,7 @@ class AsyncAgentAPI:
 
     async def start_tunnel(self, body: dict[str, Any]) -> dict[str, Any]:
         url = self._url("/api/tunnels")
-        async with _translate(url):
+        async with self._mutate, _translate(url):
             response = await start_tunnel.asyncio_detailed(client=self._client, body=tunnel_body(body))
             return model_data(expect(response.parsed, Tunnel, url))
 
@@ -130,7 +132,7 @@ class AsyncAgentAPI:
             return model_data(expect(response.parsed, Tunnel, url))
 
     async def stop_tunnel(self, name: str) -> None:
-        async with _translate(self._url(f"/api/tunnels/{name}")):
+        async with self._mutate, _translate(self._url(f"/api/tunnels/{name}")):
             await stop_tunnel.asyncio_detailed(name, client=self._client)
 
     # -- endpoints (v3 >= 3.30) --
