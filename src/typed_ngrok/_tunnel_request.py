@@ -1,9 +1,18 @@
 """What ``connect()`` sends to the agent: pure request building, no I/O.
 
 Covers the config-file definition lookup, pyngrok's defaults (``addr="80"``, ``proto="http"``, generated names),
-``addr`` → ``upstream.url`` normalisation for the Endpoints API, and the legacy option translation
-(``bind_tls`` → ``schemes``, ``auth`` → ``basic_auth``) which only v3 agents get: the v2 agent (2.3.41) silently
-ignores ``schemes``/``basic_auth`` and needs the original keys.
+``addr`` → ``upstream.url`` normalisation for the Endpoints API, and option translation per agent version:
+
+- v3 agents: pyngrok's legacy upgrade, ``bind_tls`` → ``schemes`` and ``auth`` → ``basic_auth``.
+- v2 agents (2.3.41 silently ignores ``schemes``/``basic_auth``): the other way round, ``schemes`` → ``bind_tls``
+  (``["https"]`` → ``True``, ``["http"]`` → ``False``, both → ``"both"``) and ``basic_auth`` → ``auth`` (one
+  ``"user:pass"``: the v2 agent takes a single credential). An http tunnel that sets neither ``bind_tls`` nor
+  ``schemes`` (in the call or in its config-file definition) gets ``bind_tls: true``: one https tunnel, as v3
+  agents and pyngrok 9.1.0 give by default, instead of the v2 agent's https + ``<name> (http)`` pair.
+
+Giving both spellings of one option (``bind_tls`` and ``schemes``, ``auth`` and ``basic_auth``) in one place is a
+:class:`~typed_ngrok.exception.PyngrokError`; the call's options are translated on their own and then override the
+config-file definition's, so a call's ``schemes`` beats a definition's ``bind_tls``.
 """
 
 from __future__ import annotations
@@ -25,6 +34,8 @@ __all__ = [
     "find_definition",
     "is_v3",
     "translate_legacy_options",
+    "translate_options",
+    "translate_v2_options",
     "upstream_url",
 ]
 
@@ -83,8 +94,22 @@ def _addr_from_upstream(upstream: object) -> str | None:
     return None
 
 
+def _check_pair(options: Mapping[str, Any], legacy: str, modern: str) -> None:
+    if legacy in options and modern in options:
+        raise PyngrokError(
+            f'Options "{legacy}" and "{modern}" are two spellings of one setting: give only one of them '
+            f"(got {legacy}={options[legacy]!r}, {modern}={options[modern]!r})."
+        )
+
+
 def translate_legacy_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    """pyngrok's v2 → v3 upgrade: ``bind_tls`` → ``schemes`` and ``auth`` → ``basic_auth`` (v3 agents only)."""
+    """pyngrok's v2 → v3 upgrade: ``bind_tls`` → ``schemes`` and ``auth`` → ``basic_auth`` (v3 agents only).
+
+    Raises:
+        PyngrokError: both ``bind_tls`` and ``schemes``, or both ``auth`` and ``basic_auth``, are given.
+    """
+    _check_pair(options, "bind_tls", "schemes")
+    _check_pair(options, "auth", "basic_auth")
     result = dict(options)
     if "bind_tls" in result:
         bind_tls = result.pop("bind_tls")
@@ -98,6 +123,67 @@ def translate_legacy_options(options: Mapping[str, Any]) -> dict[str, Any]:
         auth = result.pop("auth")
         result["basic_auth"] = list(auth) if isinstance(auth, list | tuple) else [auth]
     return result
+
+
+_SCHEMES_TO_BIND_TLS: dict[frozenset[str], bool | str] = {
+    frozenset({"https"}): True,
+    frozenset({"http"}): False,
+    frozenset({"http", "https"}): "both",
+}
+
+
+def _bind_tls_for(schemes: object) -> bool | str:
+    items = [schemes] if isinstance(schemes, str) else schemes
+    if isinstance(items, list | tuple) and items and all(isinstance(item, str) for item in items):
+        bind_tls = _SCHEMES_TO_BIND_TLS.get(frozenset(item.strip().lower() for item in items))
+        if bind_tls is not None:
+            return bind_tls
+    raise PyngrokError(
+        f'Option "schemes" must be ["https"], ["http"] or ["http", "https"] for a v2 agent (it becomes bind_tls), '
+        f"got {schemes!r}."
+    )
+
+
+def _auth_for(basic_auth: object) -> str:
+    items = [basic_auth] if isinstance(basic_auth, str) else basic_auth
+    if isinstance(items, list | tuple) and len(items) == 1 and isinstance(items[0], str):
+        return items[0]
+    if isinstance(items, list | tuple) and len(items) > 1:
+        raise PyngrokError(
+            f'Option "basic_auth" has {len(items)} credentials, but a v2 agent supports only one "user:pass" '
+            "(it becomes auth)."
+        )
+    raise PyngrokError(
+        f'Option "basic_auth" must be one "user:pass" string (or a list of one) for a v2 agent, '
+        f"got a {type(basic_auth).__name__}."
+    )  # the value itself may be a secret: never echoed
+
+
+def translate_v2_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The v3 spellings a v2 agent would silently ignore, in its own: ``schemes`` → ``bind_tls``, ``basic_auth`` →
+    ``auth``. ``bind_tls``/``auth`` given as such are kept as they are (the agent validates them).
+
+    Raises:
+        PyngrokError: ``schemes`` is not ``["https"]``, ``["http"]`` or both; ``basic_auth`` is not exactly one
+            credential; or both spellings of one option are given.
+    """
+    _check_pair(options, "bind_tls", "schemes")
+    _check_pair(options, "auth", "basic_auth")
+    result = dict(options)
+    if "schemes" in result:
+        result["bind_tls"] = _bind_tls_for(result.pop("schemes"))
+    if "basic_auth" in result:
+        result["auth"] = _auth_for(result.pop("basic_auth"))
+    return result
+
+
+def translate_options(options: Mapping[str, Any], config_version: object) -> dict[str, Any]:
+    """:func:`translate_legacy_options` for v3, :func:`translate_v2_options` for v2.
+
+    Raises:
+        PyngrokError: see those two.
+    """
+    return translate_legacy_options(options) if is_v3(config_version) else translate_v2_options(options)
 
 
 def _tunnel_definitions(config: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -176,17 +262,20 @@ def build_connect_request(
     """The agent request for ``connect(addr, proto, name, **options)``.
 
     ``config`` is the parsed agent config file (None when absent). ``config_version`` "2" builds a Tunnels API body
-    with ``bind_tls``/``auth`` as given; "3" builds an Endpoints API body with legacy options translated, plus a
-    Tunnels API fallback for v3 agents older than 3.30.
+    with v3 spellings translated back (``schemes`` → ``bind_tls``, ``basic_auth`` → ``auth``) and, for an http
+    tunnel with neither set, ``bind_tls: true`` (https only, like v3); "3" builds an Endpoints API body with legacy
+    options translated, plus a Tunnels API fallback for v3 agents older than 3.30.
 
     Raises:
-        PyngrokError: v3-only options (``upstream``, ``bindings``) with config_version "2".
+        PyngrokError: v3-only options (``upstream``, ``bindings``) with config_version "2"; an option a v2 agent
+            cannot express (``schemes`` other than http/https, more than one ``basic_auth`` credential); both
+            spellings of one option (``bind_tls`` and ``schemes``, ``auth`` and ``basic_auth``).
     """
     _check_v3_only(options, config_version)
     addr_given = addr is not None
     proto_given = proto is not None
     upstream_given = "upstream" in options
-    merged: dict[str, Any] = dict(options)
+    merged = translate_options(options, config_version)
 
     found = find_definition(config, name, config_version)
     if found is not None:
@@ -197,8 +286,8 @@ def build_connect_request(
                 addr = _addr_from_upstream(definition.get("upstream"))
         if not proto:
             proto = definition.get("proto")
-        merged = {key: value for key, value in definition.items() if key != "name"}
-        merged.update(options)
+        defined = {key: value for key, value in definition.items() if key != "name"}
+        merged = {**translate_options(defined, config_version), **merged}
         name = f"{definition_name}-api"
 
     addr_text = str(addr) if addr not in (None, "") else "80"
@@ -209,11 +298,12 @@ def build_connect_request(
     merged["name"] = name
 
     if not is_v3(config_version):
+        if proto_text == "http" and "bind_tls" not in merged:
+            merged["bind_tls"] = True  # https only, as v3 agents and pyngrok 9.1.0 give; "both" must be asked for
         body = {**merged, "addr": addr_text, "proto": proto_text}
         return TunnelRequest(name=name, path=TUNNELS_PATH, body=body)
 
-    translated = translate_legacy_options(merged)
-    endpoint = dict(translated)
+    endpoint = dict(merged)
     if ((addr_given or proto_given) and not upstream_given) or "upstream" not in endpoint:
         endpoint["upstream"] = {"url": upstream_url(addr_text, proto_text)}
     if proto_text in _LAYER4:
@@ -222,7 +312,7 @@ def build_connect_request(
     endpoint.pop("addr", None)
     endpoint.pop("proto", None)
 
-    tunnel = {key: value for key, value in translated.items() if key not in ("upstream", "url", "bindings")}
+    tunnel = {key: value for key, value in merged.items() if key not in ("upstream", "url", "bindings")}
     fallback_addr = addr_text
     if upstream_given and not addr_given:
         fallback_addr = _addr_from_upstream(options["upstream"]) or addr_text

@@ -15,7 +15,8 @@ Choices to know about:
   ``startup_error``, ``edge``, ``exited``, ``await healthy()``, ``await stop()``).
 - ``NgrokTunnel.refresh_metrics()`` stays synchronous (a short blocking request to the local agent).
 
-Everything else (companion tunnels, v3 fallbacks, exact ``tunnel_name`` matching, errors) is as documented in
+Everything else (option translation per agent version, the https-only default, companion tunnels, v3 fallbacks,
+exact ``tunnel_name`` matching, errors) is as documented in
 :mod:`typed_ngrok.ngrok` and :mod:`typed_ngrok.agent`.
 """
 
@@ -132,7 +133,9 @@ async def connect(
         PyngrokNgrokHTTPError: the agent refused: bad addr/proto/option (400, ``error_code`` 102), the edge refused
             the bind (502, 103), no session yet (503, 104).
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
-        PyngrokError: v3-only options with ``config_version="2"``, or the agent returned no ``public_url``.
+        PyngrokError: v3-only options with ``config_version="2"``; both spellings of one option (``bind_tls`` and
+            ``schemes``, ``auth`` and ``basic_auth``); ``schemes`` other than http/https or more than one
+            ``basic_auth`` credential for a v2 agent; or the agent returned no ``public_url``.
         ProcessStartError: starting the agent failed.
     """
     from typed_ngrok._errors import is_missing_route

@@ -4,10 +4,15 @@ Same names, signatures and defaults as ``pyngrok.ngrok`` 9.1.0; porting is ``fro
 Differences on purpose (see the README's "coming from pyngrok" table):
 
 - The tunnel registry is per agent and thread-safe; ``get_tunnels``/``kill`` only touch their own agent's.
-- v2 agents (``ngrok_version="2"`` or ``config_version="2"``) get ``bind_tls``/``auth`` as given; only v3 agents get
-  them translated to ``schemes``/``basic_auth``. A v2 http tunnel with the default ``bind_tls`` makes the agent
-  create a ``<name> (http)`` companion: ``connect`` returns the **https** tunnel (what the agent returns), and
-  ``disconnect`` of it also removes the companion.
+- Options are translated for the agent's version. v3 agents get pyngrok's upgrade (``bind_tls`` → ``schemes``,
+  ``auth`` → ``basic_auth``); v2 agents (``ngrok_version="2"`` or ``config_version="2"``), which silently ignore the
+  v3 spellings, get them translated back (``schemes`` → ``bind_tls``, one ``basic_auth`` credential → ``auth``).
+  Both spellings of one option at once, or a value the v2 agent cannot express, is a ``PyngrokError``.
+- An http tunnel is **https-only by default** on every agent: a v2 http tunnel with neither ``bind_tls`` nor
+  ``schemes`` (in the call or its config-file definition) is sent ``bind_tls: true``, so it gives the one https
+  tunnel pyngrok 9.1.0 gives on v3 agents. ``bind_tls="both"`` (or ``schemes=["http", "https"]``, or a definition
+  saying so) makes the v2 agent add a ``<name> (http)`` companion: ``connect`` returns the **https** tunnel (what
+  the agent returns), the companion is tracked, and ``disconnect`` of the https tunnel also removes it.
 - v3 ``upstream.url`` keeps ``host:port`` (pyngrok turns it into ``localhost:host:port``); v3 agents older than
   3.30 (no ``/api/endpoints``) fall back to ``/api/tunnels``.
 - ``api_request`` sends a ``{}`` body, returns ``{}`` for an empty body and never leaks ``JSONDecodeError``.
@@ -182,15 +187,18 @@ def connect(
     """Open a tunnel to ``addr`` (default ``"80"``) with ``proto`` (default ``"http"``) and return it.
 
     ``name`` may name a definition in the agent's config file (it is started as ``<name>-api``, as in pyngrok);
-    ``options`` go to the agent as tunnel/endpoint options. Starts the agent when it is not running. For a v2 http
-    tunnel with the default ``bind_tls`` the **https** tunnel is returned; its ``<name> (http)`` companion is
-    tracked and removed with it.
+    ``options`` go to the agent as tunnel/endpoint options, translated for its version (``bind_tls``/``auth`` and
+    ``schemes``/``basic_auth``, see the module docstring). Starts the agent when it is not running. An http tunnel
+    is https-only unless ``bind_tls``/``schemes`` (or its definition) say otherwise; with ``bind_tls="both"`` on a
+    v2 agent the **https** tunnel is returned and its ``<name> (http)`` companion is tracked and removed with it.
 
     Raises:
         PyngrokNgrokHTTPError: the agent refused: bad addr/proto/option (400, ``error_code`` 102), the edge refused
             the bind (502, 103), no session yet (503, 104). ``error_code``, ``message`` and ``details`` are the agent's.
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
-        PyngrokError: v3-only options with ``config_version="2"``, or the agent returned no ``public_url``.
+        PyngrokError: v3-only options with ``config_version="2"``; both spellings of one option (``bind_tls`` and
+            ``schemes``, ``auth`` and ``basic_auth``); ``schemes`` other than http/https or more than one
+            ``basic_auth`` credential for a v2 agent; or the agent returned no ``public_url``.
         ProcessStartError: starting the agent failed.
     """
     from typed_ngrok._errors import is_missing_route

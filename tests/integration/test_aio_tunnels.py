@@ -73,16 +73,30 @@ async def _echo_through(host: str, port: int, payload: bytes) -> bytes:
         await writer.wait_closed()
 
 
-async def test_default_http_connect_returns_https_and_tracks_companion(
-    cfg: PyngrokConfig, upstream: ThreadingHTTPServer
-) -> None:
+async def test_default_http_connect_gives_one_https_tunnel(cfg: PyngrokConfig, upstream: ThreadingHTTPServer) -> None:
     port = upstream.server_address[1]
     tunnel = await aio.connect(port, pyngrok_config=cfg)
     assert isinstance(tunnel, aio.NgrokTunnel)
     assert tunnel.proto == "https"
     assert tunnel.public_url is not None and tunnel.public_url.startswith("https://")
     assert tunnel.upstream == {"url": f"http://localhost:{port}"}
+    assert [(t.name, t.public_url) for t in await aio.get_tunnels(cfg)] == [(tunnel.name, tunnel.public_url)]
+    response = await _get(tunnel.public_url + "/hello")
+    assert response.status_code == 200
+    assert response.text == "GET /hello 0"
+    await aio.disconnect(tunnel.public_url, cfg)
+    assert await aio.get_tunnels(cfg) == []
+
+
+@pytest.mark.parametrize("both", [{"bind_tls": "both"}, {"schemes": ["http", "https"]}])
+async def test_both_schemes_track_and_remove_the_companion(
+    cfg: PyngrokConfig, upstream: ThreadingHTTPServer, both: dict[str, object]
+) -> None:
+    tunnel = await aio.connect(upstream.server_address[1], pyngrok_config=cfg, **both)  # type: ignore[arg-type]
+    assert tunnel.proto == "https"
+    assert tunnel.public_url is not None and tunnel.public_url.startswith("https://")
     names = {t.name: t for t in await aio.get_tunnels(cfg)}
+    assert set(names) == {tunnel.name, f"{tunnel.name} (http)"}
     companion = names[f"{tunnel.name} (http)"]
     assert companion.proto == "http"
     for url in (tunnel.public_url, companion.public_url):
@@ -94,14 +108,32 @@ async def test_default_http_connect_returns_https_and_tracks_companion(
     assert await aio.get_tunnels(cfg) == []
 
 
-@pytest.mark.parametrize(("bind_tls", "scheme"), [(True, "https"), (False, "http")])
-async def test_bind_tls_reaches_the_v2_agent_untranslated(
-    cfg: PyngrokConfig, upstream: ThreadingHTTPServer, bind_tls: bool, scheme: str
+@pytest.mark.parametrize(
+    ("option", "scheme"),
+    [
+        ({"bind_tls": True}, "https"),
+        ({"bind_tls": False}, "http"),
+        ({"schemes": ["https"]}, "https"),
+        ({"schemes": ["http"]}, "http"),
+    ],
+)
+async def test_bind_tls_and_schemes_reach_the_v2_agent_as_bind_tls(
+    cfg: PyngrokConfig, upstream: ThreadingHTTPServer, option: dict[str, object], scheme: str
 ) -> None:
-    tunnel = await aio.connect(upstream.server_address[1], "http", pyngrok_config=cfg, bind_tls=bind_tls)
+    tunnel = await aio.connect(upstream.server_address[1], "http", pyngrok_config=cfg, **option)  # type: ignore[arg-type]
     assert tunnel.public_url is not None and tunnel.public_url.startswith(f"{scheme}://")
     assert [t.public_url for t in await aio.get_tunnels(cfg)] == [tunnel.public_url]
     assert (await _get(tunnel.public_url + "/only")).text == "GET /only 0"
+
+
+async def test_basic_auth_reaches_the_v2_agent_as_auth(cfg: PyngrokConfig, upstream: ThreadingHTTPServer) -> None:
+    tunnel = await aio.connect(upstream.server_address[1], pyngrok_config=cfg, basic_auth="user:s3cret")
+    assert tunnel.public_url is not None
+    assert (await _get(tunnel.public_url + "/private")).status_code == 401
+    async with httpx.AsyncClient(verify=False, timeout=20, trust_env=False) as client:
+        allowed = await client.get(tunnel.public_url + "/private", auth=("user", "s3cret"))
+    assert allowed.status_code == 200
+    assert allowed.text == "GET /private 0"
 
 
 @pytest.mark.parametrize("proto", ["tcp", "tls"])
@@ -142,6 +174,7 @@ async def test_config_file_definitions_and_connect_all(cfg: PyngrokConfig, upstr
     data["tunnels"] = {
         "site": {"addr": port, "proto": "http", "bind_tls": True},
         "pyngrok-default": {"addr": port, "proto": "http"},
+        "pair": {"addr": port, "proto": "http", "bind_tls": "both"},
         "raw": {"addr": port, "proto": "tcp"},
     }
     path.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -152,13 +185,19 @@ async def test_config_file_definitions_and_connect_all(cfg: PyngrokConfig, upstr
         assert (await _get(named.public_url + "/cfg")).text == "GET /cfg 0"
         await aio.disconnect(named.public_url, cfg)
 
-        default = await aio.connect(pyngrok_config=cfg)
+        default = await aio.connect(pyngrok_config=cfg)  # the file says no bind_tls: https only
         assert default.name == "pyngrok-default-api"
+        assert [t.name for t in await aio.get_tunnels(cfg)] == ["pyngrok-default-api"]
         await aio.disconnect(default.public_url or "", cfg)
 
+        pair = await aio.connect(name="pair", pyngrok_config=cfg)  # the file's bind_tls "both" is kept
+        assert {t.name for t in await aio.get_tunnels(cfg)} == {"pair-api", "pair-api (http)"}
+        await aio.disconnect(pair.public_url or "", cfg)
+        assert await aio.get_tunnels(cfg) == []
+
         started = await aio.connect_all(cfg)
-        assert [t.name for t in started] == ["site-api", "raw-api"]
-        assert started[1].public_url is not None and started[1].public_url.startswith("tcp://")
+        assert [t.name for t in started] == ["site-api", "pair-api", "raw-api"]
+        assert started[2].public_url is not None and started[2].public_url.startswith("tcp://")
     finally:
         if original is None:
             path.unlink()
@@ -184,9 +223,13 @@ async def test_bad_input_gets_the_agents_error(cfg: PyngrokConfig, kwargs: dict[
     assert text in info.value.details["err"]
 
 
-async def test_v3_only_options_refused_and_unknown_url_ignored(cfg: PyngrokConfig) -> None:
+async def test_v3_only_and_untranslatable_options_refused_and_unknown_url_ignored(cfg: PyngrokConfig) -> None:
     with pytest.raises(PyngrokError, match="config_version"):
         await aio.connect(8000, pyngrok_config=cfg, upstream={"url": "8000"})
+    with pytest.raises(PyngrokError, match="supports only one"):
+        await aio.connect(8000, pyngrok_config=cfg, basic_auth=["a:b", "c:d"])
+    with pytest.raises(PyngrokError, match='"auth" and "basic_auth"'):
+        await aio.connect(8000, pyngrok_config=cfg, auth="a:b", basic_auth=["a:b"])
     await aio.disconnect("https://localhost:1", cfg)
 
 
@@ -196,7 +239,7 @@ async def test_twenty_concurrent_connects_and_disconnects_lose_nothing(
     port = upstream.server_address[1]
 
     async def worker(index: int) -> str:
-        tunnel = await aio.connect(port, name=f"t{index}", pyngrok_config=cfg)
+        tunnel = await aio.connect(port, name=f"t{index}", pyngrok_config=cfg, bind_tls="both")
         assert tunnel.public_url is not None
         if index % 2:
             await aio.disconnect(tunnel.public_url, cfg)

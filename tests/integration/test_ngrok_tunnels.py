@@ -46,16 +46,30 @@ def _get(url: str) -> httpx.Response:
     return httpx.get(url, verify=False, timeout=20, trust_env=False)
 
 
-def test_default_http_connect_returns_https_and_tracks_companion(
-    cfg: PyngrokConfig, upstream: ThreadingHTTPServer
-) -> None:
+def test_default_http_connect_gives_one_https_tunnel(cfg: PyngrokConfig, upstream: ThreadingHTTPServer) -> None:
     port = upstream.server_address[1]
     tunnel = ngrok.connect(port, pyngrok_config=cfg)
     assert tunnel.proto == "https"
     assert tunnel.public_url is not None and tunnel.public_url.startswith("https://")
     assert tunnel.config["addr"] == f"http://localhost:{port}"
     assert tunnel.upstream == {"url": f"http://localhost:{port}"}
+    assert [(t.name, t.public_url) for t in ngrok.get_tunnels(cfg)] == [(tunnel.name, tunnel.public_url)]
+    response = _get(tunnel.public_url + "/hello")
+    assert response.status_code == 200
+    assert response.text == "GET /hello 0"
+    ngrok.disconnect(tunnel.public_url, cfg)
+    assert ngrok.get_tunnels(cfg) == []
+
+
+@pytest.mark.parametrize("both", [{"bind_tls": "both"}, {"schemes": ["http", "https"]}])
+def test_both_schemes_track_and_remove_the_companion(
+    cfg: PyngrokConfig, upstream: ThreadingHTTPServer, both: dict[str, object]
+) -> None:
+    tunnel = ngrok.connect(upstream.server_address[1], pyngrok_config=cfg, **both)  # type: ignore[arg-type]
+    assert tunnel.proto == "https"
+    assert tunnel.public_url is not None and tunnel.public_url.startswith("https://")
     names = {t.name: t for t in ngrok.get_tunnels(cfg)}
+    assert set(names) == {tunnel.name, f"{tunnel.name} (http)"}
     companion = names[f"{tunnel.name} (http)"]
     assert companion.proto == "http"
     for url in (tunnel.public_url, companion.public_url):
@@ -67,15 +81,34 @@ def test_default_http_connect_returns_https_and_tracks_companion(
     assert ngrok.get_tunnels(cfg) == []
 
 
-@pytest.mark.parametrize(("bind_tls", "scheme"), [(True, "https"), (False, "http")])
-def test_bind_tls_reaches_the_v2_agent_untranslated(
-    cfg: PyngrokConfig, upstream: ThreadingHTTPServer, bind_tls: bool, scheme: str
+@pytest.mark.parametrize(
+    ("option", "scheme"),
+    [
+        ({"bind_tls": True}, "https"),
+        ({"bind_tls": False}, "http"),
+        ({"schemes": ["https"]}, "https"),
+        ({"schemes": ["http"]}, "http"),
+    ],
+)
+def test_bind_tls_and_schemes_reach_the_v2_agent_as_bind_tls(
+    cfg: PyngrokConfig, upstream: ThreadingHTTPServer, option: dict[str, object], scheme: str
 ) -> None:
-    tunnel = ngrok.connect(upstream.server_address[1], "http", pyngrok_config=cfg, bind_tls=bind_tls)
+    tunnel = ngrok.connect(upstream.server_address[1], "http", pyngrok_config=cfg, **option)  # type: ignore[arg-type]
     assert tunnel.public_url is not None and tunnel.public_url.startswith(f"{scheme}://")
     assert [t.public_url for t in ngrok.get_tunnels(cfg)] == [tunnel.public_url]
     response = _get(tunnel.public_url + "/only")
     assert response.text == "GET /only 0"
+
+
+def test_basic_auth_reaches_the_v2_agent_as_auth(cfg: PyngrokConfig, upstream: ThreadingHTTPServer) -> None:
+    tunnel = ngrok.connect(upstream.server_address[1], pyngrok_config=cfg, basic_auth=["user:s3cret"])
+    assert tunnel.public_url is not None
+    assert _get(tunnel.public_url + "/private").status_code == 401
+    allowed = httpx.get(
+        tunnel.public_url + "/private", auth=("user", "s3cret"), verify=False, timeout=20, trust_env=False
+    )
+    assert allowed.status_code == 200
+    assert allowed.text == "GET /private 0"
 
 
 def test_tcp_tunnel_reaches_upstream(cfg: PyngrokConfig) -> None:
@@ -129,6 +162,7 @@ def test_config_file_definitions_and_connect_all(cfg: PyngrokConfig, upstream: T
     data["tunnels"] = {
         "site": {"addr": port, "proto": "http", "bind_tls": True},
         "pyngrok-default": {"addr": port, "proto": "http"},
+        "pair": {"addr": port, "proto": "http", "bind_tls": "both"},
         "raw": {"addr": port, "proto": "tcp"},
     }
     path.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -139,13 +173,19 @@ def test_config_file_definitions_and_connect_all(cfg: PyngrokConfig, upstream: T
         assert _get(named.public_url + "/cfg").text == "GET /cfg 0"
         ngrok.disconnect(named.public_url, cfg)
 
-        default = ngrok.connect(pyngrok_config=cfg)
+        default = ngrok.connect(pyngrok_config=cfg)  # the file says no bind_tls: https only
         assert default.name == "pyngrok-default-api"
+        assert [t.name for t in ngrok.get_tunnels(cfg)] == ["pyngrok-default-api"]
         ngrok.disconnect(default.public_url or "", cfg)
 
+        pair = ngrok.connect(name="pair", pyngrok_config=cfg)  # the file's bind_tls "both" is kept
+        assert {t.name for t in ngrok.get_tunnels(cfg)} == {"pair-api", "pair-api (http)"}
+        ngrok.disconnect(pair.public_url or "", cfg)
+        assert ngrok.get_tunnels(cfg) == []
+
         started = ngrok.connect_all(cfg)
-        assert [t.name for t in started] == ["site-api", "raw-api"]
-        assert started[1].public_url is not None and started[1].public_url.startswith("tcp://")
+        assert [t.name for t in started] == ["site-api", "pair-api", "raw-api"]
+        assert started[2].public_url is not None and started[2].public_url.startswith("tcp://")
     finally:
         if original is None:
             path.unlink()
@@ -176,6 +216,23 @@ def test_v3_only_options_refused_before_any_call(cfg: PyngrokConfig) -> None:
         ngrok.connect(8000, pyngrok_config=cfg, upstream={"url": "8000"})
 
 
+@pytest.mark.parametrize(
+    ("options", "text"),
+    [
+        ({"schemes": ["ftp"]}, 'Option "schemes" must be'),
+        ({"basic_auth": ["a:b", "c:d"]}, "supports only one"),
+        ({"bind_tls": True, "schemes": ["https"]}, '"bind_tls" and "schemes"'),
+    ],
+)
+def test_untranslatable_options_refused_before_any_call(
+    cfg: PyngrokConfig, options: dict[str, object], text: str
+) -> None:
+    before = ngrok.get_tunnels(cfg)
+    with pytest.raises(PyngrokError, match=text):
+        ngrok.connect(8000, pyngrok_config=cfg, **options)  # type: ignore[arg-type]
+    assert ngrok.get_tunnels(cfg) == before
+
+
 def test_disconnect_unknown_url_is_silent_and_unknown_tunnel_raises(cfg: PyngrokConfig) -> None:
     ngrok.disconnect("https://localhost:1", cfg)
     api = agent_api_for(ngrok.get_ngrok_process(cfg).api_url or "", cfg.request_timeout)
@@ -194,7 +251,7 @@ def test_twenty_threads_connect_and_disconnect(cfg: PyngrokConfig, upstream: Thr
     def worker(index: int) -> None:
         try:
             barrier.wait(30)
-            tunnel = ngrok.connect(port, name=f"t{index}", pyngrok_config=cfg)
+            tunnel = ngrok.connect(port, name=f"t{index}", pyngrok_config=cfg, bind_tls="both")
             assert tunnel.public_url is not None
             with lock:
                 urls.append((index, tunnel.public_url))

@@ -15,6 +15,8 @@ from typed_ngrok._tunnel_request import (
     find_definition,
     is_v3,
     translate_legacy_options,
+    translate_options,
+    translate_v2_options,
     upstream_url,
 )
 from typed_ngrok.exception import PyngrokError
@@ -56,10 +58,10 @@ def test_upstream_url_for_every_addr_form(addr: str, proto: str, expected: str) 
     assert upstream_url(addr, proto) == expected
 
 
-def test_v2_default_connect() -> None:
+def test_v2_default_connect_is_https_only() -> None:
     req = _build(cv="2")
     assert req.path == TUNNELS_PATH
-    assert req.body == {"name": "http-80-ID", "addr": "80", "proto": "http"}
+    assert req.body == {"name": "http-80-ID", "addr": "80", "proto": "http", "bind_tls": True}
     assert req.fallback_path is None
 
 
@@ -68,12 +70,80 @@ def test_v2_tcp_and_int_addr() -> None:
     assert req.body == {"name": "tcp-22-ID", "addr": "22", "proto": "tcp"}
 
 
-def test_v2_keeps_bind_tls_and_auth_untranslated() -> None:
-    req = _build(8000, cv="2", bind_tls=True, auth="user:secret")
-    assert req.body["bind_tls"] is True
+@pytest.mark.parametrize("proto", ["tcp", "tls"])
+def test_v2_https_default_only_for_http(proto: str) -> None:
+    assert "bind_tls" not in _build(443, proto, cv="2").body
+
+
+@pytest.mark.parametrize("bind_tls", [True, False, "both", "true", "foo"])
+def test_v2_keeps_bind_tls_and_auth_as_given(bind_tls: object) -> None:
+    req = _build(8000, cv="2", bind_tls=bind_tls, auth="user:secret")
+    assert req.body["bind_tls"] == bind_tls
     assert req.body["auth"] == "user:secret"
     assert "schemes" not in req.body
     assert "basic_auth" not in req.body
+
+
+@pytest.mark.parametrize(
+    ("schemes", "bind_tls"),
+    [
+        (["https"], True),
+        (["http"], False),
+        (["http", "https"], "both"),
+        (["https", "http"], "both"),
+        (("HTTPS",), True),
+        ("https", True),
+        (["http", "http"], False),
+    ],
+)
+def test_v2_schemes_become_bind_tls(schemes: object, bind_tls: object) -> None:
+    req = _build(8000, cv="2", schemes=schemes)
+    assert req.body["bind_tls"] == bind_tls
+    assert "schemes" not in req.body
+
+
+@pytest.mark.parametrize("schemes", [[], ["ftp"], ["https", "tcp"], [1], None, {"https": True}, "both"])
+def test_v2_bad_schemes_named_in_the_error(schemes: object) -> None:
+    with pytest.raises(PyngrokError, match='Option "schemes" must be'):
+        _build(8000, cv="2", schemes=schemes)
+
+
+@pytest.mark.parametrize("basic_auth", ["user:pass", ["user:pass"], ("user:pass",)])
+def test_v2_basic_auth_becomes_auth(basic_auth: object) -> None:
+    req = _build(8000, cv="2", basic_auth=basic_auth)
+    assert req.body["auth"] == "user:pass"
+    assert "basic_auth" not in req.body
+
+
+def test_v2_more_than_one_credential_refused_without_echoing_it() -> None:
+    with pytest.raises(PyngrokError, match="supports only one") as info:
+        _build(8000, cv="2", basic_auth=["a:secret1", "b:secret2"])
+    assert "secret" not in str(info.value)
+
+
+@pytest.mark.parametrize("basic_auth", [[], [42], None, {"u": "p"}])
+def test_v2_bad_basic_auth_refused(basic_auth: object) -> None:
+    with pytest.raises(PyngrokError, match='Option "basic_auth" must be one'):
+        _build(8000, cv="2", basic_auth=basic_auth)
+
+
+@pytest.mark.parametrize("cv", ["2", "3"])
+@pytest.mark.parametrize(
+    ("options", "pair"),
+    [
+        ({"bind_tls": True, "schemes": ["https"]}, '"bind_tls" and "schemes"'),
+        ({"auth": "u:p", "basic_auth": ["u:p"]}, '"auth" and "basic_auth"'),
+    ],
+)
+def test_both_spellings_of_one_option_refused(cv: str, options: dict[str, Any], pair: str) -> None:
+    with pytest.raises(PyngrokError, match=pair):
+        build_connect_request(8000, None, None, options, config_version=cv)
+
+
+def test_translate_options_picks_the_direction() -> None:
+    assert translate_options({"schemes": ["http"], "auth": "u:p"}, "2") == {"bind_tls": False, "auth": "u:p"}
+    assert translate_options({"bind_tls": False, "auth": "u:p"}, "3") == {"schemes": ["http"], "basic_auth": ["u:p"]}
+    assert translate_v2_options({"bind_tls": "both", "inspect": False}) == {"bind_tls": "both", "inspect": False}
 
 
 @pytest.mark.parametrize("option", ["upstream", "bindings"])
@@ -143,8 +213,34 @@ def test_auth_list_translation() -> None:
 def test_v2_config_definition_used_and_renamed() -> None:
     config = {"tunnels": {"web": {"addr": "9000", "proto": "http", "inspect": False}}}
     req = _build(name="web", cv="2", config=config, inspect=True)
-    assert req.body == {"name": "web-api", "addr": "9000", "proto": "http", "inspect": True}
+    assert req.body == {"name": "web-api", "addr": "9000", "proto": "http", "inspect": True, "bind_tls": True}
     assert req.name == "web-api"
+
+
+@pytest.mark.parametrize(("defined", "sent"), [("both", "both"), (False, False), (True, True)])
+def test_v2_definition_keeps_its_bind_tls(defined: object, sent: object) -> None:
+    config = {"tunnels": {"web": {"addr": "9000", "proto": "http", "bind_tls": defined}}}
+    assert _build(name="web", cv="2", config=config).body["bind_tls"] == sent
+
+
+def test_v2_definition_schemes_translated_and_call_overrides_file() -> None:
+    config = {"tunnels": {"web": {"addr": "9000", "proto": "http", "schemes": ["http", "https"], "auth": "a:b"}}}
+    assert _build(name="web", cv="2", config=config).body["bind_tls"] == "both"
+    req = _build(name="web", cv="2", config=config, bind_tls=False, basic_auth=["c:d"])
+    assert req.body["bind_tls"] is False
+    assert req.body["auth"] == "c:d"
+    assert "schemes" not in req.body and "basic_auth" not in req.body
+
+
+def test_v3_call_schemes_beat_definition_bind_tls() -> None:
+    config = {"tunnels": {"web": {"addr": "9000", "proto": "http", "bind_tls": True}}}
+    assert _build(name="web", cv="3", config=config, schemes=["http"]).body["schemes"] == ["http"]
+
+
+def test_v2_definition_with_both_spellings_refused() -> None:
+    config = {"tunnels": {"web": {"addr": "9000", "bind_tls": True, "schemes": ["https"]}}}
+    with pytest.raises(PyngrokError, match='"bind_tls" and "schemes"'):
+        _build(name="web", cv="2", config=config)
 
 
 def test_pyngrok_default_definition_used_without_name() -> None:
