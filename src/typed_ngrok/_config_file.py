@@ -6,8 +6,11 @@ Two formats exist (agent-api.md section 11):
   ``version: "2"``. The 2.3.41 agent reads only this one.
 - **v3**: ``version: "3"``, agent settings under ``agent:``, plus ``endpoints:`` and ``tunnels:``.
 
-Every write goes to a private temporary file in the target folder (mode 0600), is flushed to disk and then renamed
-over the target, so a reader never sees half a file and a secret is never briefly world-readable. Errors are
+Every write of a user's config goes to a private temporary file in the target folder (mode 0600), is flushed to
+disk and then renamed over the target, so a reader never sees half a file and a secret is never briefly
+world-readable. The agent's private overlay is created exclusively (0600, ``O_EXCL``, no symlink followed) in a
+folder only we can enter, before the agent that reads it starts: no rename or fsync is needed for it. YAML goes
+through libyaml (``CSafeLoader``/``CSafeDumper``) when PyYAML has it, else the pure-Python safe loader/dumper. Errors are
 :class:`~typed_ngrok.exception.PyngrokError`; YAML errors report the line and column but never the offending text,
 because that text may be an authtoken.
 """
@@ -53,6 +56,9 @@ V3_TOP_LEVEL_KEYS: Final = frozenset({"version", "agent", "endpoints", "tunnels"
 
 _StatKey = tuple[int, int, int]
 _cache: dict[str, tuple[_StatKey, dict[str, Any]]] = {}
+# libyaml's safe loader/dumper are several times faster than the pure-Python ones and accept the same documents.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def default_config(config_version: str | None) -> dict[str, Any]:
@@ -138,7 +144,7 @@ def _stat_key(st: os.stat_result) -> _StatKey:
 
 def _parse(path: str, text: str) -> dict[str, Any] | None:
     try:
-        loaded = yaml.safe_load(text)
+        loaded = yaml.load(text, Loader=_LOADER)  # a safe loader: libyaml's or PyYAML's
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -202,7 +208,7 @@ def _atomic_write(path: str, text: str) -> None:
 
 def _dump(path: str, data: Mapping[str, Any]) -> str:
     try:
-        return yaml.safe_dump(dict(data), default_flow_style=False, sort_keys=False, allow_unicode=True)
+        return yaml.dump(dict(data), Dumper=_DUMPER, default_flow_style=False, sort_keys=False, allow_unicode=True)
     except yaml.YAMLError as exc:
         raise PyngrokError(f"cannot serialise the ngrok config for {path}: {type(exc).__name__}") from None
 
@@ -220,14 +226,30 @@ def write_config(path: str, data: Mapping[str, Any]) -> None:
 
 
 def write_private_config(path: str, data: Mapping[str, Any]) -> str:
-    """Write a private overlay config (secrets such as the authtoken) as 0600 YAML, atomically; returns ``path``.
+    """Create a private overlay config (secrets such as the authtoken) as 0600 YAML at a new ``path``; returns it.
 
-    Pass it to the agent after the base file (``--config base.yml,overlay.yml``): later files win, so secrets never
-    go on the command line.
+    ``path`` must not exist yet and should be in a private folder (the launchers use a fresh ``mkdtemp`` folder;
+    a missing folder is created 0700). The file is created exclusively and never through a symlink, and it is
+    complete before the agent that reads it is started, so neither a temporary file nor an fsync is needed.
+    Pass it to the agent after the base file (``--config base.yml --config overlay.yml``): later files win, so
+    secrets never go on the command line.
 
-    :raises PyngrokError: when the file cannot be written.
+    :raises PyngrokError: when the file exists already or cannot be written.
     """
-    write_config(path, data)
+    text = _dump(path, data)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
+        fd = os.open(path, flags, 0o600)
+    except OSError as exc:
+        raise PyngrokError(f"cannot write the private ngrok config {path}: {exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise PyngrokError(f"cannot write the private ngrok config {path}: {exc.strerror or exc}") from exc
     return path
 
 
