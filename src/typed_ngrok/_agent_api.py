@@ -38,9 +38,10 @@ from typed_ngrok_agent_api.types import UNSET, Unset
 from typed_ngrok._agent_http import AgentHttpClient
 from typed_ngrok._convert import Model, endpoint_body, expect, model_data, tunnel_body
 from typed_ngrok._errors import agent_http_error, translate_transport_errors
+from typed_ngrok._readiness import interpret_probe, probe_paths
 from typed_ngrok._transport import LoopbackTransport, is_loopback_http
 
-__all__ = ["AgentAPI", "agent_api_for", "close_agent_api", "raise_for_error_status"]
+__all__ = ["AgentAPI", "agent_api_for", "close_agent_api", "probe_agent", "raise_for_error_status", "share_agent_api"]
 
 _HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}
 
@@ -87,6 +88,7 @@ class AgentAPI:
             transport=transport,
         )
         self._client.set_httpx_client(self._http)
+        self._transport = transport
         self._mutate = threading.Lock()
 
     def __repr__(self) -> str:
@@ -207,6 +209,44 @@ def agent_api_for(api_url: str, timeout: float = 4.0) -> AgentAPI:
             if api is None:
                 api = _apis[key] = AgentAPI(api_url, timeout=timeout)
     return api
+
+
+def probe_agent(api: AgentAPI, config_version: str, timeout: float) -> bool:
+    """One readiness probe of ``api``'s agent (``GET /api/tunnels``; for config version 3 ``/api/endpoints`` first,
+    falling back on a code-less 404) with its own ``timeout``, over the agent's kept-alive connection, which the next
+    call through ``api`` then reuses. True on a 200; False for any other answer or failure (never raises for those).
+    """
+    for path in probe_paths(config_version):
+        request = httpx.Request(
+            "GET",
+            api._url(path),
+            headers={"Accept": "application/json"},
+            extensions={"timeout": httpx.Timeout(max(timeout, 0.05)).as_dict()},
+        )
+        try:
+            response = api._transport.handle_request(request)
+            try:
+                content = response.read()
+            finally:
+                response.close()
+        except (httpx.HTTPError, httpx.StreamError, OSError, ValueError):
+            return False
+        verdict = interpret_probe(response.status_code, content)
+        if verdict != "fallback":
+            return verdict == "ok"
+    return False
+
+
+def share_agent_api(api: AgentAPI) -> AgentAPI:
+    """Make ``api`` the shared :class:`AgentAPI` for its agent and timeout (what :func:`agent_api_for` returns), so
+    the connection it opened (e.g. a readiness probe's) is reused; when one is shared already, ``api`` is closed and
+    that one is returned."""
+    key = (api.api_url, float(api.timeout))
+    with _apis_lock:
+        shared = _apis.setdefault(key, api)
+    if shared is not api:
+        api.close()
+    return shared
 
 
 def close_agent_api(api_url: str | None) -> None:

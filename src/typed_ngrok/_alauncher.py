@@ -298,6 +298,15 @@ class AsyncAgentRunner:
             if action is Action.FAIL:
                 await self._collect_rest(min(deadline, loop.time() + _FATAL_GRACE))
                 await self._raise_failure("fatal")
+            if action is Action.READY:  # the session came up after an early probe had succeeded
+                return
+            if action is Action.EARLY_PROBE:  # the API was announced: probe while the session connects
+                assert state.api_url is not None
+                budget = min(_PROBE_TIMEOUT, max(0.05, deadline - loop.time()))
+                ok = await aprobe_api(self._probe_client, state.api_url, str(cfg.config_version), budget)
+                if state.probed(ok) is Action.READY:
+                    return
+                continue  # a failure just waits for the session (then PROBE, with a backoff)
             if action is Action.PROBE or (next_probe is not None and loop.time() >= next_probe):
                 assert state.api_url is not None
                 budget = min(_PROBE_TIMEOUT, max(0.05, deadline - loop.time()))

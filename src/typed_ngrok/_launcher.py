@@ -4,6 +4,11 @@ One :class:`AgentRunner` per agent process. A reader thread reads the merged std
 the process (it always drains, so the agent never stalls on a full pipe); the starting thread waits on a queue with
 a deadline, so a silent or hung binary cannot block it (pyngrok quirk 2). Stopping is SIGTERM, a bounded wait, then
 SIGKILL, always followed by ``wait()`` so no zombie is left.
+
+Startup probes go through an :class:`~typed_ngrok._agent_api.AgentAPI` for the new agent, the first one as soon as
+the agent announces its web service (while it is still connecting its session, see ``_readiness``). On success that
+``AgentAPI`` becomes the shared one for the agent (``share_agent_api``), so the first tunnel call reuses the probe's
+kept-alive connection; on failure it is closed.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from typed_ngrok.exception import ProcessStartError, PyngrokError, PyngrokNgrokE
 from typed_ngrok.log import NgrokLog
 
 if TYPE_CHECKING:
+    from typed_ngrok._agent_api import AgentAPI
     from typed_ngrok.edge import LocalEdge
 
 __all__ = ["AgentRunner", "stop_all"]
@@ -104,6 +110,7 @@ class AgentRunner:
         self._on_exit = on_exit
         self._secrets: tuple[str, ...] = ()
         self._private_dir: str | None = None
+        self._probe_api: AgentAPI | None = None
         self._starting = True
         self._stopping = False
         self._exit_handled = False
@@ -237,11 +244,32 @@ class AgentRunner:
                 raise ProcessStartError(f"The ngrok process errored on start: {exc}.", self.logs) from exc
             raise
         self.api_url = self.readiness.api_url
+        self._share_probe_api()
         self.startup_error = None
         self.monitoring = bool(self.pyngrok_config.monitor_thread)
         self._starting = False
         if self.exited.is_set():  # died right after the probe: let the exit handler's work happen now
             self._after_eof()
+
+    def _probe(self, api_url: str, deadline: float) -> bool:
+        """One startup probe of ``api_url`` within ``_PROBE_TIMEOUT`` and the deadline, over a kept-alive connection."""
+        from typed_ngrok._agent_api import AgentAPI, probe_agent
+
+        cfg = self.pyngrok_config
+        api = self._probe_api
+        if api is None or api.api_url != api_url.rstrip("/"):
+            if api is not None:
+                api.close()
+            api = self._probe_api = AgentAPI(api_url, timeout=float(cfg.request_timeout))
+        budget = min(_PROBE_TIMEOUT, max(0.05, deadline - time.monotonic()))
+        return probe_agent(api, str(cfg.config_version), budget)
+
+    def _share_probe_api(self) -> None:
+        from typed_ngrok._agent_api import share_agent_api
+
+        api, self._probe_api = self._probe_api, None
+        if api is not None:
+            share_agent_api(api)
 
     def _wait_ready(self, deadline: float) -> None:
         state = self.readiness
@@ -264,10 +292,16 @@ class AgentRunner:
             if action is Action.FAIL:
                 self._collect_rest(min(deadline, time.monotonic() + _FATAL_GRACE))
                 self._raise_failure("fatal")
+            if action is Action.READY:  # the session came up after an early probe had succeeded
+                return
+            if action is Action.EARLY_PROBE:  # off the critical path; a failure just waits for the session
+                assert state.api_url is not None
+                if state.probed(self._probe(state.api_url, deadline)) is Action.READY:
+                    return
+                continue
             if action is Action.PROBE or (next_probe is not None and time.monotonic() >= next_probe):
                 assert state.api_url is not None
-                budget = min(_PROBE_TIMEOUT, max(0.05, deadline - time.monotonic()))
-                if state.probed(probe_api(state.api_url, str(cfg.config_version), budget)) is Action.READY:
+                if state.probed(self._probe(state.api_url, deadline)) is Action.READY:
                     return
                 next_probe = time.monotonic() + backoff
                 backoff = min(backoff * 2, 1.0)
@@ -330,6 +364,9 @@ class AgentRunner:
         proc.wait()  # always reap: no zombie
 
     def _cleanup(self) -> None:
+        api, self._probe_api = self._probe_api, None
+        if api is not None:  # a failed start: the probe's connection goes with it
+            api.close()
         edge, self.edge = self.edge, None
         if edge is not None:
             with contextlib.suppress(Exception):

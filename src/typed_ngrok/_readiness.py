@@ -5,8 +5,13 @@ Rules (agent-api.md section 10):
 1. ``msg="starting web service" addr=H:P`` gives the API URL ``http://H:P``.
 2. The session is up once both ``client session established`` and ``tunnel session started`` were seen, in either
    order (2.3.41 and early v3 log them one way, current v3 the other).
-3. Then the shell probes the API once (``GET /api/tunnels``, or ``/api/endpoints`` for config version 3 with a fall
-   back to ``/api/tunnels`` on a 404 without ``error_code``) and reports the result with :meth:`Readiness.probed`.
+3. The API must answer a probe (``GET /api/tunnels``, or ``/api/endpoints`` for config version 3 with a fall back to
+   ``/api/tunnels`` on a 404 without ``error_code``); the shell reports each result with :meth:`Readiness.probed`.
+   The first probe is asked for as soon as the web service is announced (:attr:`Action.EARLY_PROBE`), while the
+   agent is still connecting its session, so it is usually off the critical path: when it succeeded, the session
+   coming up means ready at once. Otherwise (no early probe, or it failed) the session coming up asks for a probe
+   (:attr:`Action.PROBE`), which the shell repeats with a backoff until one succeeds or its deadline passes. Ready
+   always needs both: the session up and a successful probe.
 4. Fatal: ``lvl=crit msg="command failed"``, any plain ``ERROR:`` line, or the process exiting. ``lvl=eror`` alone is
    only recorded as the probable cause (``failed to reconnect session`` is retried by the agent).
 """
@@ -26,7 +31,8 @@ class Action(enum.Enum):
     """What the shell should do after feeding a line."""
 
     WAIT = "wait"  # keep reading
-    PROBE = "probe"  # the session is up: probe the API now
+    EARLY_PROBE = "early_probe"  # the API was announced, the session is not up yet: probe once now (a failure is fine)
+    PROBE = "probe"  # the session is up: probe the API now (and again, with a backoff, until it answers)
     FAIL = "fail"  # a fatal line: collect the remaining output briefly, then stop the process and raise
     READY = "ready"  # terminal: startup succeeded
 
@@ -110,18 +116,23 @@ class Readiness:
         if self.fatal:
             return Action.FAIL
         was_up = self.api_url is not None and self.session_up
+        announced = False
         if msg == "starting web service" and log.addr:
+            announced = self.api_url is None
             self.api_url = f"http://{log.addr}"
         elif msg == "tunnel session started":
             self.tunnel_session = True
         elif msg == "client session established":
             self.client_session = True
         if self.api_url is not None and self.session_up and not was_up:
-            return Action.PROBE
+            return Action.READY if self.ready else Action.PROBE
+        if announced:
+            return Action.EARLY_PROBE
         return Action.WAIT
 
     def probed(self, ok: bool) -> Action:
-        """Record the API probe's outcome (``ok`` False: probe again later, until the deadline)."""
+        """Record the API probe's outcome: READY when the session is up too. After a failed :attr:`Action.PROBE`
+        the shell probes again later, until its deadline; after a failed early probe it waits for the session."""
         self.probe_ok = ok and not self.fatal
         return Action.READY if self.ready else Action.WAIT
 

@@ -122,3 +122,34 @@ def test_probe_paths() -> None:
 )
 def test_interpret_probe(status: int, body: bytes, verdict: str) -> None:
     assert interpret_probe(status, body) == verdict
+
+
+def test_early_probe_when_the_api_is_announced_then_ready_with_the_session() -> None:
+    state = Readiness()
+    assert state.feed(NgrokLog(OPEN)) is Action.WAIT
+    assert state.feed(NgrokLog(WEB)) is Action.EARLY_PROBE
+    assert state.probed(True) is Action.WAIT  # the API answers, but no session yet
+    assert not state.ready
+    assert state.feed(NgrokLog(WEB)) is Action.WAIT  # announced once
+    assert state.feed(NgrokLog(TUNNEL)) is Action.WAIT
+    assert state.feed(NgrokLog(CLIENT)) is Action.READY
+    assert state.ready
+
+
+def test_failed_early_probe_means_a_probe_once_the_session_is_up() -> None:
+    state, actions = feed_all([WEB_V3, FIPS])
+    assert actions == [Action.EARLY_PROBE, Action.WAIT]
+    assert state.probed(False) is Action.WAIT
+    assert state.feed(NgrokLog(CLIENT_V3)) is Action.WAIT
+    assert state.feed(NgrokLog(TUNNEL)) is Action.PROBE
+    assert state.probed(True) is Action.READY
+
+
+def test_early_probe_success_does_not_survive_a_fatal_line() -> None:
+    state = Readiness()
+    assert state.feed(NgrokLog(WEB)) is Action.EARLY_PROBE
+    state.probed(True)
+    assert state.feed(NgrokLog(CRIT_PORT)) is Action.FAIL
+    assert state.feed(NgrokLog(TUNNEL)) is Action.FAIL
+    assert state.feed(NgrokLog(CLIENT)) is Action.FAIL
+    assert not state.ready
