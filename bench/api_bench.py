@@ -267,10 +267,11 @@ def run(iterations: int = 200) -> dict[str, Any]:
             for i in range(500):
                 client.get(f"{tunnel.public_url}/r{i}")
         deadline = time.monotonic() + 30
-        # 2.3.41 keeps only its newest 100 captured requests: wait for the last one sent, not for 500 entries
+        # 2.3.41 keeps only its newest 100 captured requests (listed in capture order, which is not quite send
+        # order): wait until the last one sent is among them, not for 500 entries
         while time.monotonic() < deadline:
-            newest = agent.get_requests(pyngrok_config=ours_cfg, limit=1)
-            if newest and newest[0].uri == "/r499":
+            listed = agent.get_requests(pyngrok_config=ours_cfg)
+            if any((item.request or {}).get("uri") == "/r499" for item in listed):
                 break
             time.sleep(0.05)
         count = len(agent.get_requests(pyngrok_config=ours_cfg))
