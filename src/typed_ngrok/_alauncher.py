@@ -17,14 +17,10 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
-import importlib
 import logging
 import os
 import shutil
 import signal
-import subprocess
-import sys
-import tempfile
 import threading
 import weakref
 from collections.abc import Callable
@@ -33,9 +29,8 @@ from typing import Any, Final
 import httpx
 
 from typed_ngrok import _agent_config as agent_config
-from typed_ngrok._config_file import write_private_config
-from typed_ngrok._launcher import _SECRET_ENV
 from typed_ngrok._readiness import Action, Readiness, interpret_probe, probe_paths
+from typed_ngrok._startup import child_env, platform_spawn_options, prepare_start
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import ProcessStartError, PyngrokError, PyngrokNgrokError
 from typed_ngrok.log import NgrokLog
@@ -203,34 +198,15 @@ class AsyncAgentRunner:
 
     # ---- start --------------------------------------------------------------------------------------------------
     def _prepare(self) -> list[str]:
-        """Config checks, the local edge (own thread) and the private overlay file: blocking setup, run in a thread."""
-        cfg = self.pyngrok_config
-        base_path = agent_config.base_config_path(cfg)
-        base = agent_config.check_base_config(base_path)
-        edge_config: dict[str, Any] | None = None
-        edge_token: str | None = None
-        if cfg.edge == "local":
-            self.edge = importlib.import_module("typed_ngrok.edge").LocalEdge()
-            self.edge.start()
-            edge_config = dict(self.edge.agent_config(config_version=agent_config.agent_format(cfg)))
-            edge_token = self.edge.authtoken
-        overlay = agent_config.build_overlay(cfg, base, edge_config, edge_token)
-        self._secrets = agent_config.secrets_of(cfg, edge_token)
-        files = [base_path] if base_path else []
-        if overlay:
-            self._private_dir = tempfile.mkdtemp(prefix="typed-ngrok-")
-            files.append(write_private_config(os.path.join(self._private_dir, "overlay.yml"), overlay))
-        region = None if cfg.edge == "local" else cfg.region
-        return agent_config.build_argv(cfg.ngrok_path, files, region)
+        """Config checks, the local edge and the private overlay (blocking; see ``_startup``)."""
+        plan = prepare_start(self.pyngrok_config)
+        self.edge, self._private_dir, self._secrets = plan.edge, plan.private_dir, plan.secrets
+        return plan.argv
 
     async def _spawn(self, argv: list[str]) -> None:
         cfg = self.pyngrok_config
-        env = {key: value for key, value in os.environ.items() if key not in _SECRET_ENV}
-        kwargs: dict[str, Any] = {}
-        if os.name == "posix":
-            kwargs["start_new_session"] = cfg.start_new_session
-        elif sys.platform == "win32":  # pragma: no cover - not exercised on Linux CI
-            kwargs["creationflags"] = getattr(subprocess, "CREATE_NO_WINDOW", 0)
+        env = child_env()
+        kwargs = platform_spawn_options(cfg)
         try:
             self.proc = await asyncio.create_subprocess_exec(
                 *argv,

@@ -17,21 +17,18 @@ import atexit
 import contextlib
 import http.client
 import logging
-import os
 import queue
 import shutil
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final, NoReturn
+from typing import TYPE_CHECKING, Final, NoReturn
 
 from typed_ngrok import _agent_config as agent_config
-from typed_ngrok._config_file import write_private_config
 from typed_ngrok._readiness import Action, Readiness, interpret_probe, probe_paths
+from typed_ngrok._startup import child_env, platform_spawn_options, prepare_start
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import ProcessStartError, PyngrokError, PyngrokNgrokError
 from typed_ngrok.log import NgrokLog
@@ -49,7 +46,6 @@ _EOF: Final = object()
 _FATAL_GRACE: Final = 1.0  # after a fatal line, how long to collect the rest of the agent's output
 _FAIL_TERM_GRACE: Final = 0.2  # SIGTERM grace when a start failed (the deadline leaves 0.5 s in total)
 _PROBE_TIMEOUT: Final = 2.0
-_SECRET_ENV: Final = ("NGROK_AUTHTOKEN", "NGROK_API_KEY")
 
 _live: weakref.WeakSet[AgentRunner] = weakref.WeakSet()
 _atexit_lock = threading.Lock()
@@ -178,35 +174,15 @@ class AgentRunner:
 
     # ---- start --------------------------------------------------------------------------------------------------
     def _prepare(self) -> list[str]:
-        cfg = self.pyngrok_config
-        base_path = agent_config.base_config_path(cfg)
-        base = agent_config.check_base_config(base_path)
-        edge_config: dict[str, Any] | None = None
-        edge_token: str | None = None
-        if cfg.edge == "local":
-            from typed_ngrok.edge import LocalEdge  # imported here: the edge pulls in TLS and asyncio machinery
-
-            edge = self.edge = LocalEdge()
-            edge.start()
-            edge_config = dict(edge.agent_config(config_version=agent_config.agent_format(cfg)))
-            edge_token = edge.authtoken
-        overlay = agent_config.build_overlay(cfg, base, edge_config, edge_token)
-        self._secrets = agent_config.secrets_of(cfg, edge_token)
-        files = [base_path] if base_path else []
-        if overlay:
-            self._private_dir = tempfile.mkdtemp(prefix="typed-ngrok-")
-            files.append(write_private_config(os.path.join(self._private_dir, "overlay.yml"), overlay))
-        region = None if cfg.edge == "local" else cfg.region
-        return agent_config.build_argv(cfg.ngrok_path, files, region)
+        """Config checks, the local edge and the private overlay (blocking; see ``_startup``)."""
+        plan = prepare_start(self.pyngrok_config)
+        self.edge, self._private_dir, self._secrets = plan.edge, plan.private_dir, plan.secrets
+        return plan.argv
 
     def _spawn(self, argv: list[str]) -> None:
         cfg = self.pyngrok_config
-        env = {key: value for key, value in os.environ.items() if key not in _SECRET_ENV}
-        kwargs: dict[str, Any] = {}
-        if os.name == "posix":
-            kwargs["start_new_session"] = cfg.start_new_session
-        elif sys.platform == "win32":  # pragma: no cover - not exercised on Linux CI
-            kwargs["creationflags"] = getattr(subprocess, "CREATE_NO_WINDOW", 0)
+        env = child_env()
+        kwargs = platform_spawn_options(cfg)
         try:
             self.proc = subprocess.Popen(
                 argv,
