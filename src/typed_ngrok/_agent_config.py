@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from typed_ngrok import conf
 from typed_ngrok._config_file import file_version, read_config, validate_config
+from typed_ngrok._surface import agent_format
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError
 
@@ -30,13 +31,6 @@ __all__ = [
 
 #: What a secret is replaced with in logs and error texts.
 REDACTED: Final = "********"
-
-
-def agent_format(pyngrok_config: PyngrokConfig) -> str:
-    """The config format the agent reads: ``"2"`` for a v2 agent or ``config_version="2"``, else ``"3"``."""
-    if str(pyngrok_config.ngrok_version) == "2":
-        return "2"
-    return "2" if str(pyngrok_config.config_version) == "2" else "3"
 
 
 def base_config_path(pyngrok_config: PyngrokConfig) -> str | None:

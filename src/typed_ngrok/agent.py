@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any, TypedDict
 
 from typed_ngrok._http_message import HttpMessage, decode_raw, parse_http_message
+from typed_ngrok._surface import resolve_config
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokNgrokHTTPError
 
@@ -114,7 +115,7 @@ class CapturedRequest:
 def _api(pyngrok_config: PyngrokConfig | None) -> Any:
     from typed_ngrok import ngrok
 
-    cfg = ngrok._cfg(pyngrok_config)
+    cfg = resolve_config(pyngrok_config)
     _process, api, _registry = ngrok._agent(cfg)
     return api
 

@@ -28,10 +28,14 @@ from typing import TYPE_CHECKING, Any
 
 from typed_ngrok import __version__, ngrok
 from typed_ngrok._aprocess import AsyncNgrokProcess
+from typed_ngrok._surface import agent_format as _agent_format
+from typed_ngrok._surface import companion_names as _companions
+from typed_ngrok._surface import resolve_config as _cfg
+from typed_ngrok._surface import user_config as _user_config
 from typed_ngrok.agent import CapturedRequest, NgrokAgent
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokHTTPError, TunnelNotFoundError
-from typed_ngrok.ngrok import NgrokApiResponse, NgrokTunnel, _agent_format, _cfg, _companions, _user_config
+from typed_ngrok.ngrok import NgrokApiResponse, NgrokTunnel
 
 if TYPE_CHECKING:
     from typed_ngrok._async_agent_api import AsyncAgentAPI

@@ -30,6 +30,10 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from typed_ngrok import __version__, conf
+from typed_ngrok._surface import agent_format as _agent_format
+from typed_ngrok._surface import companion_names as _companions
+from typed_ngrok._surface import resolve_config as _cfg
+from typed_ngrok._surface import user_config as _user_config
 from typed_ngrok._tunnel import (
     ConnMetrics,
     HttpMetrics,
@@ -76,17 +80,6 @@ NgrokTunnel.__module__ = __name__
 NgrokApiResponse.__module__ = __name__
 
 
-def _cfg(pyngrok_config: PyngrokConfig | None) -> PyngrokConfig:
-    return conf.get_default() if pyngrok_config is None else pyngrok_config
-
-
-def _agent_format(pyngrok_config: PyngrokConfig) -> str:
-    """``"2"`` for a v2 agent or ``config_version="2"`` (Tunnels API, no option translation), else ``"3"``."""
-    if str(pyngrok_config.ngrok_version).lstrip("v").startswith("2"):
-        return "2"
-    return "2" if str(pyngrok_config.config_version) == "2" else "3"
-
-
 def _agent(pyngrok_config: PyngrokConfig) -> tuple[NgrokProcess, AgentAPI, TunnelRegistry]:
     from typed_ngrok._agent_api import agent_api_for
     from typed_ngrok._registry import registry_for
@@ -97,16 +90,6 @@ def _agent(pyngrok_config: PyngrokConfig) -> tuple[NgrokProcess, AgentAPI, Tunne
         raise PyngrokError(f"the ngrok agent at {pyngrok_config.ngrok_path} has no API URL (is web_addr disabled?)")
     api = agent_api_for(api_url, float(pyngrok_config.request_timeout))
     return process, api, registry_for(pyngrok_config.ngrok_path, api_url)
-
-
-def _user_config(pyngrok_config: PyngrokConfig) -> dict[str, Any] | None:
-    from typed_ngrok._agent_config import base_config_path
-    from typed_ngrok._config_file import read_config
-
-    path = base_config_path(pyngrok_config)
-    if path is None or not os.path.isfile(path):
-        return None
-    return read_config(path, config_version=_agent_format(pyngrok_config))
 
 
 def install_ngrok(pyngrok_config: PyngrokConfig | None = None) -> None:
@@ -166,15 +149,6 @@ def get_ngrok_process(pyngrok_config: PyngrokConfig | None = None) -> NgrokProce
     if not process.is_process_running(cfg.ngrok_path):
         install_ngrok(cfg)
     return process.get_process(cfg)
-
-
-def _companions(body: dict[str, Any], tunnel: NgrokTunnel, agent_format: str) -> list[str]:
-    if agent_format != "2" or str(body.get("proto", "http")) != "http" or not tunnel.name:
-        return []
-    bind_tls = body.get("bind_tls", "both")
-    if bind_tls is True or bind_tls is False or str(bind_tls).lower() in ("true", "false"):
-        return []
-    return [f"{tunnel.name} (http)"]
 
 
 def connect(
