@@ -51,7 +51,12 @@ class Upstream(http.server.ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.seen: list[str] = []
-        self.seen_lock = threading.Lock()
+        self.seen_lock = threading.Condition()  # notified on every recorded request
+
+    def wait_for_hits(self, path: str, count: int, timeout: float) -> bool:
+        """Wait until ``path`` has been requested at least ``count`` times; False on timeout."""
+        with self.seen_lock:
+            return self.seen_lock.wait_for(lambda: self.seen.count(path) >= count, timeout)
 
     @property
     def port(self) -> int:
@@ -75,6 +80,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         with self.server.seen_lock:
             self.server.seen.append(self.path)
+            self.server.seen_lock.notify_all()
         match = re.fullmatch(r"/bytes/(\d+)", self.path)
         if match:
             self._reply(pattern_bytes(int(match.group(1))), "application/octet-stream")
@@ -84,6 +90,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         with self.server.seen_lock:
             self.server.seen.append(self.path)
+            self.server.seen_lock.notify_all()
         length = int(self.headers.get("Content-Length", "0"))
         digest = hashlib.sha256()
         left = length

@@ -133,9 +133,7 @@ def test_requests_are_captured_and_replay_reaches_upstream(
     before = upstream.seen.count(marker)
     replay = httpx.post(f"{agent.api}/requests/http", json={"id": entry["id"]}, timeout=30)
     assert replay.status_code == 204
-    while upstream.seen.count(marker) == before:
-        assert time.monotonic() < deadline + 30, "replay never reached the upstream"
-        time.sleep(0.05)
+    assert upstream.wait_for_hits(marker, before + 1, timeout=30), "replay never reached the upstream"
 
 
 def test_basic_auth_is_enforced_by_the_edge(agent: Agent, upstream: Upstream, edge: LocalEdge) -> None:
