@@ -18,7 +18,7 @@ import httpx
 from typed_ngrok._errors import agent_http_error, decode_json_object, translate_transport_errors
 from typed_ngrok.exception import PyngrokSecurityError
 
-__all__ = ["check_http_url", "send_api_request", "shared_client"]
+__all__ = ["check_http_url", "prepare_api_request", "read_api_response", "send_api_request", "shared_client"]
 
 _ALLOWED_SCHEMES = ("http", "https")
 _lock = threading.Lock()
@@ -62,6 +62,37 @@ def _merged_url(url: str, params: Mapping[str, Any] | None) -> httpx.URL:
     return target.copy_with(params=httpx.QueryParams(items))
 
 
+def prepare_api_request(
+    url: str, data: Mapping[str, Any] | None, params: Mapping[str, Any] | None, auth: str | None
+) -> tuple[httpx.URL, dict[str, str], bytes | None]:
+    """The target URL (query merged), headers and body of an ``api_request`` call; shared by the sync and async twins.
+
+    Raises:
+        PyngrokSecurityError: the URL is not http/https.
+    """
+    check_http_url(url)
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if auth:
+        headers["Authorization"] = f"Bearer {auth}"
+        headers["Ngrok-Version"] = "2"
+    content = None if data is None else json.dumps(data).encode()  # {} is sent too (pyngrok drops it)
+    return _merged_url(url, params), headers, content
+
+
+def read_api_response(url: str, status_code: int, body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
+    """The decoded answer of an ``api_request`` call: ``{}`` for a 204; shared by the sync and async twins.
+
+    Raises:
+        PyngrokNgrokHTTPError: status >= 400.
+        PyngrokNgrokError: a 2xx body that is not a JSON object.
+    """
+    if status_code >= 400:
+        raise agent_http_error(url, status_code, body, headers)
+    if status_code == 204:
+        return {}
+    return decode_json_object(url, status_code, body)
+
+
 def send_api_request(
     client: httpx.Client,
     url: str,
@@ -80,20 +111,10 @@ def send_api_request(
         PyngrokNgrokURLError: unreachable, or no answer within ``timeout`` seconds (reason ``"timed out"``).
         PyngrokNgrokError: a 2xx body that is not a JSON object.
     """
-    check_http_url(url)
-    headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    if auth:
-        headers["Authorization"] = f"Bearer {auth}"
-        headers["Ngrok-Version"] = "2"
-    content = None if data is None else json.dumps(data).encode()
+    target, headers, content = prepare_api_request(url, data, params, auth)
     with translate_transport_errors(url):
-        target = _merged_url(url, params)
         response = client.request(
             method.upper(), target, content=content, headers=headers, timeout=httpx.Timeout(timeout)
         )
         body = response.content
-    if response.status_code >= 400:
-        raise agent_http_error(url, response.status_code, body, response.headers)
-    if response.status_code == 204:
-        return {}
-    return decode_json_object(url, response.status_code, body)
+    return read_api_response(url, response.status_code, body, response.headers)

@@ -16,7 +16,6 @@ object (which is itself bound to one loop), not cached globally as the sync ones
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -39,9 +38,9 @@ from typed_ngrok_agent_api.models import (
 )
 from typed_ngrok_agent_api.types import UNSET, Unset
 
-from typed_ngrok._api_request import _merged_url, check_http_url
+from typed_ngrok._api_request import prepare_api_request, read_api_response
 from typed_ngrok._convert import endpoint_body, expect, model_data, tunnel_body
-from typed_ngrok._errors import agent_http_error, decode_json_object, translate_transport_errors
+from typed_ngrok._errors import agent_http_error, translate_transport_errors
 from typed_ngrok.exception import PyngrokNgrokURLError
 
 __all__ = ["AsyncAgentAPI", "araise_for_error_status", "send_api_request"]
@@ -208,20 +207,10 @@ async def send_api_request(
         PyngrokNgrokURLError: unreachable, or no answer within ``timeout`` seconds (reason ``"timed out"``).
         PyngrokNgrokError: a 2xx body that is not a JSON object.
     """
-    check_http_url(url)
-    headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    if auth:
-        headers["Authorization"] = f"Bearer {auth}"
-        headers["Ngrok-Version"] = "2"
-    content = None if data is None else json.dumps(data).encode()
+    target, headers, content = prepare_api_request(url, data, params, auth)
     async with _translate(url):
-        target = _merged_url(url, params)
         response = await client.request(
             method.upper(), target, content=content, headers=headers, timeout=httpx.Timeout(timeout)
         )
         body = response.content
-    if response.status_code >= 400:
-        raise agent_http_error(url, response.status_code, body, response.headers)
-    if response.status_code == 204:
-        return {}
-    return decode_json_object(url, response.status_code, body)
+    return read_api_response(url, response.status_code, body, response.headers)
