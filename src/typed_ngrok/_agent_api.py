@@ -9,12 +9,13 @@ Every status >= 400 is turned into an exception by a response hook that hands th
 a non-JSON error page keeps its text; transport failures are mapped by ``_errors.translate_transport_errors``.
 Methods return the agent's JSON as dicts: the very JSON the generated parser decoded (after it validated it into the
 typed models), or ``to_dict()`` of the models when that JSON is not at hand; the async twin mirrors these names.
+The three list operations send the request their generated function builds (its ``_get_kwargs``) through the same
+client, and check the answer with ``_convert.list_items`` instead of building a model per item (see ``_convert``).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -26,17 +27,14 @@ from typed_ngrok_agent_api.api.tunnels import get_tunnel, list_tunnels, start_tu
 from typed_ngrok_agent_api.models import (
     AgentStatus,
     CapturedRequest,
-    CapturedRequestList,
     Endpoint,
-    EndpointList,
     ReplayRequest,
     Tunnel,
-    TunnelList,
 )
 from typed_ngrok_agent_api.types import UNSET, Unset
 
 from typed_ngrok._agent_http import AgentHttpClient
-from typed_ngrok._convert import Model, endpoint_body, expect, model_data, tunnel_body
+from typed_ngrok._convert import Model, endpoint_body, expect, list_items, model_data, tunnel_body
 from typed_ngrok._errors import agent_http_error, translate_transport_errors
 from typed_ngrok._readiness import interpret_probe, probe_paths
 from typed_ngrok._transport import LoopbackTransport, is_loopback_http
@@ -103,23 +101,22 @@ class AgentAPI:
         raw = self._http.parsed_json(content)
         return raw if type(raw) is dict else model_data(model)
 
-    def _items(self, content: bytes, key: str, models: Sequence[Model]) -> list[dict[str, Any]]:
-        """The agent's JSON objects of the list under ``key`` (see :meth:`_data`)."""
-        raw = self._http.parsed_json(content)
-        items = raw.get(key) if type(raw) is dict else None
-        if type(items) is list and len(items) == len(models) and all(type(item) is dict for item in items):
-            return items
-        return [model_data(m) for m in models]
+    def _list(self, request: dict[str, Any], key: str, item_model: type) -> list[dict[str, Any]]:
+        """Send a list operation's request as the generated function builds it (``_get_kwargs``) and read the answer
+        with :func:`~typed_ngrok._convert.list_items` rather than the generated list parser (see ``_convert``)."""
+        url = self._url(request["url"])
+        with translate_transport_errors(url):
+            response = self._http.request(**request)
+            if response.status_code != 200:  # >= 400 was raised by the hook
+                raise agent_http_error(url, response.status_code, response.content, response.headers)
+            return list_items(response.json(), key, item_model, url)
 
     def _url(self, path: str) -> str:
         return f"{self.api_url}{path}"
 
     # -- tunnels (v2 agents, and v3 agents older than 3.30) --
     def list_tunnels(self) -> list[dict[str, Any]]:
-        url = self._url("/api/tunnels")
-        with translate_transport_errors(url):
-            response = list_tunnels.sync_detailed(client=self._client)
-            return self._items(response.content, "tunnels", expect(response.parsed, TunnelList, url).tunnels)
+        return self._list(list_tunnels._get_kwargs(), "tunnels", Tunnel)
 
     def start_tunnel(self, body: dict[str, Any]) -> dict[str, Any]:
         url = self._url("/api/tunnels")
@@ -142,10 +139,7 @@ class AgentAPI:
 
     # -- endpoints (v3 >= 3.30) --
     def list_endpoints(self) -> list[dict[str, Any]]:
-        url = self._url("/api/endpoints")
-        with translate_transport_errors(url):
-            response = list_endpoints.sync_detailed(client=self._client)
-            return self._items(response.content, "endpoints", expect(response.parsed, EndpointList, url).endpoints)
+        return self._list(list_endpoints._get_kwargs(), "endpoints", Endpoint)
 
     def create_endpoint(self, body: dict[str, Any]) -> dict[str, Any]:
         url = self._url("/api/endpoints")
@@ -165,12 +159,9 @@ class AgentAPI:
 
     # -- captured requests --
     def list_requests(self, tunnel_name: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-        url = self._url("/api/requests/http")
         name: str | Unset = UNSET if tunnel_name is None else tunnel_name
         count: int | Unset = UNSET if limit is None else limit
-        with translate_transport_errors(url):
-            response = list_requests.sync_detailed(client=self._client, limit=count, tunnel_name=name)
-            return self._items(response.content, "requests", expect(response.parsed, CapturedRequestList, url).requests)
+        return self._list(list_requests._get_kwargs(limit=count, tunnel_name=name), "requests", CapturedRequest)
 
     def get_request(self, request_id: str) -> dict[str, Any]:
         url = self._url(f"/api/requests/http/{request_id}")

@@ -1,7 +1,8 @@
 """``AsyncAgentAPI``: the async twin of :class:`typed_ngrok._agent_api.AgentAPI` (same method names and results).
 
 It composes the same generated ``typed_ngrok_agent_api`` client, calling its ``asyncio_detailed`` functions over one
-kept-alive ``httpx.AsyncClient``. Statuses >= 400 are mapped by an async response hook that reads the raw body and
+kept-alive ``httpx.AsyncClient`` (the list operations send their generated request and read it with
+``_convert.list_items``, as the sync twin does). Statuses >= 400 are mapped by an async response hook that reads the raw body and
 hands it to ``_errors.agent_http_error`` (as the sync twin's hook does); transport failures go through
 ``_errors.translate_transport_errors``. A request on an API object that was already closed (its agent exited) is a
 :class:`~typed_ngrok.exception.PyngrokNgrokURLError`, never httpx's ``RuntimeError``.
@@ -29,17 +30,14 @@ from typed_ngrok_agent_api.api.tunnels import get_tunnel, list_tunnels, start_tu
 from typed_ngrok_agent_api.models import (
     AgentStatus,
     CapturedRequest,
-    CapturedRequestList,
     Endpoint,
-    EndpointList,
     ReplayRequest,
     Tunnel,
-    TunnelList,
 )
 from typed_ngrok_agent_api.types import UNSET, Unset
 
 from typed_ngrok._api_request import prepare_api_request, read_api_response
-from typed_ngrok._convert import endpoint_body, expect, model_data, tunnel_body
+from typed_ngrok._convert import endpoint_body, expect, list_items, model_data, tunnel_body
 from typed_ngrok._errors import agent_http_error, translate_transport_errors
 from typed_ngrok.exception import PyngrokNgrokURLError
 
@@ -111,12 +109,18 @@ class AsyncAgentAPI:
     def _url(self, path: str) -> str:
         return f"{self.api_url}{path}"
 
+    async def _list(self, request: dict[str, Any], key: str, item_model: type) -> list[dict[str, Any]]:
+        """As ``AgentAPI._list``: the generated request, checked by ``_convert.list_items``."""
+        url = self._url(request["url"])
+        async with _translate(url):
+            response = await self._client.get_async_httpx_client().request(**request)
+            if response.status_code != 200:  # >= 400 was raised by the hook
+                raise agent_http_error(url, response.status_code, response.content, response.headers)
+            return list_items(response.json(), key, item_model, url)
+
     # -- tunnels (v2 agents, and v3 agents older than 3.30) --
     async def list_tunnels(self) -> list[dict[str, Any]]:
-        url = self._url("/api/tunnels")
-        async with _translate(url):
-            response = await list_tunnels.asyncio_detailed(client=self._client)
-            return [model_data(t) for t in expect(response.parsed, TunnelList, url).tunnels]
+        return await self._list(list_tunnels._get_kwargs(), "tunnels", Tunnel)
 
     async def start_tunnel(self, body: dict[str, Any]) -> dict[str, Any]:
         url = self._url("/api/tunnels")
@@ -136,10 +140,7 @@ class AsyncAgentAPI:
 
     # -- endpoints (v3 >= 3.30) --
     async def list_endpoints(self) -> list[dict[str, Any]]:
-        url = self._url("/api/endpoints")
-        async with _translate(url):
-            response = await list_endpoints.asyncio_detailed(client=self._client)
-            return [model_data(e) for e in expect(response.parsed, EndpointList, url).endpoints]
+        return await self._list(list_endpoints._get_kwargs(), "endpoints", Endpoint)
 
     async def create_endpoint(self, body: dict[str, Any]) -> dict[str, Any]:
         url = self._url("/api/endpoints")
@@ -159,12 +160,9 @@ class AsyncAgentAPI:
 
     # -- captured requests --
     async def list_requests(self, tunnel_name: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-        url = self._url("/api/requests/http")
         name: str | Unset = UNSET if tunnel_name is None else tunnel_name
         count: int | Unset = UNSET if limit is None else limit
-        async with _translate(url):
-            response = await list_requests.asyncio_detailed(client=self._client, limit=count, tunnel_name=name)
-            return [model_data(r) for r in expect(response.parsed, CapturedRequestList, url).requests]
+        return await self._list(list_requests._get_kwargs(limit=count, tunnel_name=name), "requests", CapturedRequest)
 
     async def get_request(self, request_id: str) -> dict[str, Any]:
         url = self._url(f"/api/requests/http/{request_id}")
