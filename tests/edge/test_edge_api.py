@@ -6,13 +6,17 @@ import asyncio
 import json
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from tests.edge.agent_harness import REPO, Agent, Upstream
 from typed_ngrok.edge import EdgeCertificates, LocalEdge
@@ -25,7 +29,7 @@ def test_agent_config_for_v2_and_v3() -> None:
         assert edge.server_addr == f"127.0.0.1:{edge.port}" and edge.port > 0
         assert edge.agent_config() == {
             "server_addr": edge.server_addr,
-            "root_cas": edge.ca_path,
+            "root_cas": edge.agent_ca_path,
             "update_check": False,
             "console_ui": False,
         }
@@ -33,7 +37,7 @@ def test_agent_config_for_v2_and_v3() -> None:
             "version": "3",
             "agent": {
                 "connect_url": edge.server_addr,
-                "connect_cas": edge.ca_path,
+                "connect_cas": edge.agent_ca_path,
                 "update_check": False,
                 "console_ui": False,
             },
@@ -41,6 +45,8 @@ def test_agent_config_for_v2_and_v3() -> None:
         assert edge.agent_config("2", with_authtoken=True)["authtoken"] == edge.authtoken == "local-edge-token"
         with open(edge.ca_path, "rb") as fh:
             assert fh.read() == edge.certs.ca_pem
+        with open(edge.agent_ca_path, "rb") as fh:
+            assert fh.read() == edge.certs.agent_cert_pem
         with pytest.raises(LocalEdgeError, match="unknown agent config version"):
             edge.agent_config("1")
 
@@ -77,7 +83,53 @@ def test_a_taken_port_is_a_typed_error() -> None:
 
 def test_certificates_repr_hides_keys() -> None:
     certs = EdgeCertificates.generate()
-    assert "PRIVATE" not in repr(certs) and b"PRIVATE KEY" in certs.key_pem
+    assert "PRIVATE" not in repr(certs) and b"PRIVATE KEY" in certs.key_pem and b"PRIVATE KEY" in certs.agent_key_pem
+
+
+def _presented(port: int) -> x509.Certificate:
+    """The certificate a TLS server on ``port`` presents (not verified)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw, ctx.wrap_socket(raw) as tls:
+        der = tls.getpeercert(binary_form=True)
+    assert der is not None
+    return x509.load_der_x509_certificate(der)
+
+
+def test_agent_link_is_self_signed_ed25519_and_https_listeners_keep_the_p256_ca_chain() -> None:
+    with LocalEdge() as edge:
+        link = _presented(edge.port)
+        assert isinstance(link.public_key(), ed25519.Ed25519PublicKey)
+        assert link.issuer == link.subject  # trusted as itself: the agent's root_cas holds exactly this certificate
+        assert link == x509.load_pem_x509_certificate(edge.certs.agent_cert_pem)
+        sans = link.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        assert "localhost" in sans.get_values_for_type(x509.DNSName)
+        assert [str(ip) for ip in sans.get_values_for_type(x509.IPAddress)] == ["127.0.0.1"]
+        # the https CA does not vouch for the agent link
+        with (
+            socket.create_connection(("127.0.0.1", edge.port), timeout=10) as raw,
+            pytest.raises(ssl.SSLCertVerificationError),
+        ):
+            edge.certs.client_context().wrap_socket(raw, server_hostname="localhost")
+    public = x509.load_pem_x509_certificate(edge.certs.cert_pem)
+    assert isinstance(public.public_key(), ec.EllipticCurvePublicKey)
+    assert public.issuer == x509.load_pem_x509_certificate(edge.certs.ca_pem).subject
+
+
+def test_certificates_without_an_agent_link_fall_back_to_the_ca_chain(tmp_path: Path) -> None:
+    full = EdgeCertificates.generate()
+    legacy = EdgeCertificates(full.ca_pem, full.ca_key_pem, full.cert_pem, full.key_pem)
+    assert legacy.write_agent_link(tmp_path) == legacy.write(tmp_path)
+    with LocalEdge(certs=legacy) as edge:
+        assert edge.agent_ca_path == edge.ca_path
+        presented = _presented(edge.port)
+        assert presented == x509.load_pem_x509_certificate(full.cert_pem)
+        with (
+            socket.create_connection(("127.0.0.1", edge.port), timeout=10) as raw,
+            legacy.client_context().wrap_socket(raw, server_hostname="localhost") as tls,
+        ):
+            assert tls.version() is not None
 
 
 @pytest.mark.integration

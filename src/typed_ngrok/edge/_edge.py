@@ -38,7 +38,7 @@ class LocalEdge(EdgeControls):
     :param port: the agent-facing TLS port (0 = a free port). Reuse an old edge's port and ``certs`` to restart it.
     :param authtoken: the only token Auth accepts; None accepts any non-empty token (and :attr:`authtoken` is
         ``"local-edge-token"``).
-    :param certs: the CA and server certificate (default: minted now).
+    :param certs: the https listeners' CA and certificate and the agent link's certificate (default: minted now).
     :param heartbeat_interval: seconds between the edge's own heartbeats (0 disables them).
     :param heartbeat_tolerance: seconds the agent has to echo one before its session is dropped.
     :param tunnel_grace: seconds a lost session's listeners stay open for a reconnecting agent to re-bind.
@@ -75,6 +75,7 @@ class LocalEdge(EdgeControls):
         try:
             self._dir = Path(tempfile.mkdtemp(prefix="typed-ngrok-edge-"))
             self._ca_path, self._cert_path, self._key_path = self._certs.write(self._dir)
+            self._agent_ca_path, self._agent_cert_path, self._agent_key_path = self._certs.write_agent_link(self._dir)
         except OSError as exc:
             raise LocalEdgeError(f"cannot write the edge certificates: {exc}") from exc
         self._cleanup = weakref.finalize(self, shutil.rmtree, str(self._dir), True)
@@ -99,8 +100,13 @@ class LocalEdge(EdgeControls):
 
     @property
     def ca_path(self) -> str:
-        """PEM path of the run-time CA (it also signs the https listeners' certificate)."""
+        """PEM path of the run-time CA that signs the https listeners' certificate (for clients of https URLs)."""
         return str(self._ca_path)
+
+    @property
+    def agent_ca_path(self) -> str:
+        """PEM path the agent trusts for its connection to the edge (``root_cas`` / ``connect_cas``)."""
+        return str(self._agent_ca_path)
 
     @property
     def certs(self) -> EdgeCertificates:
@@ -126,7 +132,7 @@ class LocalEdge(EdgeControls):
         if str(config_version) == "2":
             keys = {
                 "server_addr": self.server_addr,
-                "root_cas": self.ca_path,
+                "root_cas": self.agent_ca_path,
                 "update_check": False,
                 "console_ui": False,
             }
@@ -136,7 +142,7 @@ class LocalEdge(EdgeControls):
         if str(config_version) == "3":
             agent: dict[str, object] = {
                 "connect_url": self.server_addr,
-                "connect_cas": self.ca_path,
+                "connect_cas": self.agent_ca_path,
                 "update_check": False,
                 "console_ui": False,
             }
@@ -151,7 +157,8 @@ class LocalEdge(EdgeControls):
         return EdgeServer(
             host=self._host,
             port=self._port,
-            server_ssl=self._certs.server_context(self._cert_path, self._key_path),
+            server_ssl=self._certs.server_context(self._agent_cert_path, self._agent_key_path),
+            public_ssl=self._certs.server_context(self._cert_path, self._key_path),
             token_policy=(lambda t: bool(t)) if token is None else (lambda t: t == token),
             faults=self.faults,
             events=self._events,

@@ -81,6 +81,7 @@ class EdgeServer:
         host: str,
         port: int,
         server_ssl: ssl.SSLContext,
+        public_ssl: ssl.SSLContext | None = None,
         token_policy: TokenPolicy,
         faults: EdgeFaults,
         events: EventLog,
@@ -91,7 +92,8 @@ class EdgeServer:
         self.host = host
         self.port = port
         self._ssl = server_ssl
-        self.public_ssl = server_ssl  # the https listeners present the same CA-signed localhost/127.0.0.1 cert
+        # The https listeners present the CA-signed P-256 certificate (the agent link may present another: see _tls)
+        self.public_ssl = public_ssl if public_ssl is not None else server_ssl
         self._token_ok = token_policy
         self.faults = faults
         self.events = events

@@ -1,4 +1,15 @@
-"""Run-time CA and server certificate for the local edge (``cryptography``), and the ssl contexts built from them."""
+"""Run-time certificates for the local edge (``cryptography``), and the ssl contexts built from them.
+
+Two TLS faces, two keys:
+
+- The **public** https listeners present a P-256 server certificate signed by a run-time P-256 CA (``ca.pem``): the
+  most widely accepted choice for the clients users point at a tunnel.
+- The **agent link** (the port the ngrok agent dials) presents a self-signed Ed25519 certificate that the agent's
+  ``root_cas``/``connect_cas`` file holds directly (Go accepts a trusted certificate as a chain of its own). Go
+  before 1.19 (ngrok 2.3.41 among them) builds its P-256 tables on first use, which cost about 4-5 ms of CPU inside
+  every freshly started agent's first handshake; Ed25519 needs none of that, so an agent reaches the edge that much
+  sooner.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +22,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 __all__ = ["EdgeCertificates"]
@@ -19,31 +30,63 @@ __all__ = ["EdgeCertificates"]
 _VALIDITY = dt.timedelta(days=2)
 
 
-def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+def _key_pem(key: ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey) -> bytes:
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
 
 
+def _loopback_sans() -> list[x509.GeneralName]:
+    return [
+        x509.IPAddress(ipaddress.IPv4Address("127.0.0.1")),
+        x509.DNSName("localhost"),
+        x509.DNSName("*.localhost"),
+    ]
+
+
+def _agent_link(now: dt.datetime, common_name: str) -> tuple[bytes, bytes]:
+    """A self-signed Ed25519 server certificate for the agent link (PEM certificate, PEM key)."""
+    key = ed25519.Ed25519PrivateKey.generate()
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{common_name} (agent link)")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + _VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.SubjectAlternativeName(_loopback_sans()), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(key, None)  # Ed25519 signs without a separate hash
+    )
+    return cert.public_bytes(serialization.Encoding.PEM), _key_pem(key)
+
+
 @dataclass(frozen=True, repr=False)
 class EdgeCertificates:
-    """A CA and a server certificate (SAN ``IP:127.0.0.1``, ``DNS:localhost``, ``DNS:*.localhost``) signed by it.
+    """A CA and a server certificate (SAN ``IP:127.0.0.1``, ``DNS:localhost``, ``DNS:*.localhost``) signed by it, for
+    the https listeners; and the agent link's self-signed Ed25519 certificate (same SANs).
 
     Pass the same instance to a new :class:`~typed_ngrok.edge.LocalEdge` to restart an edge that a running agent
-    (which loaded the CA at startup) will trust again. Keys are PEM bytes held in memory; ``repr`` hides them.
+    (which loaded its trust file at startup) will trust again. Keys are PEM bytes held in memory; ``repr`` hides
+    them. Without ``agent_cert_pem``/``agent_key_pem`` the agent link presents the CA-signed certificate too.
     """
 
     ca_pem: bytes
     ca_key_pem: bytes
     cert_pem: bytes
     key_pem: bytes
+    agent_cert_pem: bytes = b""
+    agent_key_pem: bytes = b""
 
     def __repr__(self) -> str:
         return "EdgeCertificates(<run-time CA>)"
 
     @classmethod
     def generate(cls, common_name: str = "typed-ngrok local edge") -> EdgeCertificates:
-        """Mint a fresh P-256 CA and server certificate, valid for two days."""
+        """Mint a fresh P-256 CA and server certificate and an Ed25519 agent-link certificate, valid for two days."""
         now = dt.datetime.now(dt.UTC)
         ca_key = ec.generate_private_key(ec.SECP256R1())
         ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{common_name} CA")])
@@ -74,11 +117,7 @@ class EdgeCertificates:
             .sign(ca_key, hashes.SHA256())
         )
         key = ec.generate_private_key(ec.SECP256R1())
-        sans: list[x509.GeneralName] = [
-            x509.IPAddress(ipaddress.IPv4Address("127.0.0.1")),
-            x509.DNSName("localhost"),
-            x509.DNSName("*.localhost"),
-        ]
+        sans = _loopback_sans()
         cert = (
             x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
@@ -96,11 +135,14 @@ class EdgeCertificates:
             )
             .sign(ca_key, hashes.SHA256())
         )
+        agent_cert_pem, agent_key_pem = _agent_link(now, common_name)
         return cls(
             ca_pem=ca.public_bytes(serialization.Encoding.PEM),
             ca_key_pem=_key_pem(ca_key),
             cert_pem=cert.public_bytes(serialization.Encoding.PEM),
             key_pem=_key_pem(key),
+            agent_cert_pem=agent_cert_pem,
+            agent_key_pem=agent_key_pem,
         )
 
     def write(self, directory: str | os.PathLike[str]) -> tuple[Path, Path, Path]:
@@ -114,10 +156,24 @@ class EdgeCertificates:
         key_path = folder / "edge.key"
         ca_path.write_bytes(self.ca_pem)
         cert_path.write_bytes(self.cert_pem + self.ca_pem)
-        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(self.key_pem)
+        _write_private(key_path, self.key_pem)
         return ca_path, cert_path, key_path
+
+    def write_agent_link(self, directory: str | os.PathLike[str]) -> tuple[Path, Path, Path]:
+        """Write the agent link's files into ``directory``: the file the agent trusts, the certificate the edge
+        presents to it, and its key (mode 0600).
+
+        Returns the three paths: ``agent.pem`` twice and ``agent.key``; without an agent-link certificate, what
+        :meth:`write` returns (the CA, the CA-signed chain and its key). Raises ``OSError``.
+        """
+        if not (self.agent_cert_pem and self.agent_key_pem):
+            return self.write(directory)
+        folder = Path(directory)
+        cert_path = folder / "agent.pem"
+        key_path = folder / "agent.key"
+        cert_path.write_bytes(self.agent_cert_pem)
+        _write_private(key_path, self.agent_key_pem)
+        return cert_path, cert_path, key_path
 
     def server_context(self, cert_path: str | os.PathLike[str], key_path: str | os.PathLike[str]) -> ssl.SSLContext:
         """A TLS 1.2+ server context presenting the edge certificate (no client certificates, no SNI needed)."""
@@ -130,3 +186,9 @@ class EdgeCertificates:
         """A client context trusting only this CA (for tests and tools that talk to the https listeners)."""
         ctx = ssl.create_default_context(cadata=self.ca_pem.decode("ascii"))
         return ctx
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
