@@ -327,7 +327,7 @@ def run(iterations: int = 200) -> dict[str, Any]:
                 pngrok.kill(pcfg_i)
 
         ours, ours_both, theirs = [], [], []
-        for i in range(max(10, iterations // 10)):
+        for i in range(max(20, iterations // 5)):  # about 20 ms each, mostly the agent's own start: many samples
             a, c, b = _rotated(
                 i,
                 functools.partial(ours_first, i),

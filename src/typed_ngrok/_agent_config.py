@@ -26,6 +26,7 @@ __all__ = [
     "build_overlay",
     "check_base_config",
     "free_loopback_addr",
+    "mask_secrets",
     "secrets_of",
 ]
 
@@ -124,3 +125,10 @@ def secrets_of(pyngrok_config: PyngrokConfig, *extra: str | None) -> tuple[str, 
     """Every secret to redact from logs and errors, longest first (so a secret inside another is masked whole)."""
     found = {s for s in (pyngrok_config.auth_token, pyngrok_config.api_key, *extra) if s}
     return tuple(sorted(found, key=len, reverse=True))
+
+
+def mask_secrets(text: str, secrets: tuple[str, ...]) -> str:
+    """``text`` with every secret replaced by :data:`REDACTED` (pass them longest first, as :func:`secrets_of` does)."""
+    for secret in secrets:
+        text = text.replace(secret, REDACTED)
+    return text

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from typed_ngrok._agent_config import mask_secrets
 from typed_ngrok._alauncher import AsyncAgentRunner, signal_process
 from typed_ngrok._async_agent_api import AsyncAgentAPI
 from typed_ngrok.conf import PyngrokConfig
@@ -287,8 +288,9 @@ async def kill_process(ngrok_path: str) -> str | None:
     return current.api_url
 
 
-async def capture_run_process(ngrok_path: str, args: list[str]) -> str:
-    """Run the binary with ``args`` and return its output (stdout and stderr, decoded and stripped).
+async def capture_run_process(ngrok_path: str, args: list[str], *, secrets: tuple[str, ...] = ()) -> str:
+    """Run the binary with ``args`` and return its output (stdout and stderr, decoded and stripped, ``secrets``
+    masked).
 
     :raises PyngrokNgrokError: the binary is missing or cannot be run, or it exits non-zero
         (``The ngrok process exited with code N: <output>``).
@@ -310,7 +312,7 @@ async def capture_run_process(ngrok_path: str, args: list[str]) -> str:
         signal_process(proc, signal.SIGKILL)
         await asyncio.shield(proc.wait())
         raise
-    output = stdout.decode("utf-8", "replace").strip()
+    output = mask_secrets(stdout.decode("utf-8", "replace").strip(), secrets)
     if proc.returncode != 0:
         raise PyngrokNgrokError(f"The ngrok process exited with code {proc.returncode}: {output}", [], output)
     return output

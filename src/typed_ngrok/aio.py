@@ -273,15 +273,14 @@ async def api(*args: Any, pyngrok_config: PyngrokConfig | None = None) -> NgrokA
 
     Raises:
         PyngrokNgrokError: the command exited with a non-zero code (its output is in the message).
+        PyngrokError: the private config file could not be written.
     """
-    from typed_ngrok import _aprocess
+    from typed_ngrok import _aprocess, _cli
 
     cfg = _cfg(pyngrok_config)
-    argv: list[str] = []
-    if cfg.config_path:
-        argv += ["--config", cfg.config_path]
-    argv += ["api", *(str(arg) for arg in args)]
-    return NgrokApiResponse.from_body(await _aprocess.capture_run_process(cfg.ngrok_path, argv))
+    with _cli.api_command(cfg, args) as command:
+        output = await _aprocess.capture_run_process(cfg.ngrok_path, command.args, secrets=command.secrets)
+    return NgrokApiResponse.from_body(output)
 
 
 async def get_version(pyngrok_config: PyngrokConfig | None = None) -> tuple[str, str]:
@@ -302,13 +301,14 @@ async def update(pyngrok_config: PyngrokConfig | None = None) -> str:
     """See :func:`typed_ngrok.ngrok.update` (contacts ngrok's update server).
 
     Raises:
-        PyngrokNgrokError: the command failed.
+        PyngrokNgrokError: the command failed (its output, secrets masked, is in the message).
     """
-    from typed_ngrok import _aprocess
+    from typed_ngrok import _aprocess, _cli
 
     cfg = _cfg(pyngrok_config)
     await install_ngrok(cfg)
-    return await _aprocess.capture_run_process(cfg.ngrok_path, ["update", "--log", "stdout"])
+    command = _cli.update_command(cfg)
+    return await _aprocess.capture_run_process(cfg.ngrok_path, command.args, secrets=command.secrets)
 
 
 async def api_request(

@@ -303,19 +303,21 @@ def kill(pyngrok_config: PyngrokConfig | None = None) -> None:
 
 
 def api(*args: Any, pyngrok_config: PyngrokConfig | None = None) -> NgrokApiResponse:
-    """Run ``ngrok api <args>`` (v3 agents) and parse its output. The API key comes from the config file.
+    """Run ``ngrok api <args>`` (v3 agents) and parse its output. Does not install the agent.
+
+    The API key is the config file's, or ``pyngrok_config.api_key`` (passed in a private 0600 config file, never on
+    the command line); secrets are masked in the output and in errors.
 
     Raises:
         PyngrokNgrokError: the command exited with a non-zero code (its output is in the message).
+        PyngrokError: the private config file could not be written.
     """
-    from typed_ngrok import process
+    from typed_ngrok import _cli, process
 
     cfg = _cfg(pyngrok_config)
-    argv: list[str] = []
-    if cfg.config_path:
-        argv += ["--config", cfg.config_path]
-    argv += ["api", *(str(arg) for arg in args)]
-    return NgrokApiResponse.from_body(process.capture_run_process(cfg.ngrok_path, argv))
+    with _cli.api_command(cfg, args) as command:
+        output = process.capture_run_process(cfg.ngrok_path, command.args, secrets=command.secrets)
+    return NgrokApiResponse.from_body(output)
 
 
 def get_version(pyngrok_config: PyngrokConfig | None = None) -> tuple[str, str]:
@@ -336,13 +338,14 @@ def update(pyngrok_config: PyngrokConfig | None = None) -> str:
     """Run ``ngrok update`` and return its output (contacts ngrok's update server).
 
     Raises:
-        PyngrokNgrokError: the command failed.
+        PyngrokNgrokError: the command failed (its output, secrets masked, is in the message).
     """
-    from typed_ngrok import process
+    from typed_ngrok import _cli, process
 
     cfg = _cfg(pyngrok_config)
     install_ngrok(cfg)
-    return process.capture_run_process(cfg.ngrok_path, ["update", "--log", "stdout"])
+    command = _cli.update_command(cfg)
+    return process.capture_run_process(cfg.ngrok_path, command.args, secrets=command.secrets)
 
 
 def api_request(

@@ -22,7 +22,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from typed_ngrok import _config_file, conf
-from typed_ngrok._agent_config import agent_format
+from typed_ngrok._agent_config import agent_format, mask_secrets
 from typed_ngrok._launcher import AgentRunner
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokError
@@ -215,8 +215,9 @@ def run_process(ngrok_path: str, args: list[str]) -> None:
         raise PyngrokNgrokError(f"The ngrok process could not be run from {ngrok_path}: {exc}") from exc
 
 
-def capture_run_process(ngrok_path: str, args: list[str]) -> str:
-    """Run the binary with ``args`` and return its output (stdout and stderr, decoded and stripped).
+def capture_run_process(ngrok_path: str, args: list[str], *, secrets: tuple[str, ...] = ()) -> str:
+    """Run the binary with ``args`` and return its output (stdout and stderr, decoded and stripped, ``secrets``
+    masked).
 
     Read-only commands may run while an agent from the same path is up (unlike pyngrok).
 
@@ -230,7 +231,7 @@ def capture_run_process(ngrok_path: str, args: list[str]) -> str:
         )
     except OSError as exc:
         raise PyngrokNgrokError(f"The ngrok process could not be run from {ngrok_path}: {exc}") from exc
-    output = result.stdout.decode("utf-8", "replace").strip()
+    output = mask_secrets(result.stdout.decode("utf-8", "replace").strip(), secrets)
     if result.returncode != 0:
         raise PyngrokNgrokError(f"The ngrok process exited with code {result.returncode}: {output}", [], output)
     return output

@@ -24,6 +24,8 @@ DELIBERATE_EXTRA_PARAMETERS: dict[tuple[str, str], list[str]] = {
     ("conf", "PyngrokConfig"): ["edge"],
     # a keyword-only cap on how many captured requests the agent returns.
     ("agent", "get_requests"): ["limit"],
+    # keyword-only: the secrets to mask in the command's output and errors.
+    ("process", "capture_run_process"): ["secrets"],
 }
 
 

@@ -14,6 +14,9 @@ Modes:
 - ``v3-auth``: the v3 authentication failure with ERR_NGROK_107, then plain ``ERROR:`` lines, exit 1.
 - ``stubborn-ready``: a v2-style start that gets ready, then ignores SIGTERM.
 - ``echo-secret``: a v2-style start whose lines echo the authtoken read from the overlay config.
+- ``cli``: a one-shot command (``api …``, ``update``): prints a status line, then a JSON object with its argv and
+  every ``--config`` file's mode and text (secrets in them included, as a careless CLI might), and exits 0.
+- ``cli-fail``: the same JSON on one line after an ``ERROR:`` line, then exits 1.
 """
 
 from __future__ import annotations
@@ -81,6 +84,20 @@ def overlay_token(argv: list[str]) -> str:
     return ""
 
 
+def one_shot(argv: list[str], ok: bool) -> int:
+    paths = [argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "--config"]
+    configs = [
+        {"path": path, "mode": oct(Path(path).stat().st_mode & 0o777), "text": Path(path).read_text()} for path in paths
+    ]
+    report = json.dumps({"argv": argv, "configs": configs})
+    if ok:
+        say("HTTP/2.0 200 OK")
+        say(report)
+        return 0
+    say(f"ERROR:  the command failed; it saw {report}")
+    return 1
+
+
 def forever() -> None:
     while True:
         time.sleep(3600)
@@ -107,6 +124,8 @@ def main() -> int:
         forever()
     if mode == "exit":
         return 3
+    if mode in ("cli", "cli-fail"):
+        return one_shot(rest, mode == "cli")
     say(f'{T} lvl=info msg="open config file" path=/tmp/ngrok.yml err=nil')
     if mode == "hung":
         say(f'{T} lvl=info msg="starting web service" obj=web addr=127.0.0.1:{free_port()}')

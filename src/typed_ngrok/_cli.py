@@ -1,0 +1,68 @@
+"""The agent's one-shot commands (``ngrok api …``, ``ngrok update``), shared by ``ngrok`` and ``aio`` (no waiting here).
+
+``PyngrokConfig.api_key`` reaches ``ngrok api`` through a private 0600 overlay file passed after the user's config
+(pyngrok puts it on the command line as ``--api-key``, where every local user can read it); the overlay and its
+folder are removed when the command is done. ``Command.secrets`` are what ``capture_run_process`` masks in the
+command's output and errors.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from typed_ngrok._agent_config import secrets_of
+from typed_ngrok._config_file import write_private_config
+from typed_ngrok._surface import agent_format
+from typed_ngrok.conf import PyngrokConfig
+
+__all__ = ["Command", "api_command", "update_command"]
+
+
+@dataclass(frozen=True)
+class Command:
+    """Arguments after the binary's path, and the secrets to mask in what it prints."""
+
+    args: list[str]
+    secrets: tuple[str, ...]
+
+
+def _api_key_overlay(pyngrok_config: PyngrokConfig) -> dict[str, Any]:
+    key = pyngrok_config.api_key
+    if not key:
+        return {}
+    if agent_format(pyngrok_config) == "3":
+        return {"version": "3", "agent": {"api_key": key}}
+    return {"version": "2", "api_key": key}
+
+
+@contextmanager
+def api_command(pyngrok_config: PyngrokConfig, args: Sequence[Any]) -> Iterator[Command]:
+    """``[--config user.yml] [--config overlay.yml] api <args>``, valid inside the block (the overlay is removed after).
+
+    Raises:
+        PyngrokError: the private overlay could not be written.
+    """
+    cfg = pyngrok_config
+    files = [cfg.config_path] if cfg.config_path else []
+    overlay = _api_key_overlay(cfg)
+    private_dir = tempfile.mkdtemp(prefix="typed-ngrok-api-") if overlay else None
+    try:
+        if private_dir is not None:
+            files.append(write_private_config(os.path.join(private_dir, "api-key.yml"), overlay))
+        argv = [part for path in files for part in ("--config", path)]
+        argv += ["api", *(str(arg) for arg in args)]
+        yield Command(argv, secrets_of(cfg))
+    finally:
+        if private_dir is not None:
+            shutil.rmtree(private_dir, ignore_errors=True)
+
+
+def update_command(pyngrok_config: PyngrokConfig) -> Command:
+    """``update --log stdout``."""
+    return Command(["update", "--log", "stdout"], secrets_of(pyngrok_config))
