@@ -28,6 +28,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 __all__ = ["EdgeCertificates"]
 
 _VALIDITY = dt.timedelta(days=2)
+PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey) -> bytes:
@@ -44,23 +45,33 @@ def _loopback_sans() -> list[x509.GeneralName]:
     ]
 
 
+def _builder(subject: x509.Name, issuer: x509.Name, key: PublicKey, now: dt.datetime) -> x509.CertificateBuilder:
+    """Subject, issuer, key, a random serial and the validity window (five minutes back, two days ahead)."""
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + _VALIDITY)
+    )
+
+
+def _server_leaf(builder: x509.CertificateBuilder) -> x509.CertificateBuilder:
+    """A server certificate's extensions: not a CA, the loopback SANs, serverAuth."""
+    return (
+        builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.SubjectAlternativeName(_loopback_sans()), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+    )
+
+
 def _agent_link(now: dt.datetime, common_name: str) -> tuple[bytes, bytes]:
     """A self-signed Ed25519 server certificate for the agent link (PEM certificate, PEM key)."""
     key = ed25519.Ed25519PrivateKey.generate()
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{common_name} (agent link)")])
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + _VALIDITY)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.SubjectAlternativeName(_loopback_sans()), critical=False)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .sign(key, None)  # Ed25519 signs without a separate hash
-    )
+    cert = _server_leaf(_builder(name, name, key.public_key(), now)).sign(key, None)  # Ed25519: no separate hash
     return cert.public_bytes(serialization.Encoding.PEM), _key_pem(key)
 
 
@@ -91,13 +102,7 @@ class EdgeCertificates:
         ca_key = ec.generate_private_key(ec.SECP256R1())
         ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{common_name} CA")])
         ca = (
-            x509.CertificateBuilder()
-            .subject_name(ca_name)
-            .issuer_name(ca_name)
-            .public_key(ca_key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + _VALIDITY)
+            _builder(ca_name, ca_name, ca_key.public_key(), now)
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .add_extension(
                 x509.KeyUsage(
@@ -117,18 +122,9 @@ class EdgeCertificates:
             .sign(ca_key, hashes.SHA256())
         )
         key = ec.generate_private_key(ec.SECP256R1())
-        sans = _loopback_sans()
+        leaf_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
         cert = (
-            x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-            .issuer_name(ca_name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + _VALIDITY)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.SubjectAlternativeName(sans), critical=False)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            _server_leaf(_builder(leaf_name, ca_name, key.public_key(), now))
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
                 critical=False,
