@@ -326,18 +326,54 @@ def run(iterations: int = 200) -> dict[str, Any]:
             finally:
                 pngrok.kill(pcfg_i)
 
-        ours, ours_both, theirs = [], [], []
+        def raw_first(i: int) -> float:
+            """The floor: spawn the agent, read its output until the session is up, one http.client POST."""
+            raw_dir = _agent_folder(base, f"raw-{i}")
+            web_addr = _free_addr()
+            (raw_dir / "ngrok.yml").write_text(yaml.safe_dump({**edge_settings, "web_addr": web_addr}))
+            argv = [str(raw_dir / "ngrok"), "start", "--none", "--log", "stdout", "--log-format", "logfmt"]
+            body = json.dumps({"name": "raw", "addr": str(port), "proto": "http", "bind_tls": True})
+            start = time.perf_counter()
+            proc = subprocess.Popen([*argv, "--config", str(raw_dir / "ngrok.yml")], stdout=subprocess.PIPE)
+            try:
+                assert proc.stdout is not None
+                for line in proc.stdout:
+                    if b"client session established" in line:
+                        break
+                host, _, web_port = web_addr.partition(":")
+                client = http.client.HTTPConnection(host, int(web_port), timeout=15)
+                client.request("POST", "/api/tunnels", body=body, headers={"Content-Type": "application/json"})
+                client.getresponse().read()
+                elapsed = time.perf_counter() - start
+                client.close()
+                return elapsed
+            finally:
+                proc.kill()
+                proc.wait()
+                if proc.stdout is not None:
+                    proc.stdout.close()
+
+        ours, ours_both, theirs, floor = [], [], [], []
         for i in range(max(20, iterations // 5)):  # about 20 ms each, mostly the agent's own start: many samples
-            a, c, b = _rotated(
+            a, c, b, f = _rotated(
                 i,
                 functools.partial(ours_first, i),
                 functools.partial(ours_first, i, bind_tls="both"),
                 functools.partial(theirs_first, i),
+                functools.partial(raw_first, i),
             )
             ours.append(a)
             ours_both.append(c)
             theirs.append(b)
-        results["first_connect"] = _row(ours, theirs, TARGETS["first_connect"], binds=1)
+            floor.append(f)
+        results["first_connect"] = _row(
+            ours,
+            theirs,
+            TARGETS["first_connect"],
+            binds=1,
+            raw_floor_ms=_median_ms(floor),
+            floor_ratio=round(statistics.median(floor) / statistics.median(theirs), 3),
+        )
         results["first_connect_both"] = _row(ours_both, theirs, TARGETS["first_connect_both"], binds=2)
 
         # 5. import typed_ngrok.ngrok vs import pyngrok.ngrok in a fresh interpreter
@@ -385,6 +421,12 @@ def table(results: dict[str, Any]) -> str:
     if "raw_same_work_ms" in one:
         lines.append(
             f"connect+disconnect: raw http.client POST + DELETE (ours' agent work) {one['raw_same_work_ms']} ms"
+        )
+    first = results.get("first_connect", {})
+    if "raw_floor_ms" in first:
+        lines.append(
+            f"first connect floor (spawn, read until the session is up, one http.client POST): {first['raw_floor_ms']} ms"
+            f" = {first['floor_ratio']} of pyngrok's"
         )
     both = results.get("connect_disconnect_both", {})
     if "raw_same_work_ms" in both:
