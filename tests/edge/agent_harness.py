@@ -10,6 +10,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -44,7 +45,8 @@ def pattern_bytes(n: int) -> bytes:
 
 
 class Upstream(http.server.ThreadingHTTPServer):
-    """Local HTTP upstream: GET /bytes/N, POST /sha256 (body digest), anything else echoes the path. Records paths."""
+    """Local HTTP upstream: GET /bytes/N, POST (any path) answers "<length> <sha256>" of the body (Content-Length or
+    chunked), any other GET echoes the path. Records paths."""
 
     daemon_threads = True
 
@@ -52,6 +54,11 @@ class Upstream(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.seen: list[str] = []
         self.seen_lock = threading.Condition()  # notified on every recorded request
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Quiet for a peer that went away (the agent abandoning a request); anything else is printed as usual."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
     def wait_for_hits(self, path: str, count: int, timeout: float) -> bool:
         """Wait until ``path`` has been requested at least ``count`` times; False on timeout."""
@@ -91,15 +98,25 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         with self.server.seen_lock:
             self.server.seen.append(self.path)
             self.server.seen_lock.notify_all()
-        length = int(self.headers.get("Content-Length", "0"))
         digest = hashlib.sha256()
-        left = length
-        while left:
-            chunk = self.rfile.read(min(left, 1 << 16))
-            if not chunk:
-                break
-            digest.update(chunk)
-            left -= len(chunk)
+        length = 0
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            while size := int(self.rfile.readline().split(b";")[0], 16):
+                data = self.rfile.read(size)
+                digest.update(data)
+                length += len(data)
+                self.rfile.readline()  # the chunk's CRLF
+            while self.rfile.readline() not in (b"\r\n", b""):  # trailers
+                pass
+        else:
+            length = int(self.headers.get("Content-Length", "0"))
+            left = length
+            while left:
+                chunk = self.rfile.read(min(left, 1 << 16))
+                if not chunk:
+                    break
+                digest.update(chunk)
+                left -= len(chunk)
         self._reply(f"{length} {digest.hexdigest()}".encode())
 
 

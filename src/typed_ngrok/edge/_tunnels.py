@@ -2,6 +2,13 @@
 
 A ``web`` listener serves the http and https binds of one host (or several hosts, routed by the Host header) on one
 port, telling TLS from plain HTTP by the first byte (``0x16``). ``tcp`` and ``tls`` listeners carry raw bytes.
+
+On a kept-alive web connection every request is checked (route by Host, basic auth), not just the first: requests
+are forwarded one at a time, framed by ``Content-Length`` or chunked encoding. A later request that fails is never
+forwarded: the agent gets end-of-input, the answers it still sends are delivered, then the refusal, and the connection
+closes. A client that waits for each answer before its next request (every common client) loses nothing; a
+*pipelining* client may see answers still in flight cut short, because the agent abandons them at end-of-input.
+After a protocol upgrade (``Upgrade``/``CONNECT``) the rest of the connection is raw bytes.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import contextlib
 import hmac
 import socket
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -26,6 +34,10 @@ __all__ = ["Bind", "PublicListener", "SessionRef"]
 _READ = 256 * 1024
 _HEAD_LIMIT = 64 * 1024
 _TIMEOUT = 30.0
+_REFUSAL_GRACE = 5.0  # how long the agent gets to finish earlier answers after a later request is refused
+
+#: Checks one request head on an open connection: None to forward it, else the reply that refuses it.
+Admit = Callable[[bytes], bytes | None]
 
 
 class SessionRef(Protocol):
@@ -178,24 +190,21 @@ class PublicListener:
                     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), _TIMEOUT)
                 except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
                     return
-                headers = _parse_head(head)
-                bind = self.route("https" if tls else "http", headers.get("host"))
-                if bind is None or bind.session is None or bind.session.mux.closed:
-                    host = headers.get("host", f"localhost:{self.port}")
-                    writer.write(_http_reply("404 Not Found", f"Tunnel {host} not found\r\n\r\nERR_NGROK_3200\r\n"))
+                scheme = "https" if tls else "http"
+                target, refusal = self._admit(scheme, head)
+                if target is None:
+                    writer.write(refusal or b"")
                     await writer.drain()
                     return
-                if bind.auth and not _auth_ok(bind.auth, headers.get("authorization")):
-                    writer.write(
-                        _http_reply(
-                            "401 Unauthorized",
-                            "Authorization required\r\n",
-                            'WWW-Authenticate: Basic realm="ngrok"\r\n',
-                        )
-                    )
-                    await writer.drain()
-                    return
-                await self._proxy(bind, reader, writer, head, client_addr, can_half_close=not tls)
+                await self._proxy(
+                    target,
+                    reader,
+                    writer,
+                    head,
+                    client_addr,
+                    can_half_close=not tls,
+                    admit=lambda later: self._admit_later(scheme, target, later),
+                )
             else:
                 bind = next(iter(self.binds.values()), None)
                 reader, writer = await self._streams(conn, False)
@@ -210,6 +219,28 @@ class PublicListener:
             else:
                 conn.close()
 
+    def _admit(self, scheme: str, head: bytes) -> tuple[Bind | None, bytes | None]:
+        """The bind a request head goes to, or None and the reply refusing it (unknown host, missing auth)."""
+        headers = _parse_head(head)
+        bind = self.route(scheme, headers.get("host"))
+        if bind is None or bind.session is None or bind.session.mux.closed:
+            host = headers.get("host", f"localhost:{self.port}")
+            return None, _http_reply("404 Not Found", f"Tunnel {host} not found\r\n\r\nERR_NGROK_3200\r\n")
+        if bind.auth and not _auth_ok(bind.auth, headers.get("authorization")):
+            return None, _http_reply(
+                "401 Unauthorized", "Authorization required\r\n", 'WWW-Authenticate: Basic realm="ngrok"\r\n'
+            )
+        return bind, None
+
+    def _admit_later(self, scheme: str, bind: Bind, head: bytes) -> bytes | None:
+        """A later request on ``bind``'s connection: None to forward it, else the refusal."""
+        later, refusal = self._admit(scheme, head)
+        if later is None:
+            return refusal
+        if later is not bind:
+            return _http_reply("421 Misdirected Request", "This connection serves another tunnel\r\n")
+        return None
+
     async def _proxy(
         self,
         bind: Bind,
@@ -219,6 +250,7 @@ class PublicListener:
         client_addr: str,
         *,
         can_half_close: bool,
+        admit: Admit | None = None,
     ) -> None:
         assert bind.session is not None
         session = bind.session
@@ -226,7 +258,17 @@ class PublicListener:
         stream.write_nowait(proxy_header(bind.id, client_addr, bind.proto))
         bind.streams.add(stream)
         self._events.add("proxy_open", session.id, bind_id=bind.id, stream_id=stream.id, client_addr=client_addr)
-        up = asyncio.ensure_future(_pump_up(reader, stream, initial))
+        pump = _pump_up(reader, stream, initial) if admit is None else _pump_requests(reader, stream, initial, admit)
+        up = asyncio.ensure_future(pump)
+        grace: asyncio.TimerHandle | None = None
+
+        def refused(task: asyncio.Task[bytes | None]) -> None:
+            nonlocal grace
+            if not task.cancelled() and task.exception() is None and task.result() is not None:
+                # the agent has its EOF; if its upstream never closes, stop waiting for it
+                grace = asyncio.get_running_loop().call_later(_REFUSAL_GRACE, stream.reset, ErrorCode.STREAM_CANCELLED)
+
+        up.add_done_callback(refused)
         try:
             while chunk := await stream.read():
                 writer.write(chunk)
@@ -239,25 +281,98 @@ class PublicListener:
         except (ConnectionError, OSError, StreamResetError):
             stream.reset(ErrorCode.STREAM_CANCELLED)
         finally:
+            if grace is not None:
+                grace.cancel()
             if not up.done():
                 up.cancel()
+            refusal: bytes | None = None
             with contextlib.suppress(BaseException):
-                await up
+                refusal = await up
+            if refusal is not None and not writer.is_closing():
+                with contextlib.suppress(ConnectionError, OSError, RuntimeError):
+                    writer.write(refusal)
+                    await writer.drain()
             if not stream.closed:
                 stream.reset(ErrorCode.STREAM_CANCELLED)
             bind.streams.discard(stream)
             self._events.add("proxy_close", session.id, bind_id=bind.id, stream_id=stream.id)
 
 
-async def _pump_up(reader: asyncio.StreamReader, stream: Stream, initial: bytes) -> None:
+async def _pump_up(reader: asyncio.StreamReader, stream: Stream, initial: bytes) -> bytes | None:
+    """Client → agent, raw bytes until the client closes. Always None (nothing to refuse)."""
     try:
         if initial:
             await stream.write(initial)
-        while data := await reader.read(_READ):
-            await stream.write(data)
-        stream.close_write()
+        await _copy(reader, stream)
     except (ConnectionError, OSError, ssl.SSLError):
         stream.reset(ErrorCode.STREAM_CANCELLED)
+    return None
+
+
+async def _copy(reader: asyncio.StreamReader, stream: Stream, remaining: int = -1) -> None:
+    """Forward ``remaining`` bytes (-1: until EOF, then close the stream's write side)."""
+    while remaining != 0:
+        data = await reader.read(_READ if remaining < 0 else min(remaining, _READ))
+        if not data:
+            if remaining > 0:
+                raise ConnectionError("the client closed in the middle of a request body")
+            stream.close_write()
+            return
+        await stream.write(data)
+        if remaining > 0:
+            remaining -= len(data)
+
+
+async def _copy_chunked(reader: asyncio.StreamReader, stream: Stream) -> None:
+    """Forward one chunked body, trailers included."""
+    while True:
+        size_line = await reader.readuntil(b"\r\n")
+        await stream.write(size_line)
+        try:
+            size = int(size_line.split(b";", 1)[0].strip(), 16)
+        except ValueError as exc:
+            raise ConnectionError(f"bad chunk size line {size_line[:40]!r}") from exc
+        if size == 0:
+            while (trailer := await reader.readuntil(b"\r\n")) != b"\r\n":
+                await stream.write(trailer)
+            await stream.write(trailer)
+            return
+        await _copy(reader, stream, size + 2)  # the chunk and its CRLF
+
+
+async def _pump_requests(reader: asyncio.StreamReader, stream: Stream, head: bytes, admit: Admit) -> bytes | None:
+    """Client → agent, one HTTP request at a time, each later one checked by ``admit`` before it is forwarded.
+
+    Returns the refusal of a request that was not forwarded (the stream's write side is then closed), else None.
+    """
+    try:
+        while True:
+            await stream.write(head)
+            headers = _parse_head(head)
+            if "upgrade" in headers or head[:8].upper() == b"CONNECT ":
+                await _copy(reader, stream)  # the rest is the upgraded protocol's
+                return None
+            if "chunked" in headers.get("transfer-encoding", "").lower():
+                await _copy_chunked(reader, stream)
+            elif (length := headers.get("content-length", "").strip()).isdigit():
+                await _copy(reader, stream, int(length))
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except asyncio.IncompleteReadError as exc:
+                if exc.partial:
+                    await stream.write(exc.partial)
+                stream.close_write()
+                return None
+            except asyncio.LimitOverrunError:
+                stream.close_write()
+                return _http_reply("431 Request Header Fields Too Large", "Request header too large\r\n")
+            refusal = admit(head)
+            if refusal is not None:
+                stream.close_write()
+                return refusal
+    except (ConnectionError, OSError, ssl.SSLError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+        stream.reset(ErrorCode.STREAM_CANCELLED)
+        return None
 
 
 async def _peek(conn: socket.socket) -> bytes:
