@@ -292,6 +292,13 @@ def run(iterations: int = 200) -> dict[str, Any]:
         # with a free web_addr in their config file (the agent's default 4040 may be taken on a shared machine)
         from pyngrok import conf as pconf
 
+        def settled(stop: Callable[[], None]) -> None:
+            """Untimed: stop a first-connect agent and wait until the edge has closed its session, so the next sample
+            does not share the CPU with this one's teardown."""
+            since = edge.mark()
+            stop()
+            edge.wait_for_event("session_closed", since=since, timeout=15)
+
         def ours_first(i: int, **options: Any) -> float:
             mine = _agent_folder(base, f"ours-{i}-{len(options)}")
             (mine / "ngrok.yml").write_text(yaml.safe_dump({**edge_settings, "web_addr": _free_addr()}))
@@ -307,7 +314,7 @@ def run(iterations: int = 200) -> dict[str, Any]:
             try:
                 return _timed(functools.partial(ngrok.connect, port, pyngrok_config=cfg_i, **options))
             finally:
-                ngrok.kill(cfg_i)
+                settled(functools.partial(ngrok.kill, cfg_i))
 
         def theirs_first(i: int) -> float:
             theirs_dir = _agent_folder(base, f"theirs-{i}")
@@ -324,7 +331,7 @@ def run(iterations: int = 200) -> dict[str, Any]:
             try:
                 return _timed(functools.partial(pngrok.connect, str(port), pyngrok_config=pcfg_i))
             finally:
-                pngrok.kill(pcfg_i)
+                settled(functools.partial(pngrok.kill, pcfg_i))
 
         def raw_first(i: int) -> float:
             """The floor: spawn the agent, read its output until the session is up, one http.client POST."""
@@ -348,8 +355,12 @@ def run(iterations: int = 200) -> dict[str, Any]:
                 client.close()
                 return elapsed
             finally:
-                proc.kill()
-                proc.wait()
+
+                def stop() -> None:
+                    proc.kill()
+                    proc.wait()
+
+                settled(stop)
                 if proc.stdout is not None:
                     proc.stdout.close()
 
