@@ -33,7 +33,7 @@ from typed_ngrok_agent_api.models import (
 )
 from typed_ngrok_agent_api.types import UNSET, Unset
 
-from typed_ngrok._agent_http import NOT_CACHED, AgentHttpClient
+from typed_ngrok._agent_http import AgentHttpClient
 from typed_ngrok._convert import Model, endpoint_body, expect, list_items, model_data, tunnel_body
 from typed_ngrok._errors import agent_http_error, translate_transport_errors
 from typed_ngrok._readiness import interpret_probe, probe_paths
@@ -107,10 +107,10 @@ class AgentAPI:
         url = self._url(request["url"])
         with translate_transport_errors(url):
             response = self._http.request(**request)
-            data = self._http.parsed_json(response.content)  # also lets go of the response
+            self._http.forget_last()
             if response.status_code != 200:  # >= 400 was raised by the hook
                 raise agent_http_error(url, response.status_code, response.content, response.headers)
-            return list_items(response.json() if data is NOT_CACHED else data, key, item_model, url)
+            return list_items(response.json(), key, item_model, url)
 
     def _url(self, path: str) -> str:
         return f"{self.api_url}{path}"

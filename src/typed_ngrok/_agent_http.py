@@ -106,7 +106,11 @@ class AgentHttpClient(httpx.Client):
         """The JSON already decoded from this thread's last response when its body is ``content`` (the same
         object), else :data:`NOT_CACHED`. Forgets that response either way."""
         last = getattr(self._local, "last", None)
-        self._local.last = None  # do not keep a large body alive
+        self.forget_last()
         if isinstance(last, LoopbackResponse) and last._has_parsed and last.content is content:
             return last._parsed
         return NOT_CACHED
+
+    def forget_last(self) -> None:
+        """Let go of this thread's last response (do not keep a large body alive until the next call)."""
+        self._local.last = None

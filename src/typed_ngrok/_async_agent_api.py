@@ -1,9 +1,9 @@
 """``AsyncAgentAPI``: the async twin of :class:`typed_ngrok._agent_api.AgentAPI` (same method names and results).
 
 It composes the same generated ``typed_ngrok_agent_api`` client, calling its ``asyncio_detailed`` functions over one
-kept-alive ``httpx.AsyncClient`` (the list operations send their generated request and read it with
-``_convert.list_items``, as the sync twin does). Statuses >= 400 are mapped by an async response hook that reads the raw body and
-hands it to ``_errors.agent_http_error`` (as the sync twin's hook does); transport failures go through
+kept-alive ``httpx.AsyncClient`` (the list operations send their generated request and read the answer with
+``_convert.list_items``, as the sync twin does). Statuses >= 400 are mapped by an async response hook that reads the
+raw body and hands it to ``_errors.agent_http_error`` (as the sync twin's hook does); transport failures go through
 ``_errors.translate_transport_errors``. A request on an API object that was already closed (its agent exited) is a
 :class:`~typed_ngrok.exception.PyngrokNgrokURLError`, never httpx's ``RuntimeError``.
 

@@ -147,3 +147,12 @@ def test_list_items_hands_out_the_agents_objects() -> None:
     data = copy.deepcopy(bodies.CAPTURED_REQUEST_LIST)
     items = list_items(data, "requests", CapturedRequest, BASE)
     assert items is data["requests"]  # not copied
+
+
+def test_list_calls_keep_no_response_alive() -> None:
+    api = AgentAPI(BASE, transport=httpx.MockTransport(_answer(200, bodies.CAPTURED_REQUEST_LIST)))
+    try:
+        assert len(api.list_requests()) == len(bodies.CAPTURED_REQUEST_LIST["requests"])
+        assert getattr(api._http._local, "last", None) is None
+    finally:
+        api.close()
