@@ -36,6 +36,7 @@ __all__ = [
     "cloud_http_error",
     "decode_json_object",
     "is_missing_route",
+    "no_status_route_error",
     "parse_agent_error",
     "raise_for_agent_status",
     "translate_cloud_transport_errors",
@@ -84,6 +85,24 @@ def parse_agent_error(content: bytes | str) -> AgentErrorBody:
 def is_missing_route(status_code: int, content: bytes | str) -> bool:
     """A 404 from the agent's router (no ``error_code``): the route does not exist on this agent version."""
     return status_code == 404 and parse_agent_error(content).error_code is None
+
+
+def no_status_route_error(api_url: str, exc: PyngrokNgrokHTTPError) -> PyngrokNgrokHTTPError | None:
+    """For ``GET /api/status``: the error saying this agent has no such route (v2 agents, v3 before 3.9) when ``exc``
+    is the router's 404, else None (``exc`` stands as it is). Status, headers, raw body and details are kept."""
+    if not is_missing_route(exc.status_code, exc.body):
+        return None
+    error = PyngrokNgrokHTTPError(
+        f"the ngrok agent at {api_url} has no /api/status (it needs ngrok >= 3.9; v2 agents such as 2.3.41 do not "
+        f"serve it): API returned {exc.status_code}: {exc.body}",
+        exc.url,
+        exc.status_code,
+        exc.message,
+        exc.headers,
+        exc.body,
+    )
+    error.details = exc.details
+    return error
 
 
 def agent_http_error(

@@ -346,24 +346,15 @@ async def get_agent_status(pyngrok_config: PyngrokConfig | None = None) -> Ngrok
         PyngrokNgrokHTTPError: the agent has no ``/api/status`` (v2 agents, v3 before 3.9), or refused.
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
     """
-    from typed_ngrok._errors import is_missing_route
+    from typed_ngrok._errors import no_status_route_error
 
     agent_api = await _api(pyngrok_config)
     try:
         return NgrokAgent(await agent_api.get_status())
     except PyngrokNgrokHTTPError as exc:
-        if not is_missing_route(exc.status_code, exc.body):
+        error = no_status_route_error(agent_api.api_url, exc)
+        if error is None:
             raise
-        error = PyngrokNgrokHTTPError(
-            f"the ngrok agent at {agent_api.api_url} has no /api/status (it needs ngrok >= 3.9; v2 agents such as "
-            f"2.3.41 do not serve it): API returned {exc.status_code}: {exc.body}",
-            exc.url,
-            exc.status_code,
-            exc.message,
-            exc.headers,
-            exc.body,
-        )
-        error.details = exc.details
         raise error from exc
 
 
