@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PY    := .venv/bin/python
 VENV_STAMP := .venv/.installed
 
-.PHONY: install generate check check-generated lint typecheck agent-bin test bench demo clean
+.PHONY: install generate check check-generated lint typecheck agent-bin sdks test bench demo clean
 
 $(VENV_STAMP): pyproject.toml
 	python3 -m venv .venv
@@ -39,7 +39,11 @@ check: check-generated lint typecheck
 agent-bin:
 	@python3 scripts/fetch_agent.py
 
-test: $(VENV_STAMP) agent-bin
+# ngrok's own SDKs (npm @ngrok/ngrok and PyPI ngrok, 1.7.0, verified) into .cache/, for the local edge's SDK tests.
+sdks: $(VENV_STAMP)
+	@$(PY) scripts/fetch_sdks.py
+
+test: $(VENV_STAMP) agent-bin sdks
 	.venv/bin/pytest
 
 bench: $(VENV_STAMP) agent-bin
