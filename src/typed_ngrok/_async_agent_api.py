@@ -198,17 +198,16 @@ async def send_api_request(
 ) -> dict[str, Any]:
     """Send one JSON request and return the decoded object (``{}`` for an empty body such as a 204).
 
-    Raises:
-        PyngrokSecurityError: the URL is not http/https.
-        PyngrokNgrokHTTPError: status >= 400 (``TunnelNotFoundError`` for an unknown tunnel); the raw body is kept
-            even when it is not JSON.
-        PyngrokNgrokURLError: unreachable, or no answer within ``timeout`` seconds (reason ``"timed out"``).
-        PyngrokNgrokError: a 2xx body that is not a JSON object.
+    Raises: as :func:`typed_ngrok._api_request.send_api_request` (same checks, messages and mapping).
     """
-    target, headers, content = prepare_api_request(url, data, params, auth)
+    prepared = prepare_api_request(url, method, data, params, timeout, auth)
     async with _translate(url):
         response = await client.request(
-            method.upper(), target, content=content, headers=headers, timeout=httpx.Timeout(timeout)
+            prepared.method,
+            prepared.url,
+            content=prepared.content,
+            headers=prepared.headers,
+            timeout=prepared.timeout,
         )
         body = response.content
     return read_api_response(url, response.status_code, body, response.headers)

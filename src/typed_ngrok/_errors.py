@@ -21,20 +21,25 @@ from typed_ngrok.exception import (
     CloudConnectionError,
     NotFoundError,
     PermissionDeniedError,
+    PyngrokError,
     PyngrokNgrokError,
     PyngrokNgrokHTTPError,
     PyngrokNgrokURLError,
+    PyngrokSecurityError,
     RateLimitError,
     ServerError,
     TunnelNotFoundError,
 )
 
 __all__ = [
+    "HTTPX_ERRORS",
     "TUNNEL_NOT_FOUND",
     "AgentErrorBody",
     "agent_http_error",
+    "argument_error",
     "cloud_http_error",
     "decode_json_object",
+    "httpx_error",
     "is_missing_route",
     "no_status_route_error",
     "parse_agent_error",
@@ -158,28 +163,82 @@ def decode_json_object(url: str, status_code: int, content: bytes | str) -> dict
     return data
 
 
-def _transport_reason(exc: httpx.TransportError) -> str:
+def _transport_reason(exc: Exception) -> str:
     text = str(exc)
     return text or type(exc).__name__
+
+
+def argument_error(function: str, name: str, expected: str, value: object, *, show: bool = True) -> PyngrokError:
+    """``<function>() "<name>" must be <expected>, got <value>`` for a bad argument, refused before any I/O.
+
+    ``show=False`` names only the value's type (for secrets such as ``auth``).
+    """
+    shown = repr(value) if show else type(value).__name__
+    if len(shown) > 200:
+        shown = shown[:200] + "…"
+    return PyngrokError(f'{function}() "{name}" must be {expected}, got {shown}')
+
+
+#: Every exception class httpx raises from sending a request or reading its answer (the whole tree: ``HTTPError``
+#: and the three roots outside it).
+HTTPX_ERRORS: tuple[type[Exception], ...] = (httpx.HTTPError, httpx.InvalidURL, httpx.CookieConflict, httpx.StreamError)
+
+
+def httpx_error(url: str, exc: Exception) -> PyngrokError:
+    """The typed-ngrok exception for an httpx exception raised while sending to ``url`` or reading its answer.
+
+    - ``TimeoutException`` → :class:`PyngrokNgrokURLError`, reason ``"timed out"``;
+    - ``TooManyRedirects`` (a redirect loop) → :class:`PyngrokNgrokURLError`, reason ``"too many redirects"``;
+    - ``UnsupportedProtocol`` (only a redirect can lead there: the URL itself is checked first) →
+      :class:`PyngrokSecurityError`;
+    - any other ``TransportError`` / ``RequestError`` (refused, reset, protocol error, proxy) →
+      :class:`PyngrokNgrokURLError` with httpx's text as the reason;
+    - ``InvalidURL`` → :class:`PyngrokNgrokURLError`, reason ``"invalid URL"``;
+    - ``DecodingError`` (a body whose ``Content-Encoding`` cannot be undone) → :class:`PyngrokNgrokError`;
+    - ``HTTPStatusError`` → :func:`agent_http_error` with its response;
+    - ``CookieConflict``, ``StreamError`` (``StreamConsumed``, ``StreamClosed``, ``ResponseNotRead``,
+      ``RequestNotRead``) and anything else → :class:`PyngrokNgrokError`.
+    """
+    if isinstance(exc, httpx.TimeoutException):
+        return PyngrokNgrokURLError(f"ngrok client exception, URLError: timed out ({url})", "timed out")
+    if isinstance(exc, httpx.TooManyRedirects):
+        return PyngrokNgrokURLError(
+            f"ngrok client exception, URLError: too many redirects, {url} redirects in a loop or too often: {exc}",
+            "too many redirects",
+        )
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return PyngrokSecurityError(f'URL must start with "http": {url} led to a refused URL ({exc})')
+    if isinstance(exc, httpx.RequestError):
+        reason = _transport_reason(exc)
+        if isinstance(exc, httpx.DecodingError):
+            return PyngrokNgrokError(f"ngrok client exception, the response from {url} could not be decoded: {reason}")
+        return PyngrokNgrokURLError(f"ngrok client exception, URLError: {reason} ({url})", reason)
+    if isinstance(exc, httpx.InvalidURL):
+        return PyngrokNgrokURLError(f"ngrok client exception, URLError: invalid URL: {exc} ({url})", "invalid URL")
+    if isinstance(exc, httpx.HTTPStatusError):
+        response = exc.response
+        try:
+            body = response.content
+        except httpx.ResponseNotRead:
+            body = b""
+        return agent_http_error(url, response.status_code, body, response.headers)
+    return PyngrokNgrokError(f"ngrok client exception, {type(exc).__name__}: {_transport_reason(exc)} ({url})")
 
 
 @contextmanager
 def translate_transport_errors(url: str) -> Iterator[None]:
     """Map failures inside the block to the pyngrok tree.
 
-    ``httpx.TimeoutException`` → :class:`PyngrokNgrokURLError` (reason ``"timed out"``), other transport failures →
-    :class:`PyngrokNgrokURLError`, the generated client's ``UnexpectedStatus`` → :func:`agent_http_error`, and a body
-    the generated models cannot read (``ValueError``/``KeyError``/``TypeError``) → :class:`PyngrokNgrokError`.
+    Every httpx exception → :func:`httpx_error` (timeouts, unreachable, redirect loops → :class:`PyngrokNgrokURLError`),
+    the generated client's ``UnexpectedStatus`` → :func:`agent_http_error`, and a body the generated models cannot
+    read (``ValueError``/``KeyError``/``TypeError``) → :class:`PyngrokNgrokError`.
     """
     from typed_ngrok_agent_api.errors import UnexpectedStatus
 
     try:
         yield
-    except httpx.TimeoutException as exc:
-        raise PyngrokNgrokURLError(f"ngrok client exception, URLError: timed out ({url})", "timed out") from exc
-    except httpx.TransportError as exc:
-        reason = _transport_reason(exc)
-        raise PyngrokNgrokURLError(f"ngrok client exception, URLError: {reason} ({url})", reason) from exc
+    except HTTPX_ERRORS as exc:
+        raise httpx_error(url, exc) from exc
     except UnexpectedStatus as exc:
         raise agent_http_error(url, exc.status_code, exc.content) from exc
     except (ValueError, KeyError, TypeError) as exc:
