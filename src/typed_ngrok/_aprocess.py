@@ -30,6 +30,7 @@ import httpx
 from typed_ngrok._agent_config import mask_secrets
 from typed_ngrok._alauncher import AsyncAgentRunner, signal_process
 from typed_ngrok._async_agent_api import AsyncAgentAPI
+from typed_ngrok._surface import edge_ca_path
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokError
 from typed_ngrok.log import NgrokLog
@@ -87,6 +88,14 @@ class AsyncNgrokProcess:
         """The :class:`~typed_ngrok.edge.LocalEdge` started with this agent (``edge="local"``), else None."""
         edge: LocalEdge | None = self._runner.edge
         return edge
+
+    @property
+    def ca_path(self) -> str:
+        """The CA file an https client must trust for this agent's tunnels: the local edge's (``edge="local"``).
+
+        :raises PyngrokError: the agent does not use the local edge (its tunnels use ngrok's public certificates).
+        """
+        return edge_ca_path(self.edge, self.pyngrok_config.ngrok_path)
 
     @property
     def exited(self) -> bool:

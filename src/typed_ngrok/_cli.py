@@ -20,6 +20,7 @@ from typed_ngrok._agent_config import secrets_of
 from typed_ngrok._config_file import write_private_config
 from typed_ngrok._surface import agent_format
 from typed_ngrok.conf import PyngrokConfig
+from typed_ngrok.exception import PyngrokError
 
 __all__ = ["Command", "api_command", "update_command"]
 
@@ -46,9 +47,16 @@ def api_command(pyngrok_config: PyngrokConfig, args: Sequence[Any]) -> Iterator[
     """``[--config user.yml] [--config overlay.yml] api <args>``, valid inside the block (the overlay is removed after).
 
     Raises:
-        PyngrokError: the private overlay could not be written.
+        PyngrokError: the config runs a v2 agent (``ngrok_version="2"``), which has no ``api`` command (2.3.41 would
+            print its help text and exit 0), refused before anything runs; or the private overlay could not be
+            written.
     """
     cfg = pyngrok_config
+    if str(cfg.ngrok_version).lstrip("v").startswith("2"):
+        raise PyngrokError(
+            f'ngrok api needs a v3 agent, but this PyngrokConfig has ngrok_version="{cfg.ngrok_version}": ngrok 2.x has '
+            'no "api" command. Use ngrok_version="3" (or call api.ngrok.com with ngrok.api_request and an API key).'
+        )
     files = [cfg.config_path] if cfg.config_path else []
     overlay = _api_key_overlay(cfg)
     private_dir = tempfile.mkdtemp(prefix="typed-ngrok-api-") if overlay else None

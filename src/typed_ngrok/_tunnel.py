@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ConnMetrics",
+    "ConnectedTunnel",
     "HttpMetrics",
     "NgrokApiResponse",
     "NgrokTunnel",
@@ -73,6 +74,9 @@ def tunnel_name_from_uri(uri: str) -> str:
 
 
 def _is_v3(pyngrok_config: PyngrokConfig | None) -> bool:
+    """Endpoints API: ``config_version`` "3" (pyngrok's rule), unless the config runs a v2 agent (no endpoints)."""
+    if str(getattr(pyngrok_config, "ngrok_version", "3")).lstrip("v").startswith("2"):
+        return False
     return str(getattr(pyngrok_config, "config_version", "3")).lstrip("v") == "3"
 
 
@@ -81,6 +85,11 @@ class NgrokTunnel:
 
     ``data`` is the agent's JSON as a dict; the other attributes are read from it at construction, as in pyngrok:
     ``id``, ``name``, ``proto``, ``uri`` (percent-encoded), ``public_url``, ``config``, ``upstream``, ``metrics``.
+    Without a ``uri`` in ``data`` it is ``/api/endpoints/<name>`` for ``config_version="3"`` and
+    ``/api/tunnels/<name>`` otherwise (and for a v2 agent, ``ngrok_version="2"``, which has no endpoints).
+
+    Built from any dict (as pyngrok allows), ``public_url`` may be None. The tunnels ``connect()`` and
+    ``get_tunnels()`` return are :class:`ConnectedTunnel`, whose ``public_url`` is a ``str``.
     """
 
     def __init__(self, data: dict[str, Any], pyngrok_config: PyngrokConfig, api_url: str | None) -> None:
@@ -97,7 +106,7 @@ class NgrokTunnel:
         self.proto: str | None = proto
         uri = data.get("uri")
         if not uri and self.name:
-            collection = "endpoints" if _is_v3(pyngrok_config) and "upstream" in data else "tunnels"
+            collection = "endpoints" if _is_v3(pyngrok_config) else "tunnels"
             uri = f"/api/{collection}/{quote(self.name, safe='')}"
         self.uri: str | None = uri
         self.config: TunnelConfig = data.get("config", {})  # data is dict[str, Any]: no cast() call needed
@@ -141,6 +150,23 @@ class NgrokTunnel:
             raise PyngrokError(f'The ngrok API did not return "metrics" in the response for {self!r}.')
         self.data["metrics"] = metrics
         self.metrics = cast(TunnelMetrics, metrics)
+
+
+class ConnectedTunnel(NgrokTunnel):
+    """A tunnel the agent runs, as ``connect()``/``get_tunnels()`` return it: ``public_url`` is always a ``str``.
+
+    An :class:`NgrokTunnel` in every other respect (``isinstance(t, NgrokTunnel)`` holds).
+
+    Raises:
+        PyngrokError: at construction, when ``data`` has neither ``public_url`` nor ``url`` (pyngrok's message).
+    """
+
+    public_url: str
+
+    def __init__(self, data: dict[str, Any], pyngrok_config: PyngrokConfig, api_url: str | None) -> None:
+        super().__init__(data, pyngrok_config, api_url)
+        if not isinstance(self.public_url, str) or not self.public_url:
+            raise PyngrokError(f'"public_url" was not populated for tunnel {self!r}, but is required.')
 
 
 class NgrokApiResponse:

@@ -17,9 +17,9 @@ from __future__ import annotations
 from typing import Any, TypedDict
 
 from typed_ngrok._http_message import HttpMessage, decode_raw, parse_http_message
-from typed_ngrok._surface import resolve_config
+from typed_ngrok._surface import check_limit, resolve_config
 from typed_ngrok.conf import PyngrokConfig
-from typed_ngrok.exception import PyngrokNgrokHTTPError
+from typed_ngrok.exception import PyngrokError, PyngrokNgrokHTTPError
 
 __all__ = [
     "CapturedHttpRequest",
@@ -72,12 +72,24 @@ class NgrokAgent:
         return f'NgrokAgent: "{self.uri}"'
 
 
+def _request_id(data: dict[str, Any]) -> str:
+    """The captured request's ``id``: the agent always sends one, and every follow-up call needs it."""
+    raw = data.get("id") if isinstance(data, dict) else None
+    if not isinstance(raw, str) or not raw:
+        raise PyngrokError(f'a captured request must have a non-empty str "id", got {raw!r} ({type(raw).__name__}).')
+    return raw
+
+
 class CapturedRequest:
-    """One captured HTTP exchange (``data`` is the agent's JSON; ``duration`` is in ns)."""
+    """One captured HTTP exchange (``data`` is the agent's JSON; ``duration`` is in ns).
+
+    ``id`` is a ``str``: an entry without one is refused at construction (``PyngrokError``), since the agent
+    always sends it and ``get_request``/``replay_request`` need it.
+    """
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
-        self.id: str | None = data.get("id")
+        self.id: str = _request_id(data)
         self.uri: str | None = data.get("uri")
         self.tunnel_name: str | None = data.get("tunnel_name")
         self.remote_addr: str | None = data.get("remote_addr")
@@ -146,9 +158,11 @@ def get_requests(
     (applied by the agent before the exact-name filter).
 
     Raises:
-        PyngrokNgrokHTTPError: the agent refused (e.g. a bad ``limit``).
+        PyngrokError: ``limit`` is not None or an int >= 1 (before any I/O).
+        PyngrokNgrokHTTPError: the agent refused.
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
     """
+    check_limit(limit)
     items = _api(pyngrok_config).list_requests(tunnel_name=tunnel_name, limit=limit)
     requests = [CapturedRequest(item) for item in items]
     if tunnel_name is not None:

@@ -24,18 +24,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from typed_ngrok import __version__, ngrok
 from typed_ngrok._aprocess import AsyncNgrokProcess
 from typed_ngrok._surface import agent_format as _agent_format
+from typed_ngrok._surface import check_limit as _check_limit
+from typed_ngrok._surface import check_name_free as _check_name_free
+from typed_ngrok._surface import check_public_url as _check_public_url
 from typed_ngrok._surface import companion_names as _companions
 from typed_ngrok._surface import resolve_config as _cfg
 from typed_ngrok._surface import user_config as _user_config
 from typed_ngrok.agent import CapturedRequest, NgrokAgent
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokHTTPError, TunnelNotFoundError
-from typed_ngrok.ngrok import NgrokApiResponse, NgrokTunnel
+from typed_ngrok.ngrok import ConnectedTunnel, NgrokApiResponse, NgrokTunnel, Proto, TunnelOptions
 
 if TYPE_CHECKING:
     from typed_ngrok._async_agent_api import AsyncAgentAPI
@@ -44,9 +47,12 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncNgrokProcess",
     "CapturedRequest",
+    "ConnectedTunnel",
     "NgrokAgent",
     "NgrokApiResponse",
     "NgrokTunnel",
+    "Proto",
+    "TunnelOptions",
     "api",
     "api_request",
     "connect",
@@ -126,20 +132,21 @@ async def get_ngrok_process(pyngrok_config: PyngrokConfig | None = None) -> Asyn
 
 async def connect(
     addr: str | int | None = None,
-    proto: str | int | None = None,
+    proto: Proto | None = None,
     name: str | None = None,
     pyngrok_config: PyngrokConfig | None = None,
-    **options: Any,
-) -> NgrokTunnel:
-    """See :func:`typed_ngrok.ngrok.connect`.
+    **options: Unpack[TunnelOptions],
+) -> ConnectedTunnel:
+    """See :func:`typed_ngrok.ngrok.connect` (same argument checks, same refusal of a ``name`` in use).
 
     Raises:
-        PyngrokNgrokHTTPError: the agent refused: bad addr/proto/option (400, ``error_code`` 102), the edge refused
-            the bind (502, 103), no session yet (503, 104).
+        PyngrokError: a wrong argument, before any I/O and naming it (see :func:`typed_ngrok.ngrok.connect`);
+            v3-only options with ``config_version="2"``, or options a v2 agent would ignore; both spellings of one
+            option; ``schemes``/credentials a v2 agent cannot express; ``name`` already used by a tunnel on this
+            agent; or the agent returned no ``public_url``.
+        PyngrokNgrokHTTPError: the agent refused: bad option values it checks (400, ``error_code`` 102), the edge
+            refused the bind (502, 103), no session yet (503, 104).
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
-        PyngrokError: v3-only options with ``config_version="2"``; both spellings of one option (``bind_tls`` and
-            ``schemes``, ``auth`` and ``basic_auth``); ``schemes`` other than http/https or more than one
-            ``basic_auth`` credential for a v2 agent; or the agent returned no ``public_url``.
         ProcessStartError: starting the agent failed.
     """
     from typed_ngrok._errors import is_missing_route
@@ -147,8 +154,17 @@ async def connect(
 
     cfg = _cfg(pyngrok_config)
     agent_format = _agent_format(cfg)
-    request = build_connect_request(addr, proto, name, options, config_version=agent_format, config=_user_config(cfg))
+    request = build_connect_request(
+        addr,
+        proto,
+        name,
+        options,
+        config_version=agent_format,
+        config=_user_config(cfg),
+        ngrok_version=cfg.ngrok_version,
+    )
     process, api, registry = await _agent(cfg)
+    _check_name_free(request.name, registry.tunnels())
     body = request.body
     if request.path == ENDPOINTS_PATH and registry.endpoints_supported is not False:
         try:
@@ -165,14 +181,12 @@ async def connect(
         data = await api.start_tunnel(body)
     else:
         data = await api.start_tunnel(body)
-    tunnel = NgrokTunnel(data, cfg, process.api_url)
-    if tunnel.public_url is None:
-        raise PyngrokError(f'"public_url" was not populated for tunnel {tunnel!r}, but is required.')
+    tunnel = ConnectedTunnel(data, cfg, process.api_url)  # raises PyngrokError when public_url is missing
     registry.add(tunnel, _companions(body, tunnel, agent_format))
     return tunnel
 
 
-async def connect_all(pyngrok_config: PyngrokConfig | None = None) -> list[NgrokTunnel]:
+async def connect_all(pyngrok_config: PyngrokConfig | None = None) -> list[ConnectedTunnel]:
     """See :func:`typed_ngrok.ngrok.connect_all` (definitions are started in order, one after another).
 
     Raises:
@@ -200,7 +214,7 @@ async def _list(cfg: PyngrokConfig, api: AsyncAgentAPI, registry: TunnelRegistry
     return await api.list_tunnels()
 
 
-async def get_tunnels(pyngrok_config: PyngrokConfig | None = None) -> list[NgrokTunnel]:
+async def get_tunnels(pyngrok_config: PyngrokConfig | None = None) -> list[ConnectedTunnel]:
     """See :func:`typed_ngrok.ngrok.get_tunnels`.
 
     Raises:
@@ -210,11 +224,8 @@ async def get_tunnels(pyngrok_config: PyngrokConfig | None = None) -> list[Ngrok
     """
     cfg = _cfg(pyngrok_config)
     process, api, registry = await _agent(cfg)
-    tunnels = [NgrokTunnel(item, cfg, process.api_url) for item in await _list(cfg, api, registry)]
-    for tunnel in tunnels:
-        if tunnel.public_url is None:
-            raise PyngrokError(f'"public_url" was not populated for tunnel {tunnel!r}, but is required.')
-    registry.replace_all(tunnels)
+    tunnels = [ConnectedTunnel(item, cfg, process.api_url) for item in await _list(cfg, api, registry)]
+    registry.replace_all(list(tunnels))  # a list[NgrokTunnel] for the registry
     return tunnels
 
 
@@ -222,12 +233,14 @@ async def disconnect(public_url: str, pyngrok_config: PyngrokConfig | None = Non
     """See :func:`typed_ngrok.ngrok.disconnect` (also removes the v2 ``(http)`` companion; never starts an agent).
 
     Raises:
+        PyngrokError: ``public_url`` is not a str (before any I/O).
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
         PyngrokNgrokHTTPError: the agent refused (e.g. 500 ``error_code`` 107 while its session is reconnecting).
     """
     from typed_ngrok import _aprocess
     from typed_ngrok._tunnel import tunnel_name_from_uri
 
+    _check_public_url(public_url)
     cfg = _cfg(pyngrok_config)
     if not await _aprocess.is_process_running(cfg.ngrok_path):
         return
@@ -364,9 +377,11 @@ async def get_requests(
     """See :func:`typed_ngrok.agent.get_requests`: newest first, ``tunnel_name`` matched exactly, at most ``limit``.
 
     Raises:
-        PyngrokNgrokHTTPError: the agent refused (e.g. a bad ``limit``).
+        PyngrokError: ``limit`` is not None or an int >= 1 (before any I/O).
+        PyngrokNgrokHTTPError: the agent refused.
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
     """
+    _check_limit(limit)
     items = await (await _api(pyngrok_config)).list_requests(tunnel_name=tunnel_name, limit=limit)
     requests = [CapturedRequest(item) for item in items]
     if tunnel_name is not None:

@@ -16,7 +16,18 @@ Differences on purpose (see the README's "coming from pyngrok" table):
 - v3 ``upstream.url`` keeps ``host:port`` (pyngrok turns it into ``localhost:host:port``); v3 agents older than
   3.30 (no ``/api/endpoints``) fall back to ``/api/tunnels``.
 - ``api_request`` sends a ``{}`` body, returns ``{}`` for an empty body and never leaks ``JSONDecodeError``.
-- ``api()`` never puts the API key on the command line.
+- ``api()`` never puts the API key on the command line, and refuses a v2 agent (``ngrok_version="2"``: no ``api``
+  command) before running anything.
+- Arguments are checked before any I/O, with a ``PyngrokError`` naming the argument: ``addr`` (a port 1..65535, an
+  int or a str, ``host:port`` or a URL; not a float or a list), ``proto`` (``"http"``, ``"tcp"``, ``"tls"``), the
+  option types of :class:`TunnelOptions` (``auth`` must be ``"user:pass"``, ``subdomain`` one DNS label, ...),
+  ``pyngrok_config`` (a ``PyngrokConfig`` or None), ``disconnect``'s ``public_url`` (a str). For a v2 agent, options
+  it would silently ignore (``domain``, ``oauth``, ...) are refused.
+- ``connect(name=...)`` with a name this agent already runs a tunnel under (one that ``connect``/``get_tunnels``
+  recorded) raises a ``PyngrokError``: 2.3.41 would silently replace the first tunnel's entry and leave its bind
+  public; v3 agents >= 3.29 refuse it themselves.
+- ``connect``/``get_tunnels`` return :class:`ConnectedTunnel` (an ``NgrokTunnel`` whose ``public_url`` is a
+  ``str``); ``NgrokTunnel(data, ...)`` built by hand keeps pyngrok's ``public_url: str | None``.
 
 Every agent call goes through the generated client over one kept-alive connection per agent. Importing this
 module is cheap: httpx, the generated client and YAML load on first use.
@@ -27,14 +38,17 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from typed_ngrok import __version__, conf
 from typed_ngrok._surface import agent_format as _agent_format
+from typed_ngrok._surface import check_name_free as _check_name_free
+from typed_ngrok._surface import check_public_url as _check_public_url
 from typed_ngrok._surface import companion_names as _companions
 from typed_ngrok._surface import resolve_config as _cfg
 from typed_ngrok._surface import user_config as _user_config
 from typed_ngrok._tunnel import (
+    ConnectedTunnel,
     ConnMetrics,
     HttpMetrics,
     NgrokApiResponse,
@@ -43,6 +57,7 @@ from typed_ngrok._tunnel import (
     TunnelMetrics,
     Upstream,
 )
+from typed_ngrok._tunnel_request import Proto, TunnelOptions, UpstreamOptions
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokHTTPError, TunnelNotFoundError
 
@@ -53,12 +68,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ConnMetrics",
+    "ConnectedTunnel",
     "HttpMetrics",
     "NgrokApiResponse",
     "NgrokTunnel",
+    "Proto",
     "TunnelConfig",
     "TunnelMetrics",
+    "TunnelOptions",
     "Upstream",
+    "UpstreamOptions",
     "api",
     "api_request",
     "connect",
@@ -77,6 +96,7 @@ __all__ = [
 ]
 
 NgrokTunnel.__module__ = __name__
+ConnectedTunnel.__module__ = __name__
 NgrokApiResponse.__module__ = __name__
 
 
@@ -153,11 +173,11 @@ def get_ngrok_process(pyngrok_config: PyngrokConfig | None = None) -> NgrokProce
 
 def connect(
     addr: str | int | None = None,
-    proto: str | int | None = None,
+    proto: Proto | None = None,
     name: str | None = None,
     pyngrok_config: PyngrokConfig | None = None,
-    **options: Any,
-) -> NgrokTunnel:
+    **options: Unpack[TunnelOptions],
+) -> ConnectedTunnel:
     """Open a tunnel to ``addr`` (default ``"80"``) with ``proto`` (default ``"http"``) and return it.
 
     ``name`` may name a definition in the agent's config file (it is started as ``<name>-api``, as in pyngrok);
@@ -165,14 +185,24 @@ def connect(
     ``schemes``/``basic_auth``, see the module docstring). Starts the agent when it is not running. An http tunnel
     is https-only unless ``bind_tls``/``schemes`` (or its definition) say otherwise; with ``bind_tls="both"`` on a
     v2 agent the **https** tunnel is returned and its ``<name> (http)`` companion is tracked and removed with it.
+    The result's ``public_url`` is a ``str`` (:class:`ConnectedTunnel`).
+
+    ``name`` must be free on this agent: a name that a tunnel opened by ``connect`` (or listed by ``get_tunnels``)
+    still uses is refused, since 2.3.41 would silently replace that tunnel's entry and leave its bind public (v3
+    agents >= 3.29 refuse duplicates themselves). Disconnect the first tunnel, or choose another name.
 
     Raises:
-        PyngrokNgrokHTTPError: the agent refused: bad addr/proto/option (400, ``error_code`` 102), the edge refused
-            the bind (502, 103), no session yet (503, 104). ``error_code``, ``message`` and ``details`` are the agent's.
+        PyngrokError: a wrong argument, before any I/O and naming it: ``addr`` not a port 1..65535 / ``host:port``
+            / URL (e.g. a float or a list), ``proto`` not http/tcp/tls, an option of the wrong type, ``auth`` or
+            ``basic_auth`` not ``"user:pass"``, ``subdomain`` not a DNS label, ``pyngrok_config`` not a
+            ``PyngrokConfig``; v3-only options with ``config_version="2"``, or options a v2 agent
+            (``ngrok_version="2"``) would ignore; both spellings of one option (``bind_tls`` and ``schemes``,
+            ``auth`` and ``basic_auth``); ``schemes`` other than http/https or more than one credential for a v2
+            agent; ``name`` already used by a tunnel on this agent; or the agent returned no ``public_url``.
+        PyngrokNgrokHTTPError: the agent refused: bad option values it checks (400, ``error_code`` 102), the edge
+            refused the bind (502, 103), no session yet (503, 104). ``error_code``, ``message`` and ``details`` are
+            the agent's.
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
-        PyngrokError: v3-only options with ``config_version="2"``; both spellings of one option (``bind_tls`` and
-            ``schemes``, ``auth`` and ``basic_auth``); ``schemes`` other than http/https or more than one
-            ``basic_auth`` credential for a v2 agent; or the agent returned no ``public_url``.
         ProcessStartError: starting the agent failed.
     """
     from typed_ngrok._errors import is_missing_route
@@ -180,8 +210,17 @@ def connect(
 
     cfg = _cfg(pyngrok_config)
     agent_format = _agent_format(cfg)
-    request = build_connect_request(addr, proto, name, options, config_version=agent_format, config=_user_config(cfg))
+    request = build_connect_request(
+        addr,
+        proto,
+        name,
+        options,
+        config_version=agent_format,
+        config=_user_config(cfg),
+        ngrok_version=cfg.ngrok_version,
+    )
     process, api, registry = _agent(cfg)
+    _check_name_free(request.name, registry.tunnels())
     body = request.body
     if request.path == ENDPOINTS_PATH and registry.endpoints_supported is not False:
         try:
@@ -198,14 +237,12 @@ def connect(
         data = api.start_tunnel(body)
     else:
         data = api.start_tunnel(body)
-    tunnel = NgrokTunnel(data, cfg, process.api_url)
-    if tunnel.public_url is None:
-        raise PyngrokError(f'"public_url" was not populated for tunnel {tunnel!r}, but is required.')
+    tunnel = ConnectedTunnel(data, cfg, process.api_url)  # raises PyngrokError when public_url is missing
     registry.add(tunnel, _companions(body, tunnel, agent_format))
     return tunnel
 
 
-def connect_all(pyngrok_config: PyngrokConfig | None = None) -> list[NgrokTunnel]:
+def connect_all(pyngrok_config: PyngrokConfig | None = None) -> list[ConnectedTunnel]:
     """Start every tunnel/endpoint defined in the agent's config file (``pyngrok-default`` excepted), in order.
 
     Raises:
@@ -233,7 +270,7 @@ def _list(cfg: PyngrokConfig, api: AgentAPI, registry: TunnelRegistry) -> list[d
     return api.list_tunnels()
 
 
-def get_tunnels(pyngrok_config: PyngrokConfig | None = None) -> list[NgrokTunnel]:
+def get_tunnels(pyngrok_config: PyngrokConfig | None = None) -> list[ConnectedTunnel]:
     """Every tunnel (or v3 endpoint) the agent runs, refreshing this agent's registry. Starts the agent if needed.
 
     Raises:
@@ -243,11 +280,8 @@ def get_tunnels(pyngrok_config: PyngrokConfig | None = None) -> list[NgrokTunnel
     """
     cfg = _cfg(pyngrok_config)
     process, api, registry = _agent(cfg)
-    tunnels = [NgrokTunnel(item, cfg, process.api_url) for item in _list(cfg, api, registry)]
-    for tunnel in tunnels:
-        if tunnel.public_url is None:
-            raise PyngrokError(f'"public_url" was not populated for tunnel {tunnel!r}, but is required.')
-    registry.replace_all(tunnels)
+    tunnels = [ConnectedTunnel(item, cfg, process.api_url) for item in _list(cfg, api, registry)]
+    registry.replace_all(list(tunnels))  # a list[NgrokTunnel] for the registry
     return tunnels
 
 
@@ -256,12 +290,14 @@ def disconnect(public_url: str, pyngrok_config: PyngrokConfig | None = None) -> 
     the URL is unknown; never starts an agent.
 
     Raises:
+        PyngrokError: ``public_url`` is not a str (before any I/O).
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
         PyngrokNgrokHTTPError: the agent refused (e.g. 500 ``error_code`` 107 while its session is reconnecting).
     """
     from typed_ngrok import process as process_module
     from typed_ngrok._tunnel import tunnel_name_from_uri
 
+    _check_public_url(public_url)
     cfg = _cfg(pyngrok_config)
     if not process_module.is_process_running(cfg.ngrok_path):
         return
@@ -304,6 +340,8 @@ def kill(pyngrok_config: PyngrokConfig | None = None) -> None:
 
 def api(*args: Any, pyngrok_config: PyngrokConfig | None = None) -> NgrokApiResponse:
     """Run ``ngrok api <args>`` (v3 agents) and parse its output. Does not install the agent.
+
+    A v2 agent (``ngrok_version="2"``) has no ``api`` command: refused with a ``PyngrokError`` before running.
 
     The API key is the config file's, or ``pyngrok_config.api_key`` (passed in a private 0600 config file, never on
     the command line); secrets are masked in the output and in errors.

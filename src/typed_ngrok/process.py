@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from typed_ngrok import _config_file, conf
 from typed_ngrok._agent_config import agent_format, mask_secrets
 from typed_ngrok._launcher import AgentRunner
+from typed_ngrok._surface import edge_ca_path
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokError
 from typed_ngrok.log import NgrokLog
@@ -84,6 +85,14 @@ class NgrokProcess:
     def edge(self) -> LocalEdge | None:
         """The :class:`~typed_ngrok.edge.LocalEdge` started with this agent (``edge="local"``), else None."""
         return self._runner.edge if self._runner is not None else None
+
+    @property
+    def ca_path(self) -> str:
+        """The CA file an https client must trust for this agent's tunnels: the local edge's (``edge="local"``).
+
+        :raises PyngrokError: the agent does not use the local edge (its tunnels use ngrok's public certificates).
+        """
+        return edge_ca_path(self.edge, self.pyngrok_config.ngrok_path)
 
     @property
     def exited(self) -> bool:
