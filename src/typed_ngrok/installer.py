@@ -289,17 +289,27 @@ def install_default_config(
     """Create or update the config at ``config_path``: ``data`` deep-merged over the file as it is on disk.
 
     The result is written in the ``config_version`` format (``"2"``: top-level keys; ``"3"``: an ``agent:`` block),
-    except for a v2 agent (``ngrok_version="2"``), which reads only the v2 format. Keys of ``data`` and of the file
-    are moved to where that format wants them. The file is validated, then written with mode 0600, atomically.
+    or in the format ``data["version"]`` names when ``data`` has one (as in pyngrok, where ``data`` wins over the
+    default ``{"version": config_version}``), except for a v2 agent (``ngrok_version="2"``), which reads only the v2
+    format. Keys of ``data`` and of the file are moved to where that format wants them. The file is validated, then
+    written with mode 0600, atomically.
 
-    :raises PyngrokError: for an unsupported version, an unreadable or invalid file or ``data``, or a write failure.
+    :raises PyngrokError: for an unsupported version (argument or ``data["version"]``), an unreadable or invalid file
+        or ``data``, or a write failure.
     """
     version = normalize_ngrok_version(ngrok_version)
+    if data is not None and not isinstance(data, dict):
+        raise PyngrokError(f"install_default_config() data must be a dict, got {type(data).__name__}")
     requested = str(config_version) if config_version is not None else "3"
     if requested not in SUPPORTED_CONFIG_VERSIONS:
         raise PyngrokError(f'"config_version" must be one of {list(SUPPORTED_CONFIG_VERSIONS)}, got {config_version!r}')
-    if data is not None and not isinstance(data, dict):
-        raise PyngrokError(f"install_default_config() data must be a dict, got {type(data).__name__}")
+    if data is not None and data.get("version") is not None:
+        requested = str(data["version"]).strip()
+        if requested not in SUPPORTED_CONFIG_VERSIONS:
+            raise PyngrokError(
+                f'"version" in install_default_config() data must be one of {list(SUPPORTED_CONFIG_VERSIONS)}, '
+                f"got {data['version']!r}"
+            )
     target_format = "2" if version == "2" else requested
     with config_file_lock:
         existing: dict[str, Any] = {}
