@@ -151,6 +151,8 @@ def _parse(path: str, text: str) -> dict[str, Any] | None:
         raise PyngrokError(f"the ngrok config {path} is not valid YAML{where}: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
         raise PyngrokError(f"the ngrok config {path} is not valid YAML ({type(exc).__name__})") from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:  # e.g. a timestamp like 2001-02-30
+        raise PyngrokError(f"the ngrok config {path} holds a value YAML cannot build ({type(exc).__name__})") from None
     if loaded is None:
         return None
     if not isinstance(loaded, dict):

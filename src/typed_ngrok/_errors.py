@@ -73,7 +73,7 @@ def parse_agent_error(content: bytes | str) -> AgentErrorBody:
     """The fields of an agent error body; all None/empty when the body is not a JSON object (e.g. an HTML page)."""
     try:
         data = json.loads(_text(content)) if content else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than the parser's stack
         return AgentErrorBody()
     if not isinstance(data, dict):
         return AgentErrorBody()
@@ -150,7 +150,7 @@ def decode_json_object(url: str, status_code: int, content: bytes | str) -> dict
         return {}
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise PyngrokNgrokError(
             f"ngrok client exception, API returned {status_code} with a body that is not JSON ({url}): {_short(text)}",
             ngrok_error=text,
@@ -231,7 +231,8 @@ def translate_transport_errors(url: str) -> Iterator[None]:
 
     Every httpx exception → :func:`httpx_error` (timeouts, unreachable, redirect loops → :class:`PyngrokNgrokURLError`),
     the generated client's ``UnexpectedStatus`` → :func:`agent_http_error`, and a body the generated models cannot
-    read (``ValueError``/``KeyError``/``TypeError``) → :class:`PyngrokNgrokError`.
+    read (``ValueError``/``KeyError``/``TypeError``/``AttributeError``, or JSON nested deeper than the parser's stack)
+    → :class:`PyngrokNgrokError`.
     """
     from typed_ngrok_agent_api.errors import UnexpectedStatus
 
@@ -241,7 +242,7 @@ def translate_transport_errors(url: str) -> Iterator[None]:
         raise httpx_error(url, exc) from exc
     except UnexpectedStatus as exc:
         raise agent_http_error(url, exc.status_code, exc.content) from exc
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise PyngrokNgrokError(f"ngrok client exception, unreadable response from {url}: {exc!r}") from exc
 
 
@@ -264,7 +265,7 @@ def cloud_http_error(status_code: int, content: bytes | str, headers: Mapping[st
     operation_id: str | None = None
     try:
         data = json.loads(body) if body else None
-    except ValueError:
+    except (ValueError, RecursionError):
         data = None
     if isinstance(data, dict):
         code = data.get("error_code")

@@ -50,7 +50,7 @@ def interpret_probe(status: int, body: bytes | str) -> str:
     if status == 404:
         try:
             data = json.loads(body)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):
             return "fallback"
         if not isinstance(data, dict) or "error_code" not in data:
             return "fallback"
