@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import json
 import os
 import re
 import socket
@@ -91,6 +92,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         match = re.fullmatch(r"/bytes/(\d+)", self.path)
         if match:
             self._reply(pattern_bytes(int(match.group(1))), "application/octet-stream")
+        elif self.path == "/headers":  # the request headers as JSON (lower-case names), with two extra answer headers
+            body = json.dumps({k.lower(): v for k, v in self.headers.items()}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("X-Upstream-Keep", "kept")
+            self.send_header("X-Upstream-Drop", "dropped")
+            self.end_headers()
+            self.wfile.write(body)
         else:
             self._reply(f"hello {self.path}".encode())
 

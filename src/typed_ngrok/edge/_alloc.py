@@ -5,7 +5,8 @@ Rules:
 - A ``Hostname``/``Addr`` naming a port (the URL this edge, or a previous edge on this port, handed out) re-uses that
   port: the listener already there, or a new one on that port after an edge restart. That also puts the agent's
   ``http`` companion bind of an ``https`` tunnel on the same port (the listener tells TLS from HTTP).
-- ``Subdomain`` ``s`` means host ``s.localhost``; a bare ``Hostname`` is used as the host. Such hosts are unique:
+- ``Subdomain`` ``s`` means host ``s.localhost``; a bare ``Hostname`` (or ``Domain``, what the SDKs' ``domain()``
+  sends) is used as the host. Such hosts are unique:
   asking for one that another live bind holds is refused like ngrok does (``ERR_NGROK_310``).
 """
 
@@ -52,7 +53,7 @@ def allocate(server: EdgeServer, state: SessionState, req: BindRequest) -> tuple
         wanted_host, port = _split_port(req.addr)
         host = "127.0.0.1"
     else:
-        wanted_host, port = _split_port(req.hostname)
+        wanted_host, port = _split_port(req.hostname or req.domain)  # Domain (SDKs' domain()) is a Hostname
         if req.subdomain and not wanted_host:
             wanted_host = f"{req.subdomain}.localhost"
         host = (wanted_host or "localhost").lower()
@@ -103,9 +104,8 @@ def allocate(server: EdgeServer, state: SessionState, req: BindRequest) -> tuple
         url=url,
         opts=opts,
         listener=listener,
-        auth=req.auth if kind == "web" else "",
         subdomain=req.subdomain,
-        hostname=wanted_host if req.hostname and port is None else "",
+        hostname=wanted_host if (req.hostname or req.domain) and port is None else "",
     )
     listener.binds[bind.scheme_key] = bind
     server.binds[bind.id] = bind

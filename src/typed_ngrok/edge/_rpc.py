@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as field_
 from typing import Any
 
 __all__ = [
@@ -27,6 +28,9 @@ __all__ = [
     "auth_response",
     "bind_response",
     "dumps",
+    "field",
+    "field_dict",
+    "field_str",
     "new_bind_id",
     "new_client_id",
     "proxy_header",
@@ -95,31 +99,78 @@ def _dict(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def field(obj: object, name: str, default: Any = None) -> Any:
+    """The value of Go struct field ``name`` in a decoded JSON object, matched the way Go's ``encoding/json`` does.
+
+    Go matches object keys to field names case-insensitively (the 2.3.41 agent sends ``Authtoken``, the Rust SDKs
+    ``AuthToken``), and when several keys fold to the same field the last one wins. Every RPC request field the edge
+    reads goes through here. ``default`` when absent (or when ``obj`` is not an object). Map-valued fields keep their
+    keys as sent: only the lookup of the field itself folds.
+    """
+    if not isinstance(obj, dict):
+        return default
+    found = default
+    folded = name.casefold()
+    for key, value in obj.items():
+        if isinstance(key, str) and key.casefold() == folded:
+            found = value
+    return found
+
+
+def field_str(obj: object, name: str) -> str:
+    """A string field (absent or ``null``: ``""``; any other JSON value as its text)."""
+    value = field(obj, name)
+    return "" if value is None else str(value)
+
+
+def field_dict(obj: object, name: str) -> dict[str, Any]:
+    """An object-valued field (absent or not an object: ``{}``)."""
+    return _dict(field(obj, name))
+
+
+def _int(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0
+    return int(value)
+
+
 @dataclass(frozen=True)
 class AuthRequest:
     client_id: str
-    authtoken: str = field(repr=False)  # a secret: never in reprs or logs
+    authtoken: str = field_(repr=False)  # a secret: never in reprs or logs
     version: str
     os: str
     arch: str
     heartbeat_interval_ns: int
     heartbeat_tolerance_ns: int
     versions: tuple[str, ...]
-    extra: dict[str, Any] = field(repr=False)
+    extra: dict[str, Any] = field_(repr=False)
+
+    @property
+    def metadata(self) -> str:
+        return field_str(self.extra, "Metadata")
+
+    @property
+    def client_type(self) -> str:
+        """``ngrok-python``, ``ngrok-nodejs``, …; ``""`` from agents that do not say (2.3.41)."""
+        return field_str(self.extra, "ClientType")
+
+    @property
+    def user_agent(self) -> str:
+        return field_str(self.extra, "UserAgent")
 
     @classmethod
     def parse(cls, raw: object) -> AuthRequest:
-        msg = _dict(raw)
-        extra = _dict(msg.get("Extra"))
-        versions = msg.get("Version")
+        extra = field_dict(raw, "Extra")
+        versions = field(raw, "Version")
         return cls(
-            client_id=str(msg.get("ClientId") or ""),
-            authtoken=str(extra.get("Authtoken") or ""),
-            version=str(extra.get("Version") or ""),
-            os=str(extra.get("OS") or ""),
-            arch=str(extra.get("Arch") or ""),
-            heartbeat_interval_ns=int(extra.get("HeartbeatInterval") or 0),
-            heartbeat_tolerance_ns=int(extra.get("HeartbeatTolerance") or 0),
+            client_id=field_str(raw, "ClientId"),
+            authtoken=field_str(extra, "Authtoken"),
+            version=field_str(extra, "Version"),
+            os=field_str(extra, "OS"),
+            arch=field_str(extra, "Arch"),
+            heartbeat_interval_ns=_int(field(extra, "HeartbeatInterval")),
+            heartbeat_tolerance_ns=_int(field(extra, "HeartbeatTolerance")),
             versions=tuple(str(v) for v in versions) if isinstance(versions, list) else (),
             extra=extra,
         )
@@ -148,32 +199,45 @@ class BindRequest:
     proto: str
     opts: dict[str, Any]
     extra: dict[str, Any]
+    forwards_to: str = ""
 
     @classmethod
     def parse(cls, raw: object) -> BindRequest:
-        msg = _dict(raw)
         return cls(
-            id=str(msg.get("Id") or ""),
-            proto=str(msg.get("Proto") or ""),
-            opts=dict(_dict(msg.get("Opts"))),
-            extra=dict(_dict(msg.get("Extra"))),
+            id=field_str(raw, "Id"),
+            proto=field_str(raw, "Proto"),
+            opts=dict(field_dict(raw, "Opts")),
+            extra=dict(field_dict(raw, "Extra")),
+            forwards_to=field_str(raw, "ForwardsTo"),
         )
+
+    def opt(self, name: str) -> Any:
+        """An ``Opts`` field (case-insensitively), or None."""
+        return field(self.opts, name)
 
     @property
     def hostname(self) -> str:
-        return str(self.opts.get("Hostname") or "")
+        return field_str(self.opts, "Hostname")
+
+    @property
+    def domain(self) -> str:
+        return field_str(self.opts, "Domain")
 
     @property
     def subdomain(self) -> str:
-        return str(self.opts.get("Subdomain") or "")
+        return field_str(self.opts, "Subdomain")
 
     @property
     def auth(self) -> str:
-        return str(self.opts.get("Auth") or "")
+        return field_str(self.opts, "Auth")
 
     @property
     def addr(self) -> str:
-        return str(self.opts.get("Addr") or "")
+        return field_str(self.opts, "Addr")
+
+    @property
+    def metadata(self) -> str:
+        return field_str(self.extra, "Metadata")
 
 
 def bind_response(

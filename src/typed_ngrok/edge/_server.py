@@ -13,6 +13,7 @@ from typing import Any
 
 from ._alloc import allocate
 from ._muxado import ErrorCode
+from ._policy import EndpointPolicy, Refused, read_policy, refusal
 from ._rpc import (
     AUTH,
     BIND,
@@ -29,9 +30,11 @@ from ._rpc import (
     auth_response,
     bind_response,
     dumps,
+    field_str,
     new_client_id,
 )
 from ._session import MuxSession, Stream, StreamResetError
+from ._tls import termination_context
 from ._tunnels import Bind, PublicListener
 from ._types import EdgeFaults, EdgeSession, EdgeTunnel, EventLog
 
@@ -56,6 +59,9 @@ class SessionState:
             id=self.id,
             remote_addr=self.remote_addr,
             agent_version=auth.version if auth else "",
+            client_type=auth.client_type if auth else "",
+            user_agent=auth.user_agent if auth else "",
+            metadata=auth.metadata if auth else "",
             os=auth.os if auth else "",
             arch=auth.arch if auth else "",
             established_at=self.established_at,
@@ -147,10 +153,16 @@ class EdgeServer:
                 host=b.host,
                 port=b.port,
                 session_id=b.session.id if b.session is not None and not b.session.mux.closed else None,
-                basic_auth=bool(b.auth),
+                basic_auth=bool(b.policy.credentials),
                 subdomain=b.subdomain,
                 hostname=b.hostname,
                 open_connections=len(b.streams),
+                metadata=b.metadata,
+                forwards_to=b.forwards_to,
+                ip_restricted=bool(b.policy.allow or b.policy.deny),
+                request_headers=bool(b.policy.request_headers),
+                response_headers=bool(b.policy.response_headers),
+                tls_termination=b.tls is not None,
             )
             for b in self.binds.values()
         ]
@@ -320,21 +332,38 @@ class EdgeServer:
             return bind_response(req.id, "", req.proto, req.opts, "session is not authenticated")
         error = self.faults.bind_error or ""
         bind: Bind | None = None
+        policy: EndpointPolicy | None = None
+        tls: ssl.SSLContext | None = None
+        if not error:
+            try:
+                policy = read_policy(req)
+                if policy.tls_cert_pem:
+                    tls = termination_context(policy.tls_cert_pem, policy.tls_key_pem)
+            except Refused as exc:
+                error = str(exc)
+            except (ssl.SSLError, ValueError, OSError) as exc:
+                error = str(
+                    refusal("TLS termination", "Opts.TLSTermination", req.proto, f"unusable certificate: {exc}")
+                )
         if not error:
             bind, error = allocate(self, state, req)
-        if error or bind is None:
+        if error or bind is None or policy is None:
             self.events.add("bind_rejected", state.id, proto=req.proto, error=error)
             return bind_response(req.id, "", req.proto, req.opts, error)
         if bind.grace is not None:
             bind.grace.cancel()
             bind.grace = None
+        bind.policy = policy
+        bind.tls = tls
+        bind.metadata = req.metadata
+        bind.forwards_to = req.forwards_to
         bind.session = state
         state.bind_ids.add(bind.id)
         self.events.add("bind", state.id, bind_id=bind.id, url=bind.url, proto=bind.proto)
         return bind_response(bind.id, bind.url, bind.proto, bind.opts)
 
     async def _unbind(self, state: SessionState, raw: object) -> dict[str, Any]:
-        bind_id = str(raw.get("Id") or "") if isinstance(raw, dict) else ""
+        bind_id = field_str(raw, "Id")
         bind = self.binds.get(bind_id)
         if bind is None or bind.session is not state:
             return {"Error": f"tunnel {bind_id!r} is not bound by this session", "Extra": None}

@@ -17,6 +17,7 @@ import datetime as dt
 import ipaddress
 import os
 import ssl
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,6 +182,20 @@ class EdgeCertificates:
     def client_context(self) -> ssl.SSLContext:
         """A client context trusting only this CA (for tests and tools that talk to the https listeners)."""
         ctx = ssl.create_default_context(cadata=self.ca_pem.decode("ascii"))
+        return ctx
+
+
+def termination_context(cert_pem: bytes, key_pem: bytes) -> ssl.SSLContext:
+    """A TLS 1.2+ server context presenting a client-supplied certificate chain and key (TLS termination of a tls
+    bind). The PEMs pass through a private temporary folder (``ssl`` loads only files). Raises ``ssl.SSLError``."""
+    with tempfile.TemporaryDirectory(prefix="typed-ngrok-term-") as folder:
+        cert_path = Path(folder) / "cert.pem"
+        key_path = Path(folder) / "key.pem"
+        _write_private(cert_path, cert_pem)
+        _write_private(key_path, key_pem)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.load_cert_chain(cert_path, key_path)
         return ctx
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ._muxado import ErrorCode
+from ._policy import EndpointPolicy, HeaderRules
 from ._rpc import PROXY, proxy_header
 from ._session import MuxSession, Stream, StreamResetError
 from ._types import EventLog
@@ -60,9 +61,12 @@ class Bind:
     url: str
     opts: dict[str, Any]
     listener: PublicListener
-    auth: str = ""
+    policy: EndpointPolicy = field(default_factory=EndpointPolicy)
+    tls: ssl.SSLContext | None = None  # a tls bind's TLS termination (the client's certificate)
     subdomain: str = ""
     hostname: str = ""
+    metadata: str = ""
+    forwards_to: str = ""
     session: SessionRef | None = None
     streams: set[Stream] = field(default_factory=set)
     grace: asyncio.TimerHandle | None = None
@@ -88,7 +92,8 @@ def _parse_head(head: bytes) -> dict[str, str]:
     return headers
 
 
-def _auth_ok(expected: str, header: str | None) -> bool:
+def _auth_ok(credentials: tuple[tuple[str, str], ...], header: str | None) -> bool:
+    """Whether an ``Authorization: Basic`` header carries one of ``credentials``."""
     if not header:
         return False
     scheme, _, token = header.partition(" ")
@@ -98,7 +103,36 @@ def _auth_ok(expected: str, header: str | None) -> bool:
         given = base64.b64decode(token.strip(), validate=True)
     except (binascii.Error, ValueError):
         return False
-    return hmac.compare_digest(given, expected.encode())
+    ok = False
+    for user, password in credentials:  # compare with every credential: no early exit on a match
+        ok |= hmac.compare_digest(given, f"{user}:{password}".encode())
+    return ok
+
+
+def _client_ip(client_addr: str) -> str:
+    return client_addr.rsplit(":", 1)[0].strip("[]")
+
+
+def rewrite_head(head: bytes, rules: HeaderRules, *, close: bool = False) -> bytes:
+    """A request or response head with ``rules`` applied (removals, then additions); ``close`` replaces any
+    ``Connection`` header with ``Connection: close``."""
+    if not rules and not close:
+        return head
+    lines = head[:-4].split(b"\r\n") if head.endswith(b"\r\n\r\n") else head.split(b"\r\n")
+    names = [line.partition(b":")[0].strip().lower().decode("latin-1") for line in lines]
+    close = close and "upgrade" not in names[1:]  # never break a protocol upgrade
+    drop = set(rules.remove) | ({"connection"} if close else set())
+    kept = [lines[0]]
+    for line, name in zip(lines[1:], names[1:], strict=True):
+        if name not in drop:
+            kept.append(line)
+    kept += [f"{name}: {value}".encode("latin-1") for name, value in rules.add]
+    if close:
+        kept.append(b"Connection: close")
+    return b"\r\n".join(kept) + b"\r\n\r\n"
+
+
+_IP_DENIED = _http_reply("403 Forbidden", "Access denied by the tunnel's IP restriction\r\n")
 
 
 class PublicListener:
@@ -168,12 +202,14 @@ class PublicListener:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _streams(self, conn: socket.socket, tls: bool) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    async def _streams(
+        self, conn: socket.socket, tls: ssl.SSLContext | None
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         loop = asyncio.get_running_loop()
         reader = asyncio.StreamReader(limit=_HEAD_LIMIT)
         protocol = asyncio.StreamReaderProtocol(reader)
         transport, _ = await loop.connect_accepted_socket(
-            lambda: protocol, conn, ssl=self._ssl if tls else None, ssl_handshake_timeout=_TIMEOUT if tls else None
+            lambda: protocol, conn, ssl=tls, ssl_handshake_timeout=_TIMEOUT if tls else None
         )
         return reader, asyncio.StreamWriter(transport, protocol, reader, loop)
 
@@ -185,13 +221,13 @@ class PublicListener:
                 if not first:
                     return
                 tls = first[:1] == b"\x16"
-                reader, writer = await self._streams(conn, tls)
+                reader, writer = await self._streams(conn, self._ssl if tls else None)
                 try:
                     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), _TIMEOUT)
                 except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
                     return
                 scheme = "https" if tls else "http"
-                target, refusal = self._admit(scheme, head)
+                target, refusal = self._admit(scheme, head, client_addr)
                 if target is None:
                     writer.write(refusal or b"")
                     await writer.drain()
@@ -203,14 +239,16 @@ class PublicListener:
                     head,
                     client_addr,
                     can_half_close=not tls,
-                    admit=lambda later: self._admit_later(scheme, target, later),
+                    admit=lambda later: self._admit_later(scheme, target, later, client_addr),
                 )
             else:
                 bind = next(iter(self.binds.values()), None)
-                reader, writer = await self._streams(conn, False)
-                if bind is None or bind.session is None or bind.session.mux.closed:
+                if bind is None or not bind.policy.admits_ip(_client_ip(client_addr)):
+                    return  # IP restriction on a tcp/tls endpoint: the connection is closed unanswered
+                reader, writer = await self._streams(conn, bind.tls)
+                if bind.session is None or bind.session.mux.closed:
                     return
-                await self._proxy(bind, reader, writer, b"", client_addr, can_half_close=True)
+                await self._proxy(bind, reader, writer, b"", client_addr, can_half_close=bind.tls is None)
         except (ConnectionError, OSError, ssl.SSLError, TimeoutError, StreamResetError):
             pass
         finally:
@@ -219,22 +257,25 @@ class PublicListener:
             else:
                 conn.close()
 
-    def _admit(self, scheme: str, head: bytes) -> tuple[Bind | None, bytes | None]:
-        """The bind a request head goes to, or None and the reply refusing it (unknown host, missing auth)."""
+    def _admit(self, scheme: str, head: bytes, client_addr: str) -> tuple[Bind | None, bytes | None]:
+        """The bind a request head goes to, or None and the reply refusing it (unknown host, IP restriction,
+        missing or wrong basic auth)."""
         headers = _parse_head(head)
         bind = self.route(scheme, headers.get("host"))
         if bind is None or bind.session is None or bind.session.mux.closed:
             host = headers.get("host", f"localhost:{self.port}")
             return None, _http_reply("404 Not Found", f"Tunnel {host} not found\r\n\r\nERR_NGROK_3200\r\n")
-        if bind.auth and not _auth_ok(bind.auth, headers.get("authorization")):
+        if not bind.policy.admits_ip(_client_ip(client_addr)):
+            return None, _IP_DENIED
+        if bind.policy.credentials and not _auth_ok(bind.policy.credentials, headers.get("authorization")):
             return None, _http_reply(
                 "401 Unauthorized", "Authorization required\r\n", 'WWW-Authenticate: Basic realm="ngrok"\r\n'
             )
         return bind, None
 
-    def _admit_later(self, scheme: str, bind: Bind, head: bytes) -> bytes | None:
+    def _admit_later(self, scheme: str, bind: Bind, head: bytes, client_addr: str) -> bytes | None:
         """A later request on ``bind``'s connection: None to forward it, else the refusal."""
-        later, refusal = self._admit(scheme, head)
+        later, refusal = self._admit(scheme, head, client_addr)
         if later is None:
             return refusal
         if later is not bind:
@@ -258,7 +299,14 @@ class PublicListener:
         stream.write_nowait(proxy_header(bind.id, client_addr, bind.proto))
         bind.streams.add(stream)
         self._events.add("proxy_open", session.id, bind_id=bind.id, stream_id=stream.id, client_addr=client_addr)
-        pump = _pump_up(reader, stream, initial) if admit is None else _pump_requests(reader, stream, initial, admit)
+        rules = bind.policy.request_headers
+        response_rules = bind.policy.response_headers
+        if admit is None:
+            pump = _pump_up(reader, stream, initial)
+        else:
+            # with response rules, one request per connection: only its answer's head is parsed and rewritten
+            close = bool(response_rules)
+            pump = _pump_requests(reader, stream, initial, admit, lambda head: rewrite_head(head, rules, close=close))
         up = asyncio.ensure_future(pump)
         grace: asyncio.TimerHandle | None = None
 
@@ -270,6 +318,8 @@ class PublicListener:
 
         up.add_done_callback(refused)
         try:
+            if admit is not None and response_rules:
+                await _relay_response_head(stream, writer, response_rules)
             while chunk := await stream.read():
                 writer.write(chunk)
                 await writer.drain()
@@ -340,14 +390,49 @@ async def _copy_chunked(reader: asyncio.StreamReader, stream: Stream) -> None:
         await _copy(reader, stream, size + 2)  # the chunk and its CRLF
 
 
-async def _pump_requests(reader: asyncio.StreamReader, stream: Stream, head: bytes, admit: Admit) -> bytes | None:
+async def _relay_response_head(stream: Stream, writer: asyncio.StreamWriter, rules: HeaderRules) -> None:
+    """Agent → client: the first response head (and any 1xx interim heads before it) rewritten by ``rules`` and
+    ``Connection: close``; the bytes after it are left for the raw copy."""
+    pending = bytearray()
+    while True:
+        end = pending.find(b"\r\n\r\n")
+        if end < 0:
+            if len(pending) > _HEAD_LIMIT:
+                raise ConnectionError("response head too large")
+            chunk = await stream.read()
+            if not chunk:
+                writer.write(bytes(pending))
+                return
+            pending += chunk
+            stream.consume(len(chunk))  # held in ``pending``, bounded by the head limit
+            continue
+        head = bytes(pending[: end + 4])
+        del pending[: end + 4]
+        status = head[9:12]
+        interim = status[:1] == b"1" and status != b"101"
+        writer.write(rewrite_head(head, rules, close=status[:1] != b"1"))
+        if not interim:
+            break
+    if pending:
+        writer.write(bytes(pending))
+    await writer.drain()
+
+
+async def _pump_requests(
+    reader: asyncio.StreamReader,
+    stream: Stream,
+    head: bytes,
+    admit: Admit,
+    rewrite: Callable[[bytes], bytes] = lambda head: head,
+) -> bytes | None:
     """Client → agent, one HTTP request at a time, each later one checked by ``admit`` before it is forwarded.
 
-    Returns the refusal of a request that was not forwarded (the stream's write side is then closed), else None.
+    ``rewrite`` turns each request head into the one the agent gets (header rules). Returns the refusal of a request
+    that was not forwarded (the stream's write side is then closed), else None.
     """
     try:
         while True:
-            await stream.write(head)
+            await stream.write(rewrite(head))
             headers = _parse_head(head)
             if "upgrade" in headers or head[:8].upper() == b"CONNECT ":
                 await _copy(reader, stream)  # the rest is the upgraded protocol's

@@ -43,6 +43,9 @@ class EdgeSession:
     open_streams: int = 0
     bytes_in: int = 0  # muxado bytes received from / sent to the agent (after TLS)
     bytes_out: int = 0
+    client_type: str = ""  # Auth ``Extra.ClientType``: ``ngrok-python``, ``ngrok-nodejs``, … (2.3.41: ``""``)
+    user_agent: str = ""  # Auth ``Extra.UserAgent``: ``ngrok/2``, ``ngrok-python/1.7.0 ngrok-rust/0.18.0``, …
+    metadata: str = ""  # Auth ``Extra.Metadata``: the session metadata the client set
 
 
 @dataclass(frozen=True)
@@ -55,10 +58,16 @@ class EdgeTunnel:
     host: str  # the host of the URL (``localhost``, ``<subdomain>.localhost``, a hostname, ``127.0.0.1``)
     port: int
     session_id: str | None  # None while its session is gone (within the grace period)
-    basic_auth: bool  # the edge enforces ``Opts.Auth`` with 401
+    basic_auth: bool  # the edge enforces basic auth (``Opts.Auth`` or ``Opts.BasicAuth``) with 401
     subdomain: str
-    hostname: str
+    hostname: str  # the ``Hostname`` or ``Domain`` the client asked for
     open_connections: int = 0  # public connections being proxied right now
+    metadata: str = ""  # Bind ``Extra.Metadata``
+    forwards_to: str = ""  # Bind ``ForwardsTo``: the upstream the client says it forwards to
+    ip_restricted: bool = False  # the edge enforces ``Opts.IPRestriction`` (403 / closed connection)
+    request_headers: bool = False  # the edge applies ``Opts.RequestHeaders`` add/remove
+    response_headers: bool = False  # the edge applies ``Opts.ResponseHeaders`` add/remove
+    tls_termination: bool = False  # the edge terminates TLS with the certificate of ``Opts.TLSTermination``
 
 
 @dataclass(frozen=True)

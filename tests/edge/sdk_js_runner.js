@@ -1,0 +1,78 @@
+// Drives ngrok's JavaScript SDK (@ngrok/ngrok) against the local edge for tests/edge/test_edge_sdk_*.py.
+// Everything arrives on stdin as JSON lines (so the authtoken is never on a command line); answers are JSON lines.
+// Line 1: {"authtoken", "serverAddr", "caPath", "metadata"?, "listeners": [{"kind": "http"|"tcp"|"tls",
+//          "forward": URL, "options": [[builderMethod, ...args]]}]}  (an arg {"base64": s} becomes a Buffer)
+//   -> {"ok": true, "urls": [...]} or {"ok": false, "stage": "connect"|"listen", "error": text}
+// Then commands: {"cmd": "close_listener", "index": n} | {"cmd": "close"}  -> {"ok": true} / {"ok": false, ...}
+// End of input (or {"cmd": "exit"}) ends the process.
+"use strict";
+const fs = require("fs");
+const path = require("path");
+const readline = require("readline");
+
+const ngrok = require(path.join(process.env.NGROK_JS_DIR, "node_modules", "@ngrok", "ngrok"));
+
+function say(obj) {
+  process.stdout.write(JSON.stringify(obj) + "\n");
+}
+
+function arg(value) {
+  return value && typeof value === "object" && "base64" in value ? Buffer.from(value.base64, "base64") : value;
+}
+
+function text(err) {
+  return err && err.message ? err.message : String(err);
+}
+
+async function start(config) {
+  let session;
+  try {
+    let builder = new ngrok.SessionBuilder()
+      .authtoken(config.authtoken)
+      .serverAddr(config.serverAddr)
+      .caCert(fs.readFileSync(config.caPath));
+    if (config.metadata) builder = builder.metadata(config.metadata);
+    session = await builder.connect();
+  } catch (err) {
+    say({ ok: false, stage: "connect", error: text(err), code: err && err.errorCode });
+    return null;
+  }
+  const listeners = [];
+  try {
+    for (const spec of config.listeners || []) {
+      let builder = { http: () => session.httpEndpoint(), tcp: () => session.tcpEndpoint(), tls: () => session.tlsEndpoint() }[spec.kind]();
+      for (const [method, ...args] of spec.options || []) builder = builder[method](...args.map(arg));
+      listeners.push(await builder.listenAndForward(spec.forward));
+    }
+  } catch (err) {
+    say({ ok: false, stage: "listen", error: text(err), code: err && err.errorCode });
+    return { session, listeners };
+  }
+  say({ ok: true, urls: listeners.map((l) => l.url()) });
+  return { session, listeners };
+}
+
+async function main() {
+  const lines = readline.createInterface({ input: process.stdin });
+  let state = null;
+  for await (const line of lines) {
+    if (!line.trim()) continue;
+    const msg = JSON.parse(line);
+    if (state === null) {
+      state = (await start(msg)) || { session: null, listeners: [] };
+      continue;
+    }
+    try {
+      if (msg.cmd === "close_listener") await state.listeners[msg.index].close();
+      else if (msg.cmd === "close") await state.session.close();
+      else if (msg.cmd === "exit") break;
+      else throw new Error("unknown command " + msg.cmd);
+      say({ ok: true });
+    } catch (err) {
+      say({ ok: false, error: text(err) });
+    }
+  }
+  process.exit(0);
+}
+
+main();

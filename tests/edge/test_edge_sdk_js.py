@@ -1,0 +1,124 @@
+"""ngrok's JavaScript SDK (npm ``@ngrok/ngrok`` 1.7.0) against the local edge, through a Node subprocess
+(``sdk_js_runner.js``), with real upstreams."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.edge.agent_harness import Upstream
+from tests.edge.sdk_harness import SDK_VERSION, JsClient, b64
+from typed_ngrok.edge import EdgeCertificates, LocalEdge
+
+pytestmark = pytest.mark.integration
+
+
+def _http(upstream: Upstream, *options: list[Any], kind: str = "http") -> dict[str, Any]:
+    return {"kind": kind, "forward": f"http://127.0.0.1:{upstream.port}", "options": list(options)}
+
+
+def _client(edge: LocalEdge) -> httpx.Client:
+    return httpx.Client(verify=edge.certs.client_context(), timeout=30)
+
+
+def test_auth_accepted_http_and_https_tunnels_reach_the_upstream(edge: LocalEdge, upstream: Upstream) -> None:
+    listeners = [_http(upstream, ["scheme", "HTTP"]), _http(upstream)]
+    with JsClient(edge, listeners, metadata="js-session") as js, _client(edge) as client:
+        plain, secure = js.urls
+        assert plain.startswith("http://localhost:")
+        assert secure.startswith("https://localhost:")
+        for url in (plain, secure):
+            response = client.get(f"{url}/js?x=1")
+            assert response.status_code == 200
+            assert response.text == "hello /js?x=1"
+        [facts] = [s for s in edge.sessions if s.metadata == "js-session"]
+        assert facts.client_type == "ngrok-javascript"
+        assert f"/{SDK_VERSION}" in facts.user_agent
+        assert len(facts.tunnel_ids) == 2  # several listeners on one session
+
+
+@pytest.mark.parametrize(
+    ("token", "code"),
+    [("wrong-token", "ERR_NGROK_107"), ("", "ERR_NGROK_4018")],
+    ids=["wrong-token-107", "missing-token-4018"],
+)
+def test_auth_refused_with_ngrok_codes(token: str, code: str) -> None:
+    with LocalEdge(authtoken="the-right-token") as edge, JsClient(edge, [], authtoken=token) as js:
+        assert js.started["ok"] is False
+        assert js.started["stage"] == "connect"
+        assert code in js.started["error"]
+
+
+REFUSED: dict[str, tuple[list[Any], str, str]] = {
+    "oauth": (["oauth", "google"], "OAuth", "http"),
+    "oidc": (["oidc", "https://issuer.example", "id", "secret"], "OIDC", "http"),
+    "webhook-verification": (["webhookVerification", "twilio", "s3cret"], "WebhookVerification", "http"),
+    "traffic-policy": (["trafficPolicy", '{"on_http_request": []}'], "TrafficPolicy", "http"),
+    "compression": (["compression"], "Compression", "http"),
+    "circuit-breaker": (["circuitBreaker", 0.5], "CircuitBreaker", "http"),
+    "user-agent-filter": (["allowUserAgent", "curl.*"], "UserAgentFilter", "http"),
+    "websocket-tcp-conversion": (["websocketTcpConversion"], "WebsocketTCPConverter", "http"),
+    "tcp-proxy-proto": (["proxyProto", "1"], "ProxyProto", "tcp"),
+    "tls-mutual-tls": (["mutualTlsca", b64(EdgeCertificates.generate().ca_pem)], "MutualTLS", "tls"),
+}
+
+
+@pytest.mark.parametrize("option", sorted(REFUSED))
+def test_option_the_edge_cannot_honour_is_refused(edge: LocalEdge, upstream: Upstream, option: str) -> None:
+    call, name, kind = REFUSED[option]
+    with JsClient(edge, [_http(upstream, call, kind=kind)]) as js:
+        assert js.started["ok"] is False, js.started
+        assert js.started["stage"] == "listen"
+        assert "ERR_NGROK_4012" in js.started["error"]
+        assert name in js.started["error"]
+
+
+def test_basic_auth_ip_restriction_and_headers_are_enforced(edge: LocalEdge, upstream: Upstream) -> None:
+    listeners = [
+        _http(upstream, ["scheme", "HTTP"], ["basicAuth", "bob", "hunter2-long"]),
+        _http(upstream, ["scheme", "HTTP"], ["denyCidr", "127.0.0.0/8"]),
+        _http(
+            upstream,
+            ["requestHeader", "X-Added", "js"],
+            ["removeRequestHeader", "X-Secret"],
+            ["responseHeader", "X-Answer-Added", "js"],
+            ["removeResponseHeader", "X-Upstream-Drop"],
+        ),
+    ]
+    with JsClient(edge, listeners) as js, _client(edge) as client:
+        auth_url, denied_url, headers_url = js.urls
+        codes = [
+            client.get(f"{auth_url}/a").status_code,
+            client.get(f"{auth_url}/a", auth=("bob", "wrong")).status_code,
+            client.get(f"{auth_url}/a", auth=("bob", "hunter2-long")).status_code,
+        ]
+        assert codes == [401, 401, 200]
+        assert client.get(f"{denied_url}/d").status_code == 403
+        response = client.get(f"{headers_url}/headers", headers={"X-Secret": "s"})
+        seen = response.json()
+        assert seen["x-added"] == "js" and "x-secret" not in seen
+        assert response.headers["x-answer-added"] == "js" and "x-upstream-drop" not in response.headers
+
+
+def test_tcp_tunnel_and_listener_close_frees_the_port(edge: LocalEdge, upstream: Upstream) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    listeners = [_http(upstream, ["remoteAddr", f"127.0.0.1:{port}"], kind="tcp")]
+    with JsClient(edge, listeners) as js:
+        assert js.urls == [f"tcp://127.0.0.1:{port}"]
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(b"GET /js-tcp HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+        assert data.endswith(b"hello /js-tcp")
+        assert js.command("close_listener", index=0) == {"ok": True}
+        assert not [t for t in edge.tunnels if t.port == port]
+        with socket.socket() as again:  # nothing listens there any more (closed connections may linger)
+            again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            again.bind(("127.0.0.1", port))
+            again.listen()

@@ -1,0 +1,269 @@
+"""ngrok's Python SDK (PyPI ``ngrok`` 1.7.0, the Rust core) against the local edge, in-process, with real upstreams.
+
+Every option the SDK can send is either enforced by the edge (tested here end to end) or refused at bind time with an
+``ERR_NGROK_4012`` error naming it; nothing is accepted and ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import socket
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.edge.agent_harness import Upstream
+from tests.edge.sdk_harness import SDK_VERSION, py_builder, py_sdk, py_session
+from typed_ngrok.edge import EdgeCertificates, LocalEdge
+
+pytestmark = pytest.mark.integration
+
+Configure = Callable[[Any], Any]
+
+
+def _upstream_url(upstream: Upstream) -> str:
+    return f"http://127.0.0.1:{upstream.port}"
+
+
+def _bind_error(exc: BaseException) -> str:
+    return " ".join(str(a) for a in exc.args)
+
+
+async def _get(url: str, edge: LocalEdge, **kwargs: Any) -> httpx.Response:
+    async with httpx.AsyncClient(verify=edge.certs.client_context(), timeout=30) as client:
+        return await client.get(url, **kwargs)
+
+
+# -- Auth ---------------------------------------------------------------------------------------------------------
+async def test_auth_accepted_http_and_https_tunnels_reach_the_upstream(edge: LocalEdge, upstream: Upstream) -> None:
+    async with py_session(edge) as session:
+        plain = await session.http_endpoint().scheme("HTTP").listen_and_forward(_upstream_url(upstream))
+        secure = await session.http_endpoint().listen_and_forward(_upstream_url(upstream))
+        assert plain.url().startswith("http://localhost:")
+        assert secure.url().startswith("https://localhost:")
+        for url in (plain.url(), secure.url()):
+            response = await _get(f"{url}/sdk?x=1", edge)  # https verified against the edge's ca_path
+            assert response.status_code == 200
+            assert response.text == "hello /sdk?x=1"
+
+
+@pytest.mark.parametrize(
+    ("token", "code"),
+    [("wrong-token", "ERR_NGROK_107"), ("", "ERR_NGROK_4018")],
+    ids=["wrong-token-107", "missing-token-4018"],
+)
+async def test_auth_refused_with_ngrok_codes(token: str, code: str) -> None:
+    async with LocalEdge(authtoken="the-right-token") as edge:
+        with pytest.raises(ValueError) as caught:
+            await py_builder(edge, authtoken=token).connect()
+        assert code in _bind_error(caught.value)
+        if code == "ERR_NGROK_107":
+            assert "invalid" in _bind_error(caught.value)
+        assert edge.sessions == []
+
+
+async def test_client_facts_are_exposed(edge: LocalEdge, upstream: Upstream) -> None:
+    async with py_session(edge, metadata="session-meta") as session:
+        listener = await (
+            session.http_endpoint().scheme("HTTP").metadata("bind-meta").listen_and_forward(_upstream_url(upstream))
+        )
+        [facts] = [s for s in edge.sessions if s.metadata == "session-meta"]
+        assert facts.client_type == "ngrok-python"
+        assert facts.user_agent.startswith(f"ngrok-python/{SDK_VERSION} ")
+        assert facts.agent_version == SDK_VERSION
+        [tunnel] = [t for t in edge.tunnels if t.url == listener.url()]
+        assert tunnel.metadata == "bind-meta"
+        assert tunnel.forwards_to == f"{_upstream_url(upstream)}/"  # listen_and_forward sends its target
+        assert tunnel.session_id == facts.id
+
+
+# -- options the edge refuses -------------------------------------------------------------------------------------
+_CA = EdgeCertificates.generate()
+REFUSED_HTTP: dict[str, tuple[Configure, str]] = {
+    "oauth": (lambda b: b.oauth("google"), "OAuth"),
+    "oidc": (lambda b: b.oidc("https://issuer.example", "id", "secret"), "OIDC"),
+    "mutual-tls": (lambda b: b.mutual_tlsca(bytearray(_CA.ca_pem)), "MutualTLSCA"),
+    "webhook-verification": (lambda b: b.webhook_verification("twilio", "s3cret"), "WebhookVerification"),
+    "traffic-policy": (lambda b: b.traffic_policy('{"on_http_request": []}'), "TrafficPolicy"),
+    "policy": (lambda b: b.policy('{"inbound": []}'), "Policy"),
+    "allow-user-agent": (lambda b: b.allow_user_agent("curl.*"), "UserAgentFilter"),
+    "deny-user-agent": (lambda b: b.deny_user_agent("curl.*"), "UserAgentFilter"),
+    "circuit-breaker": (lambda b: b.circuit_breaker(0.5), "CircuitBreaker"),
+    "compression": (lambda b: b.compression(), "Compression"),
+    "websocket-tcp-conversion": (lambda b: b.websocket_tcp_conversion(), "WebsocketTCPConverter"),
+    "proxy-proto": (lambda b: b.proxy_proto("1"), "ProxyProto"),
+    "pooling": (lambda b: b.pooling_enabled(True), "PoolingEnabled"),
+}
+REFUSED_TCP: dict[str, tuple[Configure, str]] = {
+    "proxy-proto": (lambda b: b.proxy_proto("2"), "ProxyProto"),
+    "traffic-policy": (lambda b: b.traffic_policy('{"on_tcp_connect": []}'), "TrafficPolicy"),
+    "pooling": (lambda b: b.pooling_enabled(True), "PoolingEnabled"),
+}
+REFUSED_TLS: dict[str, tuple[Configure, str]] = {
+    "mutual-tls": (lambda b: b.mutual_tlsca(bytearray(_CA.ca_pem)), "MutualTLS"),
+    "proxy-proto": (lambda b: b.proxy_proto("1"), "ProxyProto"),
+    "traffic-policy": (lambda b: b.traffic_policy('{"on_tcp_connect": []}'), "TrafficPolicy"),
+    "pooling": (lambda b: b.pooling_enabled(True), "PoolingEnabled"),
+}
+
+
+async def _assert_refused(edge: LocalEdge, make: Callable[[Any], Any], configure: Configure, name: str) -> None:
+    before = len(edge.tunnels)
+    async with py_session(edge) as session:
+        with pytest.raises(ValueError) as caught:
+            await configure(make(session)).listen()
+    text = _bind_error(caught.value)
+    assert "ERR_NGROK_4012" in text
+    assert name in text
+    assert len(edge.tunnels) == before  # nothing was bound
+
+
+@pytest.mark.parametrize("option", sorted(REFUSED_HTTP))
+async def test_http_option_the_edge_cannot_honour_is_refused(edge: LocalEdge, option: str) -> None:
+    configure, name = REFUSED_HTTP[option]
+    await _assert_refused(edge, lambda s: s.http_endpoint(), configure, name)
+
+
+@pytest.mark.parametrize("option", sorted(REFUSED_TCP))
+async def test_tcp_option_the_edge_cannot_honour_is_refused(edge: LocalEdge, option: str) -> None:
+    configure, name = REFUSED_TCP[option]
+    await _assert_refused(edge, lambda s: s.tcp_endpoint(), configure, name)
+
+
+@pytest.mark.parametrize("option", sorted(REFUSED_TLS))
+async def test_tls_option_the_edge_cannot_honour_is_refused(edge: LocalEdge, option: str) -> None:
+    configure, name = REFUSED_TLS[option]
+    await _assert_refused(edge, lambda s: s.tls_endpoint(), configure, name)
+
+
+# -- options the edge enforces ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("scheme", ["HTTP", "HTTPS"])
+async def test_basic_auth_is_enforced(edge: LocalEdge, upstream: Upstream, scheme: str) -> None:
+    async with py_session(edge) as session:
+        listener = await (
+            session.http_endpoint()
+            .scheme(scheme)
+            .basic_auth("alice", "correct-horse")
+            .listen_and_forward(_upstream_url(upstream))
+        )
+        url = f"{listener.url()}/private"
+        missing = await _get(url, edge)
+        wrong = await _get(url, edge, auth=("alice", "wrong-horse"))
+        right = await _get(url, edge, auth=("alice", "correct-horse"))
+        assert (missing.status_code, wrong.status_code, right.status_code) == (401, 401, 200)
+        assert missing.headers["www-authenticate"] == 'Basic realm="ngrok"'
+        assert right.text == "hello /private"
+        assert [t.basic_auth for t in edge.tunnels if t.url == listener.url()] == [True]
+
+
+@pytest.mark.parametrize(
+    ("configure", "status"),
+    [
+        (lambda b: b.deny_cidr("127.0.0.0/8"), 403),
+        (lambda b: b.allow_cidr("10.0.0.0/8"), 403),
+        (lambda b: b.allow_cidr("127.0.0.1/32").deny_cidr("10.0.0.0/8"), 200),
+        (lambda b: b.allow_cidr("127.0.0.0/8").deny_cidr("127.0.0.1/32"), 403),
+    ],
+    ids=["deny-loopback", "allow-other", "allow-loopback", "deny-wins"],
+)
+async def test_ip_restriction_is_enforced_on_http(
+    edge: LocalEdge, upstream: Upstream, configure: Configure, status: int
+) -> None:
+    async with py_session(edge) as session:
+        listener = await configure(session.http_endpoint().scheme("HTTP")).listen_and_forward(_upstream_url(upstream))
+        response = await _get(f"{listener.url()}/ip", edge)
+        assert response.status_code == status
+
+
+async def _tcp_exchange(url: str, payload: bytes) -> bytes:
+    host, port = url.removeprefix("tcp://").rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(payload)
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(), 30)
+    except ConnectionResetError:  # closed with our request unread
+        return b""
+    finally:
+        writer.close()
+
+
+async def test_ip_restriction_is_enforced_on_tcp(edge: LocalEdge, upstream: Upstream) -> None:
+    request = b"GET /tcp-ip HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    async with py_session(edge) as session:
+        denied = await session.tcp_endpoint().deny_cidr("127.0.0.0/8").listen_and_forward(_upstream_url(upstream))
+        allowed = await session.tcp_endpoint().allow_cidr("127.0.0.0/8").listen_and_forward(_upstream_url(upstream))
+        assert await _tcp_exchange(denied.url(), request) == b""  # closed unanswered
+        assert (await _tcp_exchange(allowed.url(), request)).endswith(b"hello /tcp-ip")
+
+
+@pytest.mark.parametrize("scheme", ["HTTP", "HTTPS"])
+async def test_request_and_response_headers_are_rewritten(edge: LocalEdge, upstream: Upstream, scheme: str) -> None:
+    async with py_session(edge) as session:
+        listener = await (
+            session.http_endpoint()
+            .scheme(scheme)
+            .request_header("X-Added", "by-edge")
+            .remove_request_header("X-Secret")
+            .response_header("X-Answer-Added", "yes")
+            .remove_response_header("X-Upstream-Drop")
+            .listen_and_forward(_upstream_url(upstream))
+        )
+        response = await _get(f"{listener.url()}/headers", edge, headers={"X-Secret": "s", "X-Kept": "k"})
+        assert response.status_code == 200
+        seen = response.json()
+        assert seen["x-added"] == "by-edge"
+        assert seen["x-kept"] == "k"
+        assert "x-secret" not in seen
+        assert response.headers["x-answer-added"] == "yes"
+        assert response.headers["x-upstream-keep"] == "kept"
+        assert "x-upstream-drop" not in response.headers
+
+
+async def test_tcp_tunnel_on_a_requested_port(edge: LocalEdge, upstream: Upstream) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    async with py_session(edge) as session:
+        listener = (
+            await session.tcp_endpoint().remote_addr(f"127.0.0.1:{port}").listen_and_forward(_upstream_url(upstream))
+        )
+        assert listener.url() == f"tcp://127.0.0.1:{port}"
+        reply = await _tcp_exchange(listener.url(), b"GET /tcp HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert reply.startswith(b"HTTP/1.") and reply.endswith(b"hello /tcp")
+
+
+async def test_tls_termination_with_the_clients_certificate(edge: LocalEdge, upstream: Upstream) -> None:
+    own = EdgeCertificates.generate("sdk-owned")  # a certificate the edge's CA did not sign
+    async with py_session(edge) as session:
+        listener = await (
+            session.tls_endpoint()
+            .termination(bytearray(own.cert_pem + own.ca_pem), bytearray(own.key_pem))
+            .listen_and_forward(_upstream_url(upstream))
+        )
+        assert [t.tls_termination for t in edge.tunnels if t.url == listener.url()] == [True]
+        host, port = listener.url().removeprefix("tls://").rsplit(":", 1)
+        ctx = own.client_context()  # verifies the chain the SDK handed over, for host "localhost"
+        reader, writer = await asyncio.open_connection("127.0.0.1", int(port), ssl=ctx, server_hostname=host)
+        try:
+            writer.write(b"GET /terminated HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            reply = await asyncio.wait_for(reader.read(), 30)
+        finally:
+            writer.close()
+        assert reply.startswith(b"HTTP/1.") and reply.endswith(b"hello /terminated")
+
+
+async def test_tls_termination_with_an_unusable_key_is_refused(edge: LocalEdge) -> None:
+    bogus_key = b"-----BEGIN PRIVATE KEY-----\n" + base64.encodebytes(b"x" * 48) + b"-----END PRIVATE KEY-----\n"
+    async with py_session(edge) as session:
+        with pytest.raises(ValueError) as caught:
+            await session.tls_endpoint().termination(bytearray(_CA.cert_pem), bytearray(bogus_key)).listen()
+    assert "TLSTermination" in _bind_error(caught.value)
+
+
+def test_sdk_module_is_the_pinned_version() -> None:
+    ngrok = py_sdk()
+    assert "1.7.0" in str(ngrok.__file__)
