@@ -267,3 +267,41 @@ async def test_tls_termination_with_an_unusable_key_is_refused(edge: LocalEdge) 
 def test_sdk_module_is_the_pinned_version() -> None:
     ngrok = py_sdk()
     assert "1.7.0" in str(ngrok.__file__)
+
+
+# -- domains ------------------------------------------------------------------------------------------------------
+async def test_domain_is_routed_and_unique_across_sessions(edge: LocalEdge, upstream: Upstream) -> None:
+    async with py_session(edge) as first, py_session(edge) as second:
+        listener = await (
+            first.http_endpoint().scheme("HTTP").domain("app.localhost").listen_and_forward(_upstream_url(upstream))
+        )
+        assert listener.url().startswith("http://app.localhost:")
+        port = int(listener.url().rsplit(":", 1)[1])
+        [tunnel] = [t for t in edge.tunnels if t.url == listener.url()]
+        assert (tunnel.host, tunnel.hostname) == ("app.localhost", "app.localhost")
+        async with httpx.AsyncClient(timeout=30) as client:
+            routed = await client.get(f"http://127.0.0.1:{port}/dom", headers={"Host": f"app.localhost:{port}"})
+            other = await client.get(f"http://127.0.0.1:{port}/dom", headers={"Host": f"else.localhost:{port}"})
+        assert (routed.status_code, routed.text) == (200, "hello /dom")
+        assert other.status_code == 404
+        with pytest.raises(ValueError) as caught:
+            await second.http_endpoint().scheme("HTTP").domain("app.localhost").listen()
+        assert "ERR_NGROK_310" in _bind_error(caught.value)
+
+
+# -- session close ------------------------------------------------------------------------------------------------
+async def test_closed_session_fails_requests_fast_and_is_dropped(upstream: Upstream) -> None:
+    async with LocalEdge(answer_timeout=1.0) as edge:
+        session = await py_builder(edge).connect()
+        listener = await session.http_endpoint().scheme("HTTP").listen_and_forward(_upstream_url(upstream))
+        assert (await _get(f"{listener.url()}/alive", edge)).status_code == 200
+        [facts] = edge.sessions
+        mark = edge.mark()
+        await session.close()  # the SDK sends no GOAWAY and keeps the socket open
+        unanswered = await _get(f"{listener.url()}/after-close", edge)
+        assert unanswered.status_code == 502  # not a hang until the heartbeat gives up
+        await edge.await_event("proxy_unanswered", since=mark)
+        await edge.await_event("session_closed", since=mark, match=lambda e: e.session_id == facts.id)
+        offline = await _get(f"{listener.url()}/after-drop", edge)
+        assert offline.status_code == 404
+        assert "ERR_NGROK_3200" in offline.text

@@ -113,6 +113,8 @@ def allocate(server: EdgeServer, state: SessionState, req: BindRequest) -> tuple
 
 
 def _listener(server: EdgeServer, kind: str, port: int) -> PublicListener:
-    listener = PublicListener.open(kind, server.host, port, server.public_ssl, server.events)
+    listener = PublicListener.open(
+        kind, server.host, port, server.public_ssl, server.events, answer_timeout=server.answer_timeout
+    )
     server.listeners[listener.port] = listener
     return listener

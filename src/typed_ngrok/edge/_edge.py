@@ -42,6 +42,9 @@ class LocalEdge(EdgeControls):
     :param heartbeat_interval: seconds between the edge's own heartbeats (0 disables them).
     :param heartbeat_tolerance: seconds the agent has to echo one before its session is dropped.
     :param tunnel_grace: seconds a lost session's listeners stay open for a reconnecting agent to re-bind.
+    :param answer_timeout: seconds an agent has to acknowledge a new public connection (any frame on its proxy
+        stream; live agents do so at once) before the client gets 502 and the session is probed by a heartbeat
+        (and dropped when that goes unanswered too). Catches SDK sessions closed without a GOAWAY.
     :raises LocalEdgeError: for a non-loopback host, or when the certificate files cannot be written.
     """
 
@@ -55,6 +58,7 @@ class LocalEdge(EdgeControls):
         heartbeat_interval: float = 10.0,
         heartbeat_tolerance: float = 15.0,
         tunnel_grace: float = 30.0,
+        answer_timeout: float = 5.0,
     ) -> None:
         try:
             loopback = ipaddress.IPv4Address(host).is_loopback
@@ -70,6 +74,7 @@ class LocalEdge(EdgeControls):
         self._certs = certs or EdgeCertificates.generate()
         self._hb = (heartbeat_interval, heartbeat_tolerance)
         self._grace = tunnel_grace
+        self._answer_timeout = answer_timeout
         self.faults = EdgeFaults()
         self._events = EventLog()
         try:
@@ -165,6 +170,7 @@ class LocalEdge(EdgeControls):
             heartbeat_interval=self._hb[0],
             heartbeat_tolerance=self._hb[1],
             tunnel_grace=self._grace,
+            answer_timeout=self._answer_timeout,
         )
 
     async def _start_core(self) -> None:

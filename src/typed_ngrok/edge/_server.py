@@ -52,6 +52,11 @@ class SessionState:
     authed: asyncio.Future[bool] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     established_at: float = 0.0
     bind_ids: set[str] = field(default_factory=set)
+    probe_now: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def probe(self) -> None:
+        """Check this session with a heartbeat now (traffic found it unresponsive), with a short deadline."""
+        self.probe_now.set()
 
     def snapshot(self) -> EdgeSession:
         auth = self.auth
@@ -94,6 +99,7 @@ class EdgeServer:
         heartbeat_interval: float,
         heartbeat_tolerance: float,
         tunnel_grace: float,
+        answer_timeout: float = 5.0,
     ) -> None:
         self.host = host
         self.port = port
@@ -106,6 +112,7 @@ class EdgeServer:
         self._hb_interval = heartbeat_interval
         self._hb_tolerance = heartbeat_tolerance
         self._grace = tunnel_grace
+        self.answer_timeout = answer_timeout
         self.sessions: dict[int, SessionState] = {}  # keyed by id(state): ClientIds repeat across reconnects
         self.binds: dict[str, Bind] = {}
         self.listeners: dict[int, PublicListener] = {}
@@ -309,13 +316,18 @@ class EdgeServer:
         try:
             stream = state.mux.open_stream(HEARTBEAT)
             while not state.mux.closed:
-                await asyncio.sleep(self._hb_interval)
+                probing = False
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(state.probe_now.wait(), self._hb_interval)
+                    probing = True
+                state.probe_now.clear()
+                tolerance = min(self._hb_tolerance, max(self.answer_timeout, 1.0)) if probing else self._hb_tolerance
                 beat = os.urandom(4)
                 await stream.write(beat)
                 try:
-                    echo = await asyncio.wait_for(stream.readexactly(4), self._hb_tolerance)
+                    echo = await asyncio.wait_for(stream.readexactly(4), tolerance)
                 except TimeoutError:
-                    self.events.add("heartbeat_timeout", state.id, tolerance=self._hb_tolerance)
+                    self.events.add("heartbeat_timeout", state.id, tolerance=tolerance, probe=probing)
                     state.mux.close_reason = "heartbeat timeout"
                     state.mux.abort()
                     return

@@ -56,9 +56,11 @@ class Stream:
         self._readable = asyncio.Event()
         self._writable = asyncio.Event()
         self._writable.set()
+        self._answered = asyncio.Event()  # any frame from the peer on this stream (WNDINC, DATA, RST)
 
     # -- called by the session -------------------------------------------------------------------------------
     def _on_data(self, payload: bytes, fin: bool) -> None:
+        self._answered.set()
         if payload:
             self._window.receive(len(payload))
             self._chunks.append(payload)
@@ -67,10 +69,12 @@ class Stream:
         self._readable.set()
 
     def _on_wndinc(self, increment: int) -> None:
+        self._answered.set()
         self._send_window += increment
         self._writable.set()
 
     def _on_reset(self, code: int) -> None:
+        self._answered.set()
         if self._reset_code is None:
             self._reset_code = code
         self._readable.set()
@@ -84,6 +88,16 @@ class Stream:
     @property
     def reset_code(self) -> int | None:
         return self._reset_code
+
+    async def answered(self, timeout: float) -> bool:
+        """Whether the peer sent anything on this stream (a live muxado peer credits the stream type it read at
+        once) within ``timeout`` seconds. False means its session stopped serving streams."""
+        if not self._answered.is_set():
+            try:
+                await asyncio.wait_for(self._answered.wait(), timeout)
+            except TimeoutError:
+                return False
+        return True
 
     async def read(self) -> bytes:
         """The next chunk of data (not yet credited: call :meth:`consume`), or ``b""`` after the peer's FIN.

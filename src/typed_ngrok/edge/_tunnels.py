@@ -51,6 +51,8 @@ class SessionRef(Protocol):
     @property
     def bind_ids(self) -> set[str]: ...
 
+    def probe(self) -> None: ...
+
 
 @dataclass(eq=False)
 class Bind:
@@ -132,14 +134,18 @@ def rewrite_head(head: bytes, rules: HeaderRules, *, close: bool = False) -> byt
     return b"\r\n".join(kept) + b"\r\n\r\n"
 
 
+_UNANSWERED = _http_reply("502 Bad Gateway", "The agent session serving this tunnel did not accept the connection\r\n")
 _IP_DENIED = _http_reply("403 Forbidden", "Access denied by the tunnel's IP restriction\r\n")
 
 
 class PublicListener:
     """One listening socket on 127.0.0.1 and the binds it serves."""
 
-    def __init__(self, kind: str, sock: socket.socket, ssl_ctx: ssl.SSLContext, events: EventLog) -> None:
+    def __init__(
+        self, kind: str, sock: socket.socket, ssl_ctx: ssl.SSLContext, events: EventLog, answer_timeout: float = 5.0
+    ) -> None:
         self.kind = kind  # web | tcp | tls
+        self.answer_timeout = answer_timeout  # seconds the agent has to acknowledge a new proxy stream
         self.sock = sock
         self.port: int = sock.getsockname()[1]
         self.binds: dict[tuple[str, str], Bind] = {}
@@ -150,7 +156,14 @@ class PublicListener:
 
     @classmethod
     def open(
-        cls, kind: str, host: str, port: int, ssl_ctx: ssl.SSLContext, events: EventLog, backlog: int = 256
+        cls,
+        kind: str,
+        host: str,
+        port: int,
+        ssl_ctx: ssl.SSLContext,
+        events: EventLog,
+        backlog: int = 256,
+        answer_timeout: float = 5.0,
     ) -> PublicListener:
         """Listen on ``host:port`` (0 = a free port). Raises ``OSError`` (e.g. the port is taken)."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -162,7 +175,7 @@ class PublicListener:
         except OSError:
             sock.close()
             raise
-        return cls(kind, sock, ssl_ctx, events)
+        return cls(kind, sock, ssl_ctx, events, answer_timeout)
 
     def route(self, scheme: str, host_header: str | None) -> Bind | None:
         candidates = [b for (proto, _), b in self.binds.items() if proto == scheme]
@@ -318,6 +331,15 @@ class PublicListener:
 
         up.add_done_callback(refused)
         try:
+            if not await stream.answered(self.answer_timeout):
+                # a live agent credits the stream type at once: this session has stopped serving (an SDK session
+                # closed without GOAWAY); answer now instead of hanging until heartbeats give up, and probe it
+                self._events.add("proxy_unanswered", session.id, bind_id=bind.id, stream_id=stream.id)
+                session.probe()
+                if admit is not None and not writer.is_closing():
+                    writer.write(_UNANSWERED)
+                    await writer.drain()
+                return
             if admit is not None and response_rules:
                 await _relay_response_head(stream, writer, response_rules)
             while chunk := await stream.read():

@@ -21,6 +21,7 @@ EventKind = Literal[
     "tunnel_closed",  # a listener was released (unbind, grace period over, edge stop)
     "proxy_open",
     "proxy_close",
+    "proxy_unanswered",  # the agent sent nothing on a new proxy stream in time: 502, and its session is probed
     "heartbeat_timeout",  # the edge's own heartbeat got no echo in time; the session is dropped
     "control_reply",  # reply of the agent to Stop/Restart/Update
 ]
