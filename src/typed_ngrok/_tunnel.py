@@ -10,6 +10,7 @@ import json
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 from urllib.parse import quote, unquote, urlsplit
 
+from typed_ngrok._shapes import agent_object, malformed, optional_object, optional_str
 from typed_ngrok.exception import PyngrokError
 
 if TYPE_CHECKING:
@@ -80,6 +81,38 @@ def _is_v3(pyngrok_config: PyngrokConfig | None) -> bool:
     return str(getattr(pyngrok_config, "config_version", "3")).lstrip("v") == "3"
 
 
+def _scheme(url: str) -> str | None:
+    """The scheme of ``url`` (None when it has none or cannot be split, e.g. ``http://[x``)."""
+    try:
+        return urlsplit(url).scheme or None
+    except ValueError:
+        return None
+
+
+def _check_tunnel_data(data: object, api_url: object) -> None:
+    """Refuse what would give an ``NgrokTunnel`` attribute another type than it declares.
+
+    Raises:
+        PyngrokNgrokError: ``data`` is not a dict, or a key the attributes are read from holds another type (absent
+            keys are fine; ``null`` is fine where the attribute may be None).
+        PyngrokError: ``api_url`` is neither None nor a string.
+    """
+    what = "tunnel"
+    tunnel = agent_object(data, what)
+    for key in ("name", "public_url", "url", "proto", "uri"):
+        optional_str(tunnel, key, what)
+    optional_object(tunnel, "upstream", what)
+    for key in ("config", "metrics"):  # read with a {} default: present means an object
+        if key in tunnel and not isinstance(tunnel[key], dict):
+            raise malformed(what, key, tunnel[key], "an object")
+    for key in ("ID", "id"):
+        value = tunnel.get(key)
+        if value is not None and (not isinstance(value, str | int) or isinstance(value, bool)):
+            raise malformed(what, key, value, "a string")
+    if api_url is not None and not isinstance(api_url, str):
+        raise PyngrokError(f"api_url must be None or a string, got {type(api_url).__name__}")
+
+
 class NgrokTunnel:
     """A tunnel (or v3 endpoint) the agent reported.
 
@@ -93,6 +126,7 @@ class NgrokTunnel:
     """
 
     def __init__(self, data: dict[str, Any], pyngrok_config: PyngrokConfig, api_url: str | None) -> None:
+        _check_tunnel_data(data, api_url)
         self.data = data
         self.pyngrok_config = pyngrok_config
         self.api_url = api_url
@@ -102,12 +136,12 @@ class NgrokTunnel:
         self.public_url: str | None = data.get("public_url") or data.get("url")
         proto = data.get("proto")
         if not proto and self.public_url:
-            proto = urlsplit(self.public_url).scheme or None
+            proto = _scheme(self.public_url)
         self.proto: str | None = proto
         uri = data.get("uri")
         if not uri and self.name:
             collection = "endpoints" if _is_v3(pyngrok_config) else "tunnels"
-            uri = f"/api/{collection}/{quote(self.name, safe='')}"
+            uri = f"/api/{collection}/{quote(self.name, safe='', errors='surrogatepass')}"
         self.uri: str | None = uri
         self.config: TunnelConfig = data.get("config", {})  # data is dict[str, Any]: no cast() call needed
         upstream = data.get("upstream")
@@ -148,6 +182,8 @@ class NgrokTunnel:
         metrics = fresh.get("metrics")
         if metrics is None:
             raise PyngrokError(f'The ngrok API did not return "metrics" in the response for {self!r}.')
+        if not isinstance(metrics, dict):
+            raise malformed("tunnel", "metrics", metrics, "an object")
         self.data["metrics"] = metrics
         self.metrics = cast(TunnelMetrics, metrics)
 
@@ -181,13 +217,19 @@ class NgrokApiResponse:
 
     @staticmethod
     def from_body(body: str) -> NgrokApiResponse:
-        """Split CLI output at the first ``{`` that starts a whole JSON object; ``(body, None)`` when none does."""
+        """Split CLI output at the first ``{`` that starts a whole JSON object; ``(body, None)`` when none does.
+
+        Raises:
+            PyngrokError: ``body`` is not a string.
+        """
+        if not isinstance(body, str):
+            raise PyngrokError(f"body must be a string, got {type(body).__name__}")
         decoder = json.JSONDecoder()
         start = body.find("{")
         while start != -1:
             try:
                 data, _end = decoder.raw_decode(body, start)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested too deep to be the answer
                 start = body.find("{", start + 1)
                 continue
             if isinstance(data, dict):

@@ -3,9 +3,16 @@
 Same names, signatures and defaults as ``pyngrok.agent`` 9.1.0, plus on purpose:
 
 - ``get_requests(..., *, limit=None)``: a keyword-only ``limit`` after pyngrok's parameters; ``tunnel_name`` is
-  matched exactly (the agent itself matches it as a prefix, so ``web`` would also return ``web (http)``).
+  matched exactly (the agent itself matches it as a prefix, so ``web`` would also return ``web (http)``); the list is
+  sorted here, newest ``start`` first (the agent's own order is not the arrival order), and ``limit`` keeps the newest.
 - ``CapturedRequest.parsed_request()``/``parsed_response()`` decode the base64 ``raw`` wire bytes into method or
-  status, headers and body bytes.
+  status, headers and body bytes; :attr:`HttpMessage.decoded_body`, ``text()`` and ``json()`` undo chunked framing
+  and gzip/deflate compression.
+- A response the upstream has not sent yet is ``None`` (``CapturedRequest.response``, ``raw_response()``,
+  ``parsed_response()``; ``pending`` is True), whatever placeholder the agent sends for it.
+- Request ids and tunnel names are checked before any I/O (``get_request("")`` raises
+  :class:`~typed_ngrok.exception.PyngrokError` naming ``request_id``), and an agent answer of an unexpected shape
+  raises :class:`~typed_ngrok.exception.PyngrokNgrokError`, never ``AttributeError``/``TypeError``.
 - ``get_agent_status`` on an agent without ``/api/status`` (v2 agents such as 2.3.41, v3 before 3.9) raises a
   :class:`~typed_ngrok.exception.PyngrokNgrokHTTPError` saying so, rather than a bare 404.
 
@@ -16,7 +23,9 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
+from typed_ngrok import _captured
 from typed_ngrok._http_message import HttpMessage, decode_raw, parse_http_message
+from typed_ngrok._shapes import agent_object, optional_int, optional_object, optional_str
 from typed_ngrok._surface import check_limit, resolve_config
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokHTTPError
@@ -46,7 +55,7 @@ class CapturedHttpRequest(TypedDict, total=False):
 
 
 class CapturedHttpResponse(TypedDict, total=False):
-    """A captured request's ``response`` block (None while the response is pending)."""
+    """A captured request's ``response`` block (``CapturedRequest.response`` is None while it is pending)."""
 
     status: str
     status_code: int
@@ -56,14 +65,19 @@ class CapturedHttpResponse(TypedDict, total=False):
 
 
 class NgrokAgent:
-    """The agent's ``/api/status``: ``status``, ``agent_version``, ``session``, ``uri``, and the raw ``data``."""
+    """The agent's ``/api/status``: ``status``, ``agent_version``, ``session``, ``uri``, and the raw ``data``.
+
+    Raises:
+        PyngrokNgrokError: ``data`` is not a dict, or one of those keys holds another type than its attribute's.
+    """
 
     def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
-        self.status: str | None = data.get("status")
-        self.agent_version: str | None = data.get("agent_version")
-        self.session: dict[str, Any] | None = data.get("session")
-        self.uri: str | None = data.get("uri")
+        what = "agent status"
+        self.data = agent_object(data, what)
+        self.status: str | None = optional_str(data, "status", what)
+        self.agent_version: str | None = optional_str(data, "agent_version", what)
+        self.session: dict[str, Any] | None = optional_object(data, "session", what)
+        self.uri: str | None = optional_str(data, "uri", what)
 
     def __repr__(self) -> str:
         return f'<NgrokAgent: "{self.uri}">'
@@ -81,22 +95,41 @@ def _request_id(data: dict[str, Any]) -> str:
 
 
 class CapturedRequest:
-    """One captured HTTP exchange (``data`` is the agent's JSON; ``duration`` is in ns).
+    """One captured HTTP exchange (``data`` is the agent's JSON as it came; ``duration`` is in ns).
 
     ``id`` is a ``str``: an entry without one is refused at construction (``PyngrokError``), since the agent
     always sends it and ``get_request``/``replay_request`` need it.
+
+    ``request`` and ``response`` are the agent's blocks with ``null`` values left out. ``response`` is None while the
+    upstream has not answered (:attr:`pending`): 2.3.41 then sends a placeholder (``status_code`` 0, ``raw`` null)
+    rather than the documented ``null``; both read as None, as do ``raw_response()`` and ``parsed_response()``.
+
+    Raises:
+        PyngrokNgrokError: ``data`` is not a dict, or a key holds another type than its attribute's (e.g. a list for
+            ``request``, a number for ``duration``); other missing keys are None.
     """
 
     def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
+        what = "captured request"
+        self.data = agent_object(data, what)
         self.id: str = _request_id(data)
-        self.uri: str | None = data.get("uri")
-        self.tunnel_name: str | None = data.get("tunnel_name")
-        self.remote_addr: str | None = data.get("remote_addr")
-        self.start: str | None = data.get("start")
-        self.duration: int | None = data.get("duration")
-        self.request: CapturedHttpRequest | None = data.get("request")  # data is dict[str, Any]: no cast call
-        self.response: CapturedHttpResponse | None = data.get("response")
+        self.uri: str | None = optional_str(data, "uri", what)
+        self.tunnel_name: str | None = optional_str(data, "tunnel_name", what)
+        self.remote_addr: str | None = optional_str(data, "remote_addr", what)
+        self.start: str | None = optional_str(data, "start", what)
+        self.duration: int | None = optional_int(data, "duration", what)
+        self.request: CapturedHttpRequest | None = _captured.http_block(
+            data.get("request"), "request", _captured.REQUEST_FIELDS
+        )
+        response = _captured.http_block(data.get("response"), "response", _captured.RESPONSE_FIELDS)
+        self.response: CapturedHttpResponse | None = (
+            None if response is None or _captured.is_pending(response) else response
+        )
+
+    @property
+    def pending(self) -> bool:
+        """True while the upstream has not answered (``response`` is None)."""
+        return self.response is None
 
     def __repr__(self) -> str:
         return f'<CapturedRequest: "{self.id}">'
@@ -105,21 +138,38 @@ class CapturedRequest:
         return f'CapturedRequest: "{self.id}"'
 
     def raw_request(self) -> bytes:
-        """The request's wire bytes (request line, headers, body). Raises PyngrokError on invalid base64."""
+        """The request's wire bytes (request line, headers, body); empty when the agent sent none.
+
+        Raises:
+            PyngrokNgrokError: ``raw`` is not valid base64.
+        """
         return decode_raw((self.request or {}).get("raw", ""))
 
     def raw_response(self) -> bytes | None:
-        """The response's wire bytes, or None while pending. Raises PyngrokError on invalid base64."""
-        if not self.response or "raw" not in self.response:
+        """The response's wire bytes; None while :attr:`pending` (or when the agent sent no ``raw``).
+
+        Raises:
+            PyngrokNgrokError: ``raw`` is not valid base64.
+        """
+        if self.response is None or "raw" not in self.response:
             return None
         return decode_raw(self.response["raw"])
 
     def parsed_request(self) -> HttpMessage:
-        """The request as method, target, headers and body bytes. Raises PyngrokError when it cannot be decoded."""
+        """The request as method, target, headers and body bytes (``decoded_body``/``json()`` undo chunking and
+        compression).
+
+        Raises:
+            PyngrokNgrokError: it cannot be decoded (invalid base64, no request line).
+        """
         return parse_http_message(self.raw_request())
 
     def parsed_response(self) -> HttpMessage | None:
-        """The response as status code, headers and body bytes; None while pending."""
+        """The response as status code, headers and body bytes; None while :attr:`pending`.
+
+        Raises:
+            PyngrokNgrokError: it cannot be decoded (invalid base64, no status line).
+        """
         wire = self.raw_response()
         return None if wire is None else parse_http_message(wire)
 
@@ -154,29 +204,38 @@ def get_agent_status(pyngrok_config: PyngrokConfig | None = None) -> NgrokAgent:
 def get_requests(
     tunnel_name: str | None = None, pyngrok_config: PyngrokConfig | None = None, *, limit: int | None = None
 ) -> list[CapturedRequest]:
-    """Captured requests, newest first; only those of ``tunnel_name`` (exact match) when given; at most ``limit``
-    (applied by the agent before the exact-name filter).
+    """Captured requests, newest first; only those of ``tunnel_name`` (exact match) when given; the newest ``limit``
+    of them when given.
+
+    The agent's own order is not the arrival order (2.3.41 sorts by id, random within a second, so its ``limit``
+    keeps an arbitrary one of the requests of the last second), so every captured request is fetched (``limit`` is
+    not sent to the agent) and sorted here: by ``start``, newest first, ties by ``id`` descending; then cut to
+    ``limit``. 2.3.41 records ``start`` to the second, so requests that started within the same second come in that
+    fixed id order, not necessarily their arrival order.
 
     Raises:
-        PyngrokError: ``limit`` is not None or an int >= 1 (before any I/O).
-        PyngrokNgrokHTTPError: the agent refused.
+        PyngrokError: ``tunnel_name`` is not None or a non-empty string, or ``limit`` is not None or an int >= 1
+            (before any I/O).
+        PyngrokNgrokError: the agent's answer is malformed.
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
     """
     check_limit(limit)
-    items = _api(pyngrok_config).list_requests(tunnel_name=tunnel_name, limit=limit)
-    requests = [CapturedRequest(item) for item in items]
-    if tunnel_name is not None:
-        requests = [r for r in requests if r.tunnel_name == tunnel_name]
-    return requests
+    name = _captured.check_tunnel_name(tunnel_name)
+    items = _api(pyngrok_config).list_requests(tunnel_name=name)
+    return _captured.newest_first((CapturedRequest(item) for item in items), name, limit)
 
 
 def get_request(request_id: str, pyngrok_config: PyngrokConfig | None = None) -> CapturedRequest:
     """One captured request by id.
 
     Raises:
+        PyngrokError: ``request_id`` is not a non-empty string, is ``.``/``..`` or holds ``/`` or a control character
+            (before any I/O).
         PyngrokNgrokHTTPError: unknown id (404, ``error_code`` 106).
+        PyngrokNgrokError: the agent's answer is malformed.
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
     """
+    request_id = _captured.check_request_id(request_id)
     return CapturedRequest(_api(pyngrok_config).get_request(request_id))
 
 
@@ -186,9 +245,13 @@ def replay_request(
     """Replay a captured request to its upstream (or through ``tunnel_name``'s upstream).
 
     Raises:
+        PyngrokError: ``request_id`` or ``tunnel_name`` is malformed (as for :func:`get_request` and
+            :func:`get_requests`; before any I/O).
         PyngrokNgrokHTTPError: unknown id (404, 106); ``TunnelNotFoundError`` for an unknown ``tunnel_name``.
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
     """
+    request_id = _captured.check_request_id(request_id)
+    tunnel_name = _captured.check_tunnel_name(tunnel_name)
     _api(pyngrok_config).replay_request(request_id, tunnel_name)
 
 
