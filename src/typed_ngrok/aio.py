@@ -26,7 +26,7 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING, Any, Unpack
 
-from typed_ngrok import __version__, ngrok
+from typed_ngrok import __version__, _captured, ngrok
 from typed_ngrok._aprocess import AsyncNgrokProcess
 from typed_ngrok._surface import agent_format as _agent_format
 from typed_ngrok._surface import check_limit as _check_limit
@@ -374,28 +374,32 @@ async def get_agent_status(pyngrok_config: PyngrokConfig | None = None) -> Ngrok
 async def get_requests(
     tunnel_name: str | None = None, pyngrok_config: PyngrokConfig | None = None, *, limit: int | None = None
 ) -> list[CapturedRequest]:
-    """See :func:`typed_ngrok.agent.get_requests`: newest first, ``tunnel_name`` matched exactly, at most ``limit``.
+    """See :func:`typed_ngrok.agent.get_requests`: sorted here, newest ``start`` first (ties by ``id`` descending),
+    ``tunnel_name`` matched exactly, the newest ``limit`` of them (``limit`` is not sent to the agent).
 
     Raises:
-        PyngrokError: ``limit`` is not None or an int >= 1 (before any I/O).
-        PyngrokNgrokHTTPError: the agent refused.
+        PyngrokError: ``tunnel_name`` is not None or a non-empty string, or ``limit`` is not None or an int >= 1
+            (before any I/O).
+        PyngrokNgrokError: the agent's answer is malformed.
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
     """
     _check_limit(limit)
-    items = await (await _api(pyngrok_config)).list_requests(tunnel_name=tunnel_name, limit=limit)
-    requests = [CapturedRequest(item) for item in items]
-    if tunnel_name is not None:
-        requests = [r for r in requests if r.tunnel_name == tunnel_name]
-    return requests
+    name = _captured.check_tunnel_name(tunnel_name)
+    items = await (await _api(pyngrok_config)).list_requests(tunnel_name=name)
+    return _captured.newest_first((CapturedRequest(item) for item in items), name, limit)
 
 
 async def get_request(request_id: str, pyngrok_config: PyngrokConfig | None = None) -> CapturedRequest:
     """See :func:`typed_ngrok.agent.get_request`.
 
     Raises:
+        PyngrokError: ``request_id`` is not a non-empty string, is ``.``/``..`` or holds ``/`` or a control character
+            (before any I/O).
         PyngrokNgrokHTTPError: unknown id (404, ``error_code`` 106).
+        PyngrokNgrokError: the agent's answer is malformed.
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
     """
+    request_id = _captured.check_request_id(request_id)
     return CapturedRequest(await (await _api(pyngrok_config)).get_request(request_id))
 
 
@@ -405,9 +409,12 @@ async def replay_request(
     """See :func:`typed_ngrok.agent.replay_request`.
 
     Raises:
+        PyngrokError: ``request_id`` or ``tunnel_name`` is malformed (before any I/O).
         PyngrokNgrokHTTPError: unknown id (404, 106); ``TunnelNotFoundError`` for an unknown ``tunnel_name``.
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
     """
+    request_id = _captured.check_request_id(request_id)
+    tunnel_name = _captured.check_tunnel_name(tunnel_name)
     await (await _api(pyngrok_config)).replay_request(request_id, tunnel_name)
 
 
