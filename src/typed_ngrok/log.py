@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from typed_ngrok._logfmt import parse_line, parse_timestamp
+from typed_ngrok.exception import PyngrokError
 
 __all__ = ["NgrokLog"]
 
@@ -29,7 +30,8 @@ _LEVEL_NUMBERS = logging.getLevelNamesMapping()
 
 
 class NgrokLog:
-    """One line of the agent's output, parsed. Never raises on a malformed line.
+    """One line of the agent's output (``str``, or ``bytes`` read as UTF-8), parsed. Never raises on a malformed line;
+    a ``line`` that is neither raises :class:`~typed_ngrok.exception.PyngrokError`.
 
     Attributes (pyngrok's): ``line`` (the stripped raw line), ``t`` (the raw timestamp text), ``lvl`` (a
     :mod:`logging` level name, ``"NOTSET"`` when the line has none), ``msg``, ``err``, ``obj``, ``addr``, and any
@@ -41,6 +43,8 @@ class NgrokLog:
     __slots__ = ("__dict__", "_timestamp", "addr", "err", "fields", "format", "line", "lvl", "msg", "obj", "t")
 
     def __init__(self, line: str) -> None:
+        if not isinstance(line, str | bytes):
+            raise PyngrokError(f"line must be a string, got {type(line).__name__}")
         parsed = parse_line(line)
         fields = parsed.fields
         self.line: str = parsed.line
