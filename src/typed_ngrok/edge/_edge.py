@@ -163,7 +163,7 @@ class LocalEdge(EdgeControls):
             host=self._host,
             port=self._port,
             server_ssl=self._certs.server_context(self._agent_cert_path, self._agent_key_path),
-            public_ssl=self._certs.server_context(self._cert_path, self._key_path),
+            public_ssl=self._certs.public_context(self._cert_path, self._key_path),
             token_policy=(lambda t: bool(t)) if token is None else (lambda t: t == token),
             faults=self.faults,
             events=self._events,

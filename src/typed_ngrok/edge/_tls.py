@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import os
+import re
 import ssl
 import tempfile
 from dataclasses import dataclass
@@ -179,10 +180,66 @@ class EdgeCertificates:
         ctx.load_cert_chain(os.fspath(cert_path), os.fspath(key_path))
         return ctx
 
+    def public_context(self, cert_path: str | os.PathLike[str], key_path: str | os.PathLike[str]) -> ssl.SSLContext:
+        """The https listeners' context: the shared ``localhost``/``127.0.0.1`` certificate, and for any other name
+        a client asks for by SNI (``app.localhost``, a custom hostname or domain) a certificate for exactly that
+        name, minted on first use by this CA and cached, so every https URL the edge hands out verifies against
+        ``ca.pem``."""
+        ctx = self.server_context(cert_path, key_path)
+        ctx.sni_callback = _HostCertificates(self).select
+        return ctx
+
+    def host_certificate(self, host: str) -> tuple[bytes, bytes]:
+        """A server certificate for ``host`` alone (PEM chain with the CA, PEM key), signed by this CA."""
+        ca = x509.load_pem_x509_certificate(self.ca_pem)
+        ca_key = serialization.load_pem_private_key(self.ca_key_pem, None)
+        if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
+            raise ValueError("the CA key is not an EC key")
+        key = ec.generate_private_key(ec.SECP256R1())
+        now = dt.datetime.now(dt.UTC)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+        cert = (
+            _builder(name, ca.subject, key.public_key(), now)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256())
+        )
+        return cert.public_bytes(serialization.Encoding.PEM) + self.ca_pem, _key_pem(key)
+
     def client_context(self) -> ssl.SSLContext:
         """A client context trusting only this CA (for tests and tools that talk to the https listeners)."""
         ctx = ssl.create_default_context(cadata=self.ca_pem.decode("ascii"))
         return ctx
+
+
+_HOST_RE = re.compile(r"(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*")
+_HOST_CACHE_LIMIT = 1024
+
+
+class _HostCertificates:
+    """The SNI callback of the https listeners: a per-host context for names other than the shared certificate's."""
+
+    def __init__(self, certs: EdgeCertificates) -> None:
+        self._certs = certs
+        self._contexts: dict[str, ssl.SSLContext] = {}
+
+    def select(self, sslobj: ssl.SSLObject, server_name: str | None, _ctx: ssl.SSLContext) -> None:
+        host = (server_name or "").lower().rstrip(".")
+        if not host or host == "localhost" or not _HOST_RE.fullmatch(host):
+            return None  # the shared certificate (IP literals send no SNI)
+        ctx = self._contexts.get(host)
+        if ctx is None:
+            try:
+                ctx = termination_context(*self._certs.host_certificate(host))
+            except (ValueError, OSError, ssl.SSLError):
+                return None
+            if len(self._contexts) >= _HOST_CACHE_LIMIT:
+                self._contexts.pop(next(iter(self._contexts)))
+            self._contexts[host] = ctx
+        sslobj.context = ctx
+        return None
 
 
 def termination_context(cert_pem: bytes, key_pem: bytes) -> ssl.SSLContext:
