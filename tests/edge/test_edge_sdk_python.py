@@ -305,3 +305,44 @@ async def test_closed_session_fails_requests_fast_and_is_dropped(upstream: Upstr
         offline = await _get(f"{listener.url()}/after-drop", edge)
         assert offline.status_code == 404
         assert "ERR_NGROK_3200" in offline.text
+
+
+# -- edge restart, edge commands, bind faults ---------------------------------------------------------------------
+async def test_sdk_reconnects_after_an_edge_restart_and_keeps_its_url(upstream: Upstream) -> None:
+    async with LocalEdge() as edge:
+        session = await py_builder(edge).connect()
+        try:
+            listener = await session.http_endpoint().scheme("HTTP").listen_and_forward(_upstream_url(upstream))
+            url = listener.url()
+            assert (await _get(f"{url}/before", edge)).status_code == 200
+            mark = edge.mark()
+            await edge.arestart()
+            await edge.await_event("bind", since=mark)  # the SDK re-authenticated and re-bound by itself
+            assert [t.url for t in edge.tunnels] == [url]
+            assert (await _get(f"{url}/after", edge)).text == "hello /after"
+        finally:
+            await session.close()
+
+
+async def test_edge_stop_command_reaches_the_sdk(edge: LocalEdge) -> None:
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    session = await py_builder(edge).handle_stop_command(lambda: loop.call_soon_threadsafe(stopped.set)).connect()
+    try:
+        [facts] = [s for s in edge.sessions if s.alive and s.client_type == "ngrok-python"]
+        reply = await asyncio.to_thread(edge.stop_agent, facts.id)
+        assert not (reply or {}).get("Error")
+        await asyncio.wait_for(stopped.wait(), 30)
+    finally:
+        await session.close()
+
+
+async def test_bind_refused_by_the_edge_carries_its_code(edge: LocalEdge) -> None:
+    async with py_session(edge) as session:
+        edge.reject_binds()
+        try:
+            with pytest.raises(ValueError) as caught:
+                await session.http_endpoint().listen()
+        finally:
+            edge.reject_binds(None)
+    assert "ERR_NGROK_302" in _bind_error(caught.value)
