@@ -253,7 +253,13 @@ def set_default(pyngrok_config: PyngrokConfig) -> None:
 
 
 def get_config_path(pyngrok_config: PyngrokConfig) -> str:
-    """``pyngrok_config.config_path`` when set, else :data:`DEFAULT_NGROK_CONFIG_PATH` (read at call time)."""
+    """``pyngrok_config.config_path`` when set, else :data:`DEFAULT_NGROK_CONFIG_PATH` (read at call time).
+
+    :raises PyngrokError: ``pyngrok_config`` is not a ``PyngrokConfig`` (None means the default).
+    """
+    from typed_ngrok._surface import resolve_config  # the one shared check (_surface imports this module)
+
+    pyngrok_config = resolve_config(pyngrok_config)
     if pyngrok_config.config_path is not None:
         return pyngrok_config.config_path
     return DEFAULT_NGROK_CONFIG_PATH

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from typed_ngrok import _config_file, conf
 from typed_ngrok._agent_config import agent_format, mask_secrets
 from typed_ngrok._launcher import AgentRunner
-from typed_ngrok._surface import edge_ca_path
+from typed_ngrok._surface import edge_ca_path, resolve_config
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokError
 from typed_ngrok.log import NgrokLog
@@ -252,8 +252,10 @@ def set_auth_token(pyngrok_config: PyngrokConfig, token: str) -> None:
     The token never goes on a command line. It lands in ``agent.authtoken`` of a v3 file, ``authtoken`` of a v2 file;
     a missing file is created (mode 0600) in the agent's format.
 
-    :raises PyngrokError: the token is empty or the file cannot be read or written (the token is never shown).
+    :raises PyngrokError: the token is empty or the file cannot be read or written (the token is never shown), or
+        ``pyngrok_config`` is not a ``PyngrokConfig`` (None means the default).
     """
+    pyngrok_config = resolve_config(pyngrok_config)
     path = conf.get_config_path(pyngrok_config)
     _config_file.set_authtoken(path, token, agent_format(pyngrok_config))
     logger.info("Authtoken saved to %s", path)
@@ -262,8 +264,10 @@ def set_auth_token(pyngrok_config: PyngrokConfig, token: str) -> None:
 def set_api_key(pyngrok_config: PyngrokConfig, key: str) -> None:
     """Save the ngrok API ``key`` in the config file, editing the YAML directly (never on a command line).
 
-    :raises PyngrokError: the key is empty or the file cannot be read or written (the key is never shown).
+    :raises PyngrokError: the key is empty or the file cannot be read or written (the key is never shown), or
+        ``pyngrok_config`` is not a ``PyngrokConfig`` (None means the default).
     """
+    pyngrok_config = resolve_config(pyngrok_config)
     path = conf.get_config_path(pyngrok_config)
     _config_file.set_api_key(path, key, agent_format(pyngrok_config))
     logger.info("API key saved to %s", path)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from typed_ngrok import agent, aio, ngrok
+from typed_ngrok import agent, aio, conf, ngrok, process
 from typed_ngrok._surface import check_limit, check_name_free, check_public_url, edge_ca_path, resolve_config
 from typed_ngrok._tunnel_request import build_connect_request
 from typed_ngrok.conf import PyngrokConfig, get_default
@@ -213,6 +213,22 @@ async def test_every_public_function_checks_pyngrok_config(call: Callable[..., A
 async def test_positional_first_functions_check_pyngrok_config(call: Callable[..., Awaitable[Any]]) -> None:
     with pytest.raises(PyngrokError, match='"pyngrok_config" must be a PyngrokConfig'):
         await call("https://x.example", pyngrok_config="x")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: process.set_auth_token("x", "token"),  # type: ignore[arg-type]
+        lambda: process.set_api_key("x", "key"),  # type: ignore[arg-type]
+        lambda: process.get_process("x"),  # type: ignore[arg-type]
+        lambda: conf.get_config_path("x"),  # type: ignore[arg-type]
+        lambda: conf.set_default("x"),  # type: ignore[arg-type]
+    ],
+    ids=["set_auth_token", "set_api_key", "get_process", "get_config_path", "set_default"],
+)
+def test_config_first_functions_check_pyngrok_config(call: Callable[[], object]) -> None:
+    with pytest.raises(PyngrokError, match="PyngrokConfig"):
+        call()
 
 
 @pytest.mark.parametrize("call", _both(ngrok.api, aio.api))
