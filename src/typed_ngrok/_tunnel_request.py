@@ -170,7 +170,7 @@ _STR_LIST_OPTIONS = ("labels", "bindings")
 _DNS_NAME = re.compile(
     r"(\*\.)?[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
 )
-_DNS_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
+_SUBDOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*")
 _BIND_TLS_TEXT = ("true", "false", "both")
 
 
@@ -278,7 +278,9 @@ def _check_option_values(options: Mapping[str, Any]) -> None:
         if key in options:
             _check_credentials(key, options[key])
     if "subdomain" in options:
-        _check_host("subdomain", options["subdomain"], _DNS_LABEL, "one DNS label (letters, digits, inner hyphens)")
+        _check_host(
+            "subdomain", options["subdomain"], _SUBDOMAIN, "DNS labels (letters, digits, inner hyphens; dot-separated)"
+        )
     for key in ("hostname", "domain"):
         if key in options:
             _check_host(key, options[key], _DNS_NAME, "a DNS name such as app.example.com")
@@ -326,8 +328,8 @@ def check_connect_arguments(
 
     ``addr``: None, an int port or a str (a bare port, ``host:port`` or a URL); ports are 1..65535 (a ``bool``
     is not a port). ``proto``: one of :data:`PROTOCOLS`. ``name``: None or a str. ``options``: the types of
-    :class:`TunnelOptions`; ``auth``/``basic_auth`` each ``"user:pass"`` (never echoed); ``subdomain`` one DNS
-    label; ``hostname``/``domain`` a DNS name. For a v2 agent (``ngrok_version="2"``), options it would silently
+    :class:`TunnelOptions`; ``auth``/``basic_auth`` each ``"user:pass"`` (never echoed); ``subdomain`` DNS labels
+    (no spaces); ``hostname``/``domain`` a DNS name. For a v2 agent (``ngrok_version="2"``), options it would silently
     ignore are refused; with ``config_version="2"``, the v3-only ``upstream``/``bindings`` (pyngrok's rule).
     """
     _check_addr(addr)

@@ -20,7 +20,7 @@ Differences on purpose (see the README's "coming from pyngrok" table):
   command) before running anything.
 - Arguments are checked before any I/O, with a ``PyngrokError`` naming the argument: ``addr`` (a port 1..65535, an
   int or a str, ``host:port`` or a URL; not a float or a list), ``proto`` (``"http"``, ``"tcp"``, ``"tls"``), the
-  option types of :class:`TunnelOptions` (``auth`` must be ``"user:pass"``, ``subdomain`` one DNS label, ...),
+  option types of :class:`TunnelOptions` (``auth`` must be ``"user:pass"``, ``subdomain`` DNS labels, ...),
   ``pyngrok_config`` (a ``PyngrokConfig`` or None), ``disconnect``'s ``public_url`` (a str). For a v2 agent, options
   it would silently ignore (``domain``, ``oauth``, ...) are refused.
 - ``connect(name=...)`` with a name this agent already runs a tunnel under (one that ``connect``/``get_tunnels``
@@ -194,7 +194,7 @@ def connect(
     Raises:
         PyngrokError: a wrong argument, before any I/O and naming it: ``addr`` not a port 1..65535 / ``host:port``
             / URL (e.g. a float or a list), ``proto`` not http/tcp/tls, an option of the wrong type, ``auth`` or
-            ``basic_auth`` not ``"user:pass"``, ``subdomain`` not a DNS label, ``pyngrok_config`` not a
+            ``basic_auth`` not ``"user:pass"``, ``subdomain`` not DNS labels, ``pyngrok_config`` not a
             ``PyngrokConfig``; v3-only options with ``config_version="2"``, or options a v2 agent
             (``ngrok_version="2"``) would ignore; both spellings of one option (``bind_tls`` and ``schemes``,
             ``auth`` and ``basic_auth``); ``schemes`` other than http/https or more than one credential for a v2

@@ -105,9 +105,10 @@ def test_bad_name_refused() -> None:
         ({"auth": 5}, 'Option "auth" must be a "user:pass" string'),
         ({"auth": []}, 'Option "auth" must be a "user:pass" string'),
         ({"basic_auth": ["nocolon"]}, 'Option "basic_auth" must be "user:pass"'),
-        ({"subdomain": "my app"}, 'Option "subdomain" must be one DNS label'),
-        ({"subdomain": "a.b"}, 'Option "subdomain" must be one DNS label'),
-        ({"subdomain": 5}, 'Option "subdomain" must be one DNS label'),
+        ({"subdomain": "my app"}, 'Option "subdomain" must be DNS labels'),
+        ({"subdomain": "-app"}, 'Option "subdomain" must be DNS labels'),
+        ({"subdomain": "*.app"}, 'Option "subdomain" must be DNS labels'),
+        ({"subdomain": 5}, 'Option "subdomain" must be DNS labels'),
         ({"hostname": "a b.example"}, 'Option "hostname" must be a DNS name'),
         ({"bind_tls": 123}, 'Option "bind_tls" must be True, False or "both"'),
         ({"bind_tls": "foo"}, 'Option "bind_tls" must be True, False or "both"'),
@@ -155,6 +156,11 @@ def test_v2_agent_refuses_options_it_would_silently_ignore(option: str) -> None:
     value: Any = {"provider": "google"} if option == "oauth" else "x.example"
     with pytest.raises(PyngrokError, match=rf"\['{option}'\] need a v3 agent.*v2 agent \(ngrok_version=\"2\"\)"):
         _build(cv="2", nv="2", **{option: value})
+
+
+@pytest.mark.parametrize("subdomain", ["app", "my-app", "a.b", "x1"])
+def test_good_subdomains_accepted(subdomain: str) -> None:
+    assert _build(cv="2", subdomain=subdomain).body["subdomain"] == subdomain
 
 
 def test_v2_agent_accepts_its_own_options() -> None:
