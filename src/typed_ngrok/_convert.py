@@ -82,14 +82,16 @@ def tunnel_body(body: dict[str, Any]) -> Any:
     """A ``TunnelDefinition`` carrying ``body`` as given: name and addr typed, the rest passed through unvalidated.
 
     The agent itself validates the options (and answers 400 with its own message), so typos and options newer than
-    the spec still reach it.
+    the spec still reach it. ``proto`` is required by the spec (2.3.41 refuses a body without it); a body that lacks
+    it is sent with ``"proto": ""``, which the agent refuses the same way ("Invalid protocol name ''").
     """
     from typed_ngrok_agent_api.models.tunnel_definition import TunnelDefinition
 
     rest = dict(body)
     name = rest.pop("name")
     addr = rest.pop("addr")
-    model = TunnelDefinition(name=str(name), addr=addr if isinstance(addr, int | str) else str(addr))
+    proto = rest.pop("proto", "")
+    model = TunnelDefinition(name=str(name), addr=addr if isinstance(addr, int | str) else str(addr), proto=proto)
     model.additional_properties = rest
     return model
 

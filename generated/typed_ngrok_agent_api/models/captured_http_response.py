@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,34 +17,46 @@ T = TypeVar("T", bound="CapturedHttpResponse")
 
 @_attrs_define
 class CapturedHttpResponse:
-    """
-    Attributes:
-        status (str | Unset):
-        status_code (int | Unset):
-        proto (str | Unset):
-        headers (Headers | Unset): Header name to the list of its values.
-        raw (str | Unset): Standard base64 of the full wire bytes.
+    """A captured response. Pending (no answer from the upstream yet) it is {"status": "", "status_code": 0, "proto": "",
+    "headers": null, "raw": null} on 2.3.41.
+
+        Attributes:
+            status (str | Unset): Empty while pending.
+            status_code (int | Unset): 0 while pending.
+            proto (str | Unset): Empty while pending.
+            headers (Headers | None | Unset): Null while pending.
+            raw (None | str | Unset): Standard base64 of the full wire bytes; null while pending.
     """
 
     status: str | Unset = UNSET
     status_code: int | Unset = UNSET
     proto: str | Unset = UNSET
-    headers: Headers | Unset = UNSET
-    raw: str | Unset = UNSET
+    headers: Headers | None | Unset = UNSET
+    raw: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.headers import Headers  # noqa: PLC0415
+
         status = self.status
 
         status_code = self.status_code
 
         proto = self.proto
 
-        headers: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.headers, Unset):
+        headers: dict[str, Any] | None | Unset
+        if isinstance(self.headers, Unset):
+            headers = UNSET
+        elif isinstance(self.headers, Headers):
             headers = self.headers.to_dict()
+        else:
+            headers = self.headers
 
-        raw = self.raw
+        raw: None | str | Unset
+        if isinstance(self.raw, Unset):
+            raw = UNSET
+        else:
+            raw = self.raw
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -73,14 +85,31 @@ class CapturedHttpResponse:
 
         proto = d.pop("proto", UNSET)
 
-        _headers = d.pop("headers", UNSET)
-        headers: Headers | Unset
-        if isinstance(_headers, Unset):
-            headers = UNSET
-        else:
-            headers = Headers.from_dict(_headers)
+        def _parse_headers(data: object) -> Headers | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                headers_type_0 = Headers.from_dict(data)
 
-        raw = d.pop("raw", UNSET)
+                return headers_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Headers | None | Unset, data)
+
+        headers = _parse_headers(d.pop("headers", UNSET))
+
+        def _parse_raw(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        raw = _parse_raw(d.pop("raw", UNSET))
 
         captured_http_response = cls(
             status=status,

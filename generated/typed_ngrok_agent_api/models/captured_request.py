@@ -27,7 +27,9 @@ class CapturedRequest:
         start (str | Unset): RFC 3339 time, e.g. 2026-11-22T11:41:54Z or with a local offset.
         duration (int | Unset): Nanoseconds.
         request (CapturedHttpRequest | Unset):
-        response (CapturedHttpResponse | None | Unset): Null while the response is pending.
+        response (CapturedHttpResponse | None | Unset): The upstream's response. While it is pending 2.3.41 sends a
+            CapturedHttpResponse with empty values (status "", status_code 0, proto "", headers and raw null); ngrok's docs
+            describe null instead.
     """
 
     id: str

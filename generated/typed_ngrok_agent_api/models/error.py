@@ -18,8 +18,8 @@ T = TypeVar("T", bound="Error")
 @_attrs_define
 class Error:
     """Every agent error body. Handler errors carry an integer error_code (100 tunnel not found, 102 invalid tunnel
-    configuration, 103 failed to start tunnel, 104 not yet ready, 106 request entry not found, 107 internal error);
-    router/codec errors (unknown path, 405, 406, 415, 400 deserialize) have none.
+    configuration, 103 failed to start tunnel, 104 not yet ready, 106 request entry not found, 107 internal error, 108
+    failed to unescape tunnel name); router/codec errors (unknown path, 405, 406, 415, 400 deserialize) have none.
 
         Attributes:
             status_code (int): The HTTP status, repeated.

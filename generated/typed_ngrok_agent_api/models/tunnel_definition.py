@@ -34,14 +34,20 @@ T = TypeVar("T", bound="TunnelDefinition")
 
 @_attrs_define
 class TunnelDefinition:
-    """POST /api/tunnels body. 2.3.41 requires name, addr and proto and ignores unknown keys; v3 rejects unknown keys and
-    duplicate names. Typed values must have their JSON type ("inspect": "false" is rejected).
+    """POST /api/tunnels body. 2.3.41 requires a non-empty name, addr and proto (400, code 102, without them); v3 rejects
+    unknown keys and duplicate names. Typed values must have their JSON type ("inspect": "false" is rejected). Beyond
+    this schema 2.3.41 checks the definition as a whole and answers 400 (code 102) for, e.g., a URL addr on a tcp tunnel
+    ("specifies a URL instead of a host address"), an addr whose scheme does not fit the proto or that does not parse
+    ("invalid or malformed address"), hostname together with subdomain, an invalid remote_addr, unreadable
+    crt/key/client_cas files, and any string holding a character outside the Basic Multilingual Plane (it converts the
+    body to YAML: "yaml: found invalid Unicode character escape code"). 2.3.41 is also more lenient than this schema: it
+    ignores keys it does not know (every v3-only key here, whatever its value), reads null as an absent key, and takes a
+    number or boolean where it expects a string. Send what this schema describes.
 
         Attributes:
             name (str):
-            addr (int | str): A port, host:port, URL or file:/// path.
-            proto (TunnelProto | Unset): Tunnel protocol, required by 2.3.41 ("https" is invalid; use http with
-                bind_tls/schemes).
+            addr (int | str): A port, host:port, URL or file:/// path (2.3.41 refuses an empty or negative one).
+            proto (TunnelProto): Tunnel protocol, required by 2.3.41 ("https" is invalid; use http with bind_tls/schemes).
             inspect (bool | Unset):
             metadata (str | Unset):
             auth (str | Unset): "user:pass" (v2; v3 uses basic_auth).
@@ -75,7 +81,7 @@ class TunnelDefinition:
 
     name: str
     addr: int | str
-    proto: TunnelProto | Unset = UNSET
+    proto: TunnelProto
     inspect: bool | Unset = UNSET
     metadata: str | Unset = UNSET
     auth: str | Unset = UNSET
@@ -115,9 +121,7 @@ class TunnelDefinition:
         addr: int | str
         addr = self.addr
 
-        proto: str | Unset = UNSET
-        if not isinstance(self.proto, Unset):
-            proto = self.proto
+        proto: str = self.proto
 
         inspect = self.inspect
 
@@ -222,10 +226,9 @@ class TunnelDefinition:
             {
                 "name": name,
                 "addr": addr,
+                "proto": proto,
             }
         )
-        if proto is not UNSET:
-            field_dict["proto"] = proto
         if inspect is not UNSET:
             field_dict["inspect"] = inspect
         if metadata is not UNSET:
@@ -305,12 +308,7 @@ class TunnelDefinition:
 
         addr = _parse_addr(d.pop("addr"))
 
-        _proto = d.pop("proto", UNSET)
-        proto: TunnelProto | Unset
-        if isinstance(_proto, Unset):
-            proto = UNSET
-        else:
-            proto = check_tunnel_proto(_proto)
+        proto = check_tunnel_proto(d.pop("proto"))
 
         inspect = d.pop("inspect", UNSET)
 

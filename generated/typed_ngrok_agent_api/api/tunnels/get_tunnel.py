@@ -78,6 +78,11 @@ def sync_detailed(
 ) -> Response[Error | Tunnel]:
     """Get one tunnel by name.
 
+     2.3.41 percent-decodes the name of this route twice (DELETE decodes it once): a name containing "%"
+    is reachable here only when encoded twice (so not through the `uri` the agent returns), and a
+    segment that is not valid percent-encoding after the first decoding is refused with 400 (error_code
+    108).
+
     Args:
         name (str):
 
@@ -107,6 +112,11 @@ def sync(
 ) -> Error | Tunnel | None:
     """Get one tunnel by name.
 
+     2.3.41 percent-decodes the name of this route twice (DELETE decodes it once): a name containing "%"
+    is reachable here only when encoded twice (so not through the `uri` the agent returns), and a
+    segment that is not valid percent-encoding after the first decoding is refused with 400 (error_code
+    108).
+
     Args:
         name (str):
 
@@ -130,6 +140,11 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[Error | Tunnel]:
     """Get one tunnel by name.
+
+     2.3.41 percent-decodes the name of this route twice (DELETE decodes it once): a name containing "%"
+    is reachable here only when encoded twice (so not through the `uri` the agent returns), and a
+    segment that is not valid percent-encoding after the first decoding is refused with 400 (error_code
+    108).
 
     Args:
         name (str):
@@ -157,6 +172,11 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> Error | Tunnel | None:
     """Get one tunnel by name.
+
+     2.3.41 percent-decodes the name of this route twice (DELETE decodes it once): a name containing "%"
+    is reachable here only when encoded twice (so not through the `uri` the agent returns), and a
+    segment that is not valid percent-encoding after the first decoding is refused with 400 (error_code
+    108).
 
     Args:
         name (str):

@@ -103,9 +103,18 @@ def sync_detailed(
     (503, code 104).
 
     Args:
-        body (TunnelDefinition): POST /api/tunnels body. 2.3.41 requires name, addr and proto and
-            ignores unknown keys; v3 rejects unknown keys and duplicate names. Typed values must have
-            their JSON type ("inspect": "false" is rejected).
+        body (TunnelDefinition): POST /api/tunnels body. 2.3.41 requires a non-empty name, addr
+            and proto (400, code 102, without them); v3 rejects unknown keys and duplicate names.
+            Typed values must have their JSON type ("inspect": "false" is rejected). Beyond this
+            schema 2.3.41 checks the definition as a whole and answers 400 (code 102) for, e.g., a URL
+            addr on a tcp tunnel ("specifies a URL instead of a host address"), an addr whose scheme
+            does not fit the proto or that does not parse ("invalid or malformed address"), hostname
+            together with subdomain, an invalid remote_addr, unreadable crt/key/client_cas files, and
+            any string holding a character outside the Basic Multilingual Plane (it converts the body
+            to YAML: "yaml: found invalid Unicode character escape code"). 2.3.41 is also more lenient
+            than this schema: it ignores keys it does not know (every v3-only key here, whatever its
+            value), reads null as an absent key, and takes a number or boolean where it expects a
+            string. Send what this schema describes.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -138,9 +147,18 @@ def sync(
     (503, code 104).
 
     Args:
-        body (TunnelDefinition): POST /api/tunnels body. 2.3.41 requires name, addr and proto and
-            ignores unknown keys; v3 rejects unknown keys and duplicate names. Typed values must have
-            their JSON type ("inspect": "false" is rejected).
+        body (TunnelDefinition): POST /api/tunnels body. 2.3.41 requires a non-empty name, addr
+            and proto (400, code 102, without them); v3 rejects unknown keys and duplicate names.
+            Typed values must have their JSON type ("inspect": "false" is rejected). Beyond this
+            schema 2.3.41 checks the definition as a whole and answers 400 (code 102) for, e.g., a URL
+            addr on a tcp tunnel ("specifies a URL instead of a host address"), an addr whose scheme
+            does not fit the proto or that does not parse ("invalid or malformed address"), hostname
+            together with subdomain, an invalid remote_addr, unreadable crt/key/client_cas files, and
+            any string holding a character outside the Basic Multilingual Plane (it converts the body
+            to YAML: "yaml: found invalid Unicode character escape code"). 2.3.41 is also more lenient
+            than this schema: it ignores keys it does not know (every v3-only key here, whatever its
+            value), reads null as an absent key, and takes a number or boolean where it expects a
+            string. Send what this schema describes.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -168,9 +186,18 @@ async def asyncio_detailed(
     (503, code 104).
 
     Args:
-        body (TunnelDefinition): POST /api/tunnels body. 2.3.41 requires name, addr and proto and
-            ignores unknown keys; v3 rejects unknown keys and duplicate names. Typed values must have
-            their JSON type ("inspect": "false" is rejected).
+        body (TunnelDefinition): POST /api/tunnels body. 2.3.41 requires a non-empty name, addr
+            and proto (400, code 102, without them); v3 rejects unknown keys and duplicate names.
+            Typed values must have their JSON type ("inspect": "false" is rejected). Beyond this
+            schema 2.3.41 checks the definition as a whole and answers 400 (code 102) for, e.g., a URL
+            addr on a tcp tunnel ("specifies a URL instead of a host address"), an addr whose scheme
+            does not fit the proto or that does not parse ("invalid or malformed address"), hostname
+            together with subdomain, an invalid remote_addr, unreadable crt/key/client_cas files, and
+            any string holding a character outside the Basic Multilingual Plane (it converts the body
+            to YAML: "yaml: found invalid Unicode character escape code"). 2.3.41 is also more lenient
+            than this schema: it ignores keys it does not know (every v3-only key here, whatever its
+            value), reads null as an absent key, and takes a number or boolean where it expects a
+            string. Send what this schema describes.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -201,9 +228,18 @@ async def asyncio(
     (503, code 104).
 
     Args:
-        body (TunnelDefinition): POST /api/tunnels body. 2.3.41 requires name, addr and proto and
-            ignores unknown keys; v3 rejects unknown keys and duplicate names. Typed values must have
-            their JSON type ("inspect": "false" is rejected).
+        body (TunnelDefinition): POST /api/tunnels body. 2.3.41 requires a non-empty name, addr
+            and proto (400, code 102, without them); v3 rejects unknown keys and duplicate names.
+            Typed values must have their JSON type ("inspect": "false" is rejected). Beyond this
+            schema 2.3.41 checks the definition as a whole and answers 400 (code 102) for, e.g., a URL
+            addr on a tcp tunnel ("specifies a URL instead of a host address"), an addr whose scheme
+            does not fit the proto or that does not parse ("invalid or malformed address"), hostname
+            together with subdomain, an invalid remote_addr, unreadable crt/key/client_cas files, and
+            any string holding a character outside the Basic Multilingual Plane (it converts the body
+            to YAML: "yaml: found invalid Unicode character escape code"). 2.3.41 is also more lenient
+            than this schema: it ignores keys it does not know (every v3-only key here, whatever its
+            value), reads null as an absent key, and takes a number or boolean where it expects a
+            string. Send what this schema describes.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
