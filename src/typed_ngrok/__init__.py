@@ -6,6 +6,13 @@ plus :mod:`typed_ngrok.aio` (native async twins) and :mod:`typed_ngrok.edge` (th
 package itself loads nothing else.
 """
 
+import logging
+
 __version__ = "0.1.0"
 
 __all__ = ["__version__"]
+
+# A library leaves output to the application: without this, records of typed_ngrok's loggers (typed_ngrok.ngrok,
+# .process, .process.ngrok for the agent's own lines, .installer, .agent) reach stderr through logging's last-resort
+# handler when the application configured none.
+logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from typed_ngrok import conf
 from typed_ngrok._config_file import file_version, read_config, validate_config
+from typed_ngrok._redact import MASK, redact
 from typed_ngrok._surface import agent_format
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 #: What a secret is replaced with in logs and error texts.
-REDACTED: Final = "********"
+REDACTED: Final = MASK
 
 
 def base_config_path(pyngrok_config: PyngrokConfig) -> str | None:
@@ -128,7 +129,6 @@ def secrets_of(pyngrok_config: PyngrokConfig, *extra: str | None) -> tuple[str, 
 
 
 def mask_secrets(text: str, secrets: tuple[str, ...]) -> str:
-    """``text`` with every secret replaced by :data:`REDACTED` (pass them longest first, as :func:`secrets_of` does)."""
-    for secret in secrets:
-        text = text.replace(secret, REDACTED)
-    return text
+    """``text`` with every secret replaced by :data:`REDACTED`, in every spelling the agent may print it (raw,
+    Go-quoted, JSON-escaped, percent-encoded: see ``_redact``)."""
+    return redact(text, secrets, REDACTED)

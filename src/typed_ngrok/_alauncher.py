@@ -29,6 +29,7 @@ from typing import Any, Final
 import httpx
 
 from typed_ngrok import _agent_config as agent_config
+from typed_ngrok._errors import process_start_error, run_error
 from typed_ngrok._readiness import Action, Readiness, interpret_probe, probe_paths
 from typed_ngrok._startup import child_env, platform_spawn_options, prepare_start
 from typed_ngrok.conf import PyngrokConfig
@@ -218,7 +219,7 @@ class AsyncAgentRunner:
                 **kwargs,
             )
         except OSError as exc:
-            raise ProcessStartError(f"The ngrok process could not be started from {cfg.ngrok_path}: {exc}") from exc
+            raise run_error(cfg.ngrok_path, exc, start=True) from exc
         _live.add(self)
         _register_atexit()
         self.reader = self.loop.create_task(self._read(), name=f"ngrok-reader-{self.proc.pid}")
@@ -264,7 +265,7 @@ class AsyncAgentRunner:
         while True:
             now = loop.time()
             if now >= deadline:
-                await self._raise_failure(f"not ready within {cfg.startup_timeout} seconds")
+                await self._raise_failure("timeout")
             wait = deadline - now if next_probe is None else max(0.0, min(deadline, next_probe) - now)
             item = await self._next_event(wait)
             if item is _EOF:
@@ -308,17 +309,17 @@ class AsyncAgentRunner:
                 self.readiness.feed(item)
 
     async def _raise_failure(self, why: str) -> None:
+        """Stop what was started and raise the failure (``why``: ``fatal``, ``exited`` or ``timeout``)."""
         error = self.readiness.error
         await self._fail_cleanup()
         self.startup_error = error
-        if why == "fatal" or (why == "exited" and error):
-            message = f"The ngrok process errored on start: {error}."
-        elif why == "exited":
-            rc = self.proc.returncode if self.proc is not None else None
-            message = f"The ngrok process was unable to start: it exited with code {rc}."
-        else:
-            message = f"The ngrok process was unable to start: {why}" + (f"; last error: {error}." if error else ".")
-        raise ProcessStartError(message, list(self.logs), error)
+        raise process_start_error(
+            why,
+            error=error,
+            returncode=self.proc.returncode if self.proc is not None else None,
+            logs=list(self.logs),
+            startup_timeout=self.pyngrok_config.startup_timeout,
+        )
 
     # ---- health, stop -------------------------------------------------------------------------------------------
     async def healthy(self) -> bool:
@@ -362,9 +363,26 @@ class AsyncAgentRunner:
 
     async def _fail_cleanup(self) -> None:
         self._stopping = True
-        await self._terminate(_FAIL_TERM_GRACE)
-        await self._join_reader(0.5)
-        await self._cleanup()
+        try:
+            await self._terminate(_FAIL_TERM_GRACE)
+        finally:
+            await self._join_reader(0.5)
+            await self._close_transport()
+            await self._cleanup()
+
+    async def _close_transport(self) -> None:
+        """Close the child's transport and pipes now that the child is reaped and the reader task is done.
+
+        asyncio closes a subprocess transport by itself only once the child has exited *and* every pipe reached EOF.
+        A descendant that inherited the agent's stdout (a wrapper script's child) keeps the pipe open after the agent
+        is killed, and a transport still open when the loop closes fails in its ``__del__`` ("Event loop is closed").
+        """
+        proc = self.proc
+        transport = getattr(proc, "_transport", None) if proc is not None else None
+        if transport is None or transport.is_closing():
+            return
+        transport.close()
+        await asyncio.sleep(0)  # let the pipes' connection_lost callbacks run on this loop
 
     async def _join_reader(self, timeout: float) -> None:
         reader = self.reader
@@ -389,6 +407,7 @@ class AsyncAgentRunner:
                 raise PyngrokNgrokError(f"could not stop the ngrok process: {exc}") from exc
             finally:
                 await self._join_reader(2.0)
+                await self._close_transport()
                 await self._cleanup()
 
     def abandon(self, sig: int = signal.SIGKILL) -> None:

@@ -30,6 +30,8 @@ import httpx
 from typed_ngrok._agent_config import mask_secrets
 from typed_ngrok._alauncher import AsyncAgentRunner, signal_process
 from typed_ngrok._async_agent_api import AsyncAgentAPI
+from typed_ngrok._errors import command_failed_error, run_error
+from typed_ngrok._startup import child_env
 from typed_ngrok._surface import edge_ca_path
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokError
@@ -299,7 +301,7 @@ async def kill_process(ngrok_path: str) -> str | None:
 
 async def capture_run_process(ngrok_path: str, args: list[str], *, secrets: tuple[str, ...] = ()) -> str:
     """Run the binary with ``args`` and return its output (stdout and stderr, decoded and stripped, ``secrets``
-    masked).
+    masked). The child's environment is ours without ``NGROK_AUTHTOKEN``/``NGROK_API_KEY``.
 
     :raises PyngrokNgrokError: the binary is missing or cannot be run, or it exits non-zero
         (``The ngrok process exited with code N: <output>``).
@@ -312,9 +314,10 @@ async def capture_run_process(ngrok_path: str, args: list[str], *, secrets: tupl
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
+            env=child_env(),  # no NGROK_AUTHTOKEN/NGROK_API_KEY: the API key reaches ``ngrok api`` via its overlay
         )
     except OSError as exc:
-        raise PyngrokNgrokError(f"The ngrok process could not be run from {ngrok_path}: {exc}") from exc
+        raise run_error(ngrok_path, exc, start=False) from exc
     try:
         stdout, _ = await proc.communicate()
     except BaseException:
@@ -323,7 +326,7 @@ async def capture_run_process(ngrok_path: str, args: list[str], *, secrets: tupl
         raise
     output = mask_secrets(stdout.decode("utf-8", "replace").strip(), secrets)
     if proc.returncode != 0:
-        raise PyngrokNgrokError(f"The ngrok process exited with code {proc.returncode}: {output}", [], output)
+        raise command_failed_error(proc.returncode, output)
     return output
 
 

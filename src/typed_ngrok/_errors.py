@@ -8,10 +8,10 @@ generated ``Response`` objects and ``UnexpectedStatus`` alike.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import httpx
 
@@ -21,6 +21,7 @@ from typed_ngrok.exception import (
     CloudConnectionError,
     NotFoundError,
     PermissionDeniedError,
+    ProcessStartError,
     PyngrokError,
     PyngrokNgrokError,
     PyngrokNgrokHTTPError,
@@ -31,6 +32,9 @@ from typed_ngrok.exception import (
     TunnelNotFoundError,
 )
 
+if TYPE_CHECKING:
+    from typed_ngrok.log import NgrokLog
+
 __all__ = [
     "HTTPX_ERRORS",
     "TUNNEL_NOT_FOUND",
@@ -38,12 +42,15 @@ __all__ = [
     "agent_http_error",
     "argument_error",
     "cloud_http_error",
+    "command_failed_error",
     "decode_json_object",
     "httpx_error",
     "is_missing_route",
     "no_status_route_error",
     "parse_agent_error",
+    "process_start_error",
     "raise_for_agent_status",
+    "run_error",
     "translate_cloud_transport_errors",
     "translate_transport_errors",
 ]
@@ -244,6 +251,64 @@ def translate_transport_errors(url: str) -> Iterator[None]:
         raise agent_http_error(url, exc.status_code, exc.content) from exc
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise PyngrokNgrokError(f"ngrok client exception, unreadable response from {url}: {exc!r}") from exc
+
+
+# ---- the ngrok binary (sync and async launchers, one-shot commands) -----------------------------------------------
+
+_OUTPUT_LINES = 20  # how much of a failed start's output goes into the message (all of it is in ``ngrok_logs``)
+_OUTPUT_CHARS = 4000
+
+
+def _output_block(lines: Sequence[str]) -> str:
+    if not lines:
+        return " It printed nothing."
+    shown = list(lines[-_OUTPUT_LINES:])
+    text = "\n".join(shown)
+    if len(text) > _OUTPUT_CHARS:
+        text = "…" + text[-_OUTPUT_CHARS:]
+    skipped = len(lines) - len(shown)
+    head = f" Its last {len(shown)} of {len(lines)} output lines:" if skipped else " Its output:"
+    return f"{head}\n{text}"
+
+
+def process_start_error(
+    why: str,
+    *,
+    error: str | None,
+    returncode: int | None,
+    logs: Sequence[NgrokLog],
+    startup_timeout: float | int | str,
+) -> ProcessStartError:
+    """The exception for a failed agent start, the same text from the sync and the async launcher.
+
+    ``why`` is ``"fatal"`` (a fatal line), ``"exited"`` (the process ended) or ``"timeout"`` (not ready before
+    ``startup_timeout``). ``error`` is the agent's own error text, ``logs`` what it printed (already redacted: the
+    launchers mask secrets before storing a line); the message quotes its last lines when there is no error text.
+    """
+    lines = [log.line for log in logs]
+    if why == "fatal" or (why == "exited" and error):
+        message = f"The ngrok process errored on start: {error}."
+    elif why == "exited":
+        message = f"The ngrok process was unable to start: it exited with code {returncode}." + _output_block(lines)
+    else:
+        message = f"The ngrok process was unable to start: not ready within {startup_timeout} seconds" + (
+            f"; last error: {error}." if error else "."
+        )
+        message += _output_block(lines)
+    return ProcessStartError(message, list(logs), error)
+
+
+def run_error(ngrok_path: str, exc: OSError, *, start: bool) -> PyngrokNgrokError:
+    """The binary could not be executed (missing interpreter, no exec permission, …): for an agent start
+    (:class:`ProcessStartError`) or a one-shot command."""
+    if start:
+        return ProcessStartError(f"The ngrok process could not be started from {ngrok_path}: {exc}")
+    return PyngrokNgrokError(f"The ngrok process could not be run from {ngrok_path}: {exc}")
+
+
+def command_failed_error(returncode: int | None, output: str) -> PyngrokNgrokError:
+    """A one-shot command (``--version``, ``update``, ``api …``) exited non-zero; ``output`` is already masked."""
+    return PyngrokNgrokError(f"The ngrok process exited with code {returncode}: {output}", [], output)
 
 
 _CLOUD_STATUS: dict[int, type[CloudAPIError]] = {

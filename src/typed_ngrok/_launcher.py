@@ -193,7 +193,9 @@ class AgentRunner:
                 **kwargs,
             )
         except OSError as exc:
-            raise ProcessStartError(f"The ngrok process could not be started from {cfg.ngrok_path}: {exc}") from exc
+            from typed_ngrok._errors import run_error
+
+            raise run_error(cfg.ngrok_path, exc, start=True) from exc
         _live.add(self)
         _register_atexit()
         self.reader = threading.Thread(target=self._read, name=f"ngrok-reader-{self.proc.pid}", daemon=True)
@@ -249,13 +251,12 @@ class AgentRunner:
 
     def _wait_ready(self, deadline: float) -> None:
         state = self.readiness
-        cfg = self.pyngrok_config
         next_probe: float | None = None
         backoff = 0.1
         while True:
             now = time.monotonic()
             if now >= deadline:
-                self._raise_failure(f"not ready within {cfg.startup_timeout} seconds")
+                self._raise_failure("timeout")
             wait = deadline - now if next_probe is None else max(0.0, min(deadline, next_probe) - now)
             try:
                 item = self._events.get(timeout=wait)
@@ -299,20 +300,21 @@ class AgentRunner:
                 self.readiness.feed(item)
 
     def _raise_failure(self, why: str) -> NoReturn:
+        """Stop what was started and raise the failure (``why``: ``fatal``, ``exited`` or ``timeout``)."""
+        from typed_ngrok._errors import process_start_error  # loaded on failure only (it imports httpx)
+
         error = self.readiness.error
         self._fail_cleanup()
         self.startup_error = error
-        if why == "fatal" or (why == "exited" and error):
-            message = f"The ngrok process errored on start: {error}."
-        elif why == "exited":
-            rc = self.proc.returncode if self.proc is not None else None
-            last = self.logs[-1].line if self.logs else ""
-            message = f"The ngrok process was unable to start: it exited with code {rc}" + (
-                f" (last output: {last})." if last else "."
-            )
-        else:
-            message = f"The ngrok process was unable to start: {why}" + (f"; last error: {error}." if error else ".")
-        raise ProcessStartError(message, list(self.logs), error)
+        with self._logs_lock:
+            logs = list(self.logs)
+        raise process_start_error(
+            why,
+            error=error,
+            returncode=self.proc.returncode if self.proc is not None else None,
+            logs=logs,
+            startup_timeout=self.pyngrok_config.startup_timeout,
+        )
 
     # ---- health, stop -------------------------------------------------------------------------------------------
     def healthy(self) -> bool:

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from typed_ngrok._logfmt import parse_line, parse_timestamp
+from typed_ngrok._redact import redact
 from typed_ngrok.exception import PyngrokError
 
 __all__ = ["NgrokLog"]
@@ -82,14 +83,11 @@ class NgrokLog:
         return _LEVEL_NUMBERS.get(self.lvl, logging.NOTSET)
 
     def _redact(self, secrets: tuple[str, ...], mask: str) -> None:
-        """Replace every secret in the line and its values with ``mask`` (the launcher calls this before storing)."""
-        if not any(secret in self.line for secret in secrets):
-            return
+        """Replace every secret in the line and its values with ``mask``, in every spelling the agent may print it
+        (raw, Go-quoted, JSON-escaped, percent-encoded; the launcher calls this before storing)."""
 
         def scrub(text: str) -> str:
-            for secret in secrets:
-                text = text.replace(secret, mask)
-            return text
+            return redact(text, secrets, mask)
 
         self.line = scrub(self.line)
         self.fields = {scrub(key): scrub(value) for key, value in self.fields.items()}

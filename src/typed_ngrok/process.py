@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from typed_ngrok import _config_file, conf
 from typed_ngrok._agent_config import agent_format, mask_secrets
 from typed_ngrok._launcher import AgentRunner
+from typed_ngrok._startup import child_env
 from typed_ngrok._surface import edge_ca_path, resolve_config
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokError
@@ -226,7 +227,7 @@ def run_process(ngrok_path: str, args: list[str]) -> None:
 
 def capture_run_process(ngrok_path: str, args: list[str], *, secrets: tuple[str, ...] = ()) -> str:
     """Run the binary with ``args`` and return its output (stdout and stderr, decoded and stripped, ``secrets``
-    masked).
+    masked). The child's environment is ours without ``NGROK_AUTHTOKEN``/``NGROK_API_KEY``.
 
     Read-only commands may run while an agent from the same path is up (unlike pyngrok).
 
@@ -236,13 +237,22 @@ def capture_run_process(ngrok_path: str, args: list[str], *, secrets: tuple[str,
     _validate_path(ngrok_path)
     try:
         result = subprocess.run(
-            [ngrok_path, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False
+            [ngrok_path, *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=child_env(),  # no NGROK_AUTHTOKEN/NGROK_API_KEY: the API key reaches ``ngrok api`` via its overlay
+            check=False,
         )
     except OSError as exc:
-        raise PyngrokNgrokError(f"The ngrok process could not be run from {ngrok_path}: {exc}") from exc
+        from typed_ngrok._errors import run_error
+
+        raise run_error(ngrok_path, exc, start=False) from exc
     output = mask_secrets(result.stdout.decode("utf-8", "replace").strip(), secrets)
     if result.returncode != 0:
-        raise PyngrokNgrokError(f"The ngrok process exited with code {result.returncode}: {output}", [], output)
+        from typed_ngrok._errors import command_failed_error
+
+        raise command_failed_error(result.returncode, output)
     return output
 
 

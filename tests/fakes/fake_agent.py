@@ -14,8 +14,14 @@ Modes:
 - ``v3-auth``: the v3 authentication failure with ERR_NGROK_107, then plain ``ERROR:`` lines, exit 1.
 - ``stubborn-ready``: a v2-style start that gets ready, then ignores SIGTERM.
 - ``echo-secret``: a v2-style start whose lines echo the authtoken read from the overlay config.
-- ``cli``: a one-shot command (``api …``, ``update``): prints a status line, then a JSON object with its argv and
-  every ``--config`` file's mode and text (secrets in them included, as a careless CLI might), and exits 0.
+- ``echo-secret-quoted``: the same, echoing the authtoken in every spelling an agent may use: log15-quoted,
+  ``strconv.Quote``-d, inside a json line, and percent-encoded in a URL.
+- ``error-hang``: prints a plain ``ERROR:`` line and keeps running (until killed).
+- ``crit-hang``: prints ``lvl=crit msg="command failed"`` and keeps running (until killed).
+- ``chatty-hang``: prints a few lines (one with the authtoken) and hangs without ever getting ready.
+- ``cli``: a one-shot command (``api …``, ``update``, ``--version``): prints a status line, then a JSON object with
+  its argv, every ``--config`` file's mode and text (secrets in them included, as a careless CLI might) and the
+  names of the ``NGROK_*`` variables in its environment, and exits 0.
 - ``cli-fail``: the same JSON on one line after an ``ERROR:`` line, then exits 1.
 """
 
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import socket
 import sys
@@ -89,13 +96,53 @@ def one_shot(argv: list[str], ok: bool) -> int:
     configs = [
         {"path": path, "mode": oct(Path(path).stat().st_mode & 0o777), "text": Path(path).read_text()} for path in paths
     ]
-    report = json.dumps({"argv": argv, "configs": configs})
+    env = sorted(name for name in os.environ if name.startswith("NGROK_"))
+    report = json.dumps({"argv": argv, "configs": configs, "env": env})
     if ok:
         say("HTTP/2.0 200 OK")
         say(report)
         return 0
     say(f"ERROR:  the command failed; it saw {report}")
     return 1
+
+
+def overlay_token_yaml(argv: list[str]) -> str:
+    """The authtoken of the overlay config, read as YAML (it may hold quotes and backslashes)."""
+    import yaml
+
+    for path in [argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "--config"]:
+        if Path(path).is_file():
+            data = yaml.safe_load(Path(path).read_text()) or {}
+            token = data.get("authtoken") or (data.get("agent") or {}).get("authtoken")
+            if token:
+                return str(token)
+    return ""
+
+
+def log15_quote(value: str) -> str:
+    """How log15 (the 2.3.41 agent's logger) writes a value that needs quotes."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + '"'
+
+
+def go_quote(value: str) -> str:
+    """Go's ``strconv.Quote``."""
+    out = []
+    for char in value:
+        code = ord(char)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char.isprintable():
+            out.append(char)
+        elif char in "\a\b\f\n\r\t\v":
+            out.append("\\" + "abfnrtv"["\a\b\f\n\r\t\v".index(char)])
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\x{code:02x}")
+        elif code < 0x10000:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return '"' + "".join(out) + '"'
 
 
 def forever() -> None:
@@ -129,6 +176,18 @@ def main() -> int:
     say(f'{T} lvl=info msg="open config file" path=/tmp/ngrok.yml err=nil')
     if mode == "hung":
         say(f'{T} lvl=info msg="starting web service" obj=web addr=127.0.0.1:{free_port()}')
+        forever()
+    if mode == "error-hang":
+        say("ERROR:  The ngrok agent refuses to start: bad setting", sys.stderr)
+        forever()
+    if mode == "crit-hang":
+        say(f'{T} lvl=crit msg="command failed" err="listen tcp 127.0.0.1:4040: bind: address already in use"')
+        forever()
+    if mode == "chatty-hang":
+        token = overlay_token_yaml(rest)
+        say(f'{T} lvl=info msg="starting web service" obj=web addr=127.0.0.1:{free_port()}')
+        say(f'{T} lvl=dbug msg="auth" obj=tunnels.session token={log15_quote(token)}')
+        say(f'{T} lvl=warn msg="failed to reach the server, retrying" obj=tunnels.session err="dial tcp: i/o timeout"')
         forever()
     if mode == "plain-error":
         say(
@@ -169,6 +228,21 @@ def main() -> int:
         token = overlay_token(rest)
         say(f'{T} lvl=info msg="starting web service" obj=web addr=127.0.0.1:{port}')
         say(f'{T} lvl=dbug msg="auth" obj=tunnels.session token={token} note="Your authtoken: {token}"')
+        say(f'{T} lvl=info msg="tunnel session started" obj=tunnels.session')
+        say(f'{T} lvl=info msg="client session established" obj=csess id=749b5f300352')
+    elif mode == "echo-secret-quoted":
+        from urllib.parse import quote, quote_plus
+
+        token = overlay_token_yaml(rest)
+        say(f'{T} lvl=info msg="starting web service" obj=web addr=127.0.0.1:{port}')
+        say(
+            f'{T} lvl=dbug msg="auth" obj=tunnels.session token={log15_quote(token)} quoted={log15_quote(go_quote(token))}'
+        )
+        say(json.dumps({"lvl": "dbug", "msg": "auth json", "token": token, "note": go_quote(token)}))
+        say(json.dumps({"lvl": "dbug", "msg": "auth ascii json", "token": token}, ensure_ascii=True))
+        say(
+            f'{T} lvl=dbug msg="dial" url=https://e.example/?token={quote(token, safe="")}&t2={quote_plus(token, safe="")}'
+        )
         say(f'{T} lvl=info msg="tunnel session started" obj=tunnels.session')
         say(f'{T} lvl=info msg="client session established" obj=csess id=749b5f300352')
     else:

@@ -117,3 +117,41 @@ async def test_update_failure_is_a_typed_error(
     with pytest.raises(PyngrokNgrokError, match="exited with code 1") as info:
         await call_update(cfg)
     assert info.value.ngrok_error is not None and '"argv": ["update", "--log", "stdout"]' in info.value.ngrok_error
+
+
+async def _sync_version(pyngrok_config: PyngrokConfig) -> str:
+    return ngrok.get_version(pyngrok_config)[0]
+
+
+async def _aio_version(pyngrok_config: PyngrokConfig) -> str:
+    return (await aio.get_version(pyngrok_config))[0]
+
+
+async def _sync_api_output(pyngrok_config: PyngrokConfig) -> str:
+    return json.dumps(ngrok.api("endpoints", "list", pyngrok_config=pyngrok_config).data)
+
+
+async def _aio_api_output(pyngrok_config: PyngrokConfig) -> str:
+    return json.dumps((await aio.api("endpoints", "list", pyngrok_config=pyngrok_config)).data)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [_sync_api_output, _aio_api_output, _sync_update, aio.update, _sync_version, _aio_version],
+    ids=["api-sync", "api-aio", "update-sync", "update-aio", "version-sync", "version-aio"],
+)
+async def test_one_shot_commands_do_not_inherit_secret_variables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: Callable[[PyngrokConfig], Awaitable[str]]
+) -> None:
+    """``NGROK_AUTHTOKEN``/``NGROK_API_KEY`` stay out of the child's environment (the agent start strips them too);
+    the API key read from the environment reaches ``ngrok api`` only through the private 0600 overlay."""
+    monkeypatch.setenv("NGROK_AUTHTOKEN", AUTHTOKEN)
+    monkeypatch.setenv("NGROK_API_KEY", API_KEY)
+    monkeypatch.setenv("NGROK_HARMLESS", "1")
+    cfg = _config(tmp_path, "cli")
+    assert cfg.api_key == API_KEY  # pyngrok reads it from the environment
+    output = await command(cfg)
+    report = json.loads(output[output.index("{") :])
+    assert report["env"] == ["NGROK_HARMLESS"]
+    if command in (_sync_api_output, _aio_api_output):
+        assert "api_key" in report["configs"][1]["text"] and report["configs"][1]["mode"] == "0o600"
