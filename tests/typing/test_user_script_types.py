@@ -57,7 +57,8 @@ REVEALED = {
 
 @pytest.fixture(scope="module")
 def mypy_output(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, int]:
-    mistakes = tmp_path_factory.mktemp("typing") / "mistakes.py"
+    folder = tmp_path_factory.mktemp("typing")
+    mistakes = folder / "mistakes.py"
     mistakes.write_text(MISTAKES)
     stdout, stderr, status = mypy_api.run(
         [
@@ -65,7 +66,7 @@ def mypy_output(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, int]:
             str(ROOT / "pyproject.toml"),
             "--strict",
             "--cache-dir",
-            str(ROOT / ".mypy_cache"),
+            str(folder / "mypy-cache"),  # a fresh check, independent of any other mypy run
             "--show-error-codes",
             "--no-pretty",
             str(SCRIPT),
