@@ -228,6 +228,13 @@ async def _lookup(path: str) -> AsyncNgrokProcess | None:
     return None
 
 
+def serves(ngrok_path: str, api_url: str) -> bool:
+    """Whether an aio agent for ``ngrok_path`` still runs and serves ``api_url`` (any loop; no pruning, no await)."""
+    with _processes_lock:
+        current = _processes.get(ngrok_path)
+    return current is not None and not current.exited and (current.api_url or "").rstrip("/") == api_url.rstrip("/")
+
+
 async def is_process_running(ngrok_path: str) -> bool:
     """Whether an agent started by ``aio`` on this loop for ``ngrok_path`` is still running (prunes dead entries).
 

@@ -40,6 +40,7 @@ __all__ = [
     "TUNNEL_NOT_FOUND",
     "AgentErrorBody",
     "agent_http_error",
+    "agent_not_running_error",
     "argument_error",
     "cloud_http_error",
     "command_failed_error",
@@ -304,6 +305,19 @@ def run_error(ngrok_path: str, exc: OSError, *, start: bool) -> PyngrokNgrokErro
     if start:
         return ProcessStartError(f"The ngrok process could not be started from {ngrok_path}: {exc}")
     return PyngrokNgrokError(f"The ngrok process could not be run from {ngrok_path}: {exc}")
+
+
+def agent_not_running_error(ngrok_path: str, api_url: str, cause: PyngrokNgrokURLError) -> PyngrokNgrokURLError:
+    """The agent a tunnel belongs to is gone (killed, crashed, stopped): said plainly instead of "Connection refused".
+
+    ``reason`` is ``"agent not running"``; the transport's own reason stays in the message.
+    """
+    return PyngrokNgrokURLError(
+        f'ngrok client exception, URLError: the ngrok agent for "ngrok_path" {ngrok_path} is not running: its API at '
+        f"{api_url} does not answer ({cause.reason}). Start it again (connect() or get_ngrok_process()) and use the new "
+        "tunnels.",
+        "agent not running",
+    )
 
 
 def command_failed_error(returncode: int | None, output: str) -> PyngrokNgrokError:

@@ -113,6 +113,24 @@ def _check_tunnel_data(data: object, api_url: object) -> None:
         raise PyngrokError(f"api_url must be None or a string, got {type(api_url).__name__}")
 
 
+def _agent_gone(pyngrok_config: PyngrokConfig, api_url: str, exc: PyngrokError) -> PyngrokError | None:
+    """For ``refresh_metrics``: the "agent not running" error when ``exc`` is a refused connection and no agent this
+    interpreter started (sync or aio) for the config's ``ngrok_path`` serves ``api_url`` any more; else None."""
+    import sys
+
+    from typed_ngrok import process
+    from typed_ngrok._errors import agent_not_running_error
+    from typed_ngrok.exception import PyngrokNgrokURLError
+
+    path = getattr(pyngrok_config, "ngrok_path", None)
+    if not isinstance(exc, PyngrokNgrokURLError) or exc.reason == "timed out" or not isinstance(path, str):
+        return None
+    aprocess = sys.modules.get("typed_ngrok._aprocess")  # only loaded when aio started agents
+    if process._serves(path, api_url) or (aprocess is not None and aprocess.serves(path, api_url)):
+        return None
+    return agent_not_running_error(path, api_url, exc)
+
+
 class NgrokTunnel:
     """A tunnel (or v3 endpoint) the agent reported.
 
@@ -169,16 +187,25 @@ class NgrokTunnel:
         Raises:
             PyngrokError: the agent returned no ``metrics`` for it, or the tunnel has no ``api_url``/``uri``.
             TunnelNotFoundError: the agent no longer knows the tunnel.
-            PyngrokNgrokURLError: the agent's API cannot be reached, or did not answer within ``request_timeout``.
+            PyngrokNgrokURLError: the agent's API cannot be reached, or did not answer within ``request_timeout``;
+                reason ``"agent not running"`` when the agent this interpreter started for the tunnel's
+                ``ngrok_path`` is no longer running (killed, crashed) and its API refuses connections.
         """
         if not self.api_url or not self.uri:
             raise PyngrokError(f"{self!r} has no api_url or uri, so its metrics cannot be refreshed.")
         from typed_ngrok._agent_api import agent_api_for
+        from typed_ngrok.exception import PyngrokNgrokURLError
 
         timeout = float(getattr(self.pyngrok_config, "request_timeout", 4))
         api = agent_api_for(self.api_url, timeout)
         name = tunnel_name_from_uri(self.uri)
-        fresh = api.get_endpoint(name) if "/api/endpoints/" in self.uri else api.get_tunnel(name)
+        try:
+            fresh = api.get_endpoint(name) if "/api/endpoints/" in self.uri else api.get_tunnel(name)
+        except PyngrokNgrokURLError as exc:
+            stopped = _agent_gone(self.pyngrok_config, self.api_url, exc)
+            if stopped is None:
+                raise
+            raise stopped from exc
         metrics = fresh.get("metrics")
         if metrics is None:
             raise PyngrokError(f'The ngrok API did not return "metrics" in the response for {self!r}.')

@@ -163,6 +163,13 @@ def _start_process(pyngrok_config: PyngrokConfig) -> NgrokProcess:
     return ngrok_process
 
 
+def _serves(ngrok_path: str, api_url: str) -> bool:
+    """Whether the agent this interpreter started for ``ngrok_path`` still runs and serves ``api_url`` (no pruning)."""
+    with _current_processes_lock:
+        current = _current_processes.get(ngrok_path)
+    return current is not None and not current.exited and (current.api_url or "").rstrip("/") == api_url.rstrip("/")
+
+
 def is_process_running(ngrok_path: str) -> bool:
     """Whether an agent started by this interpreter for ``ngrok_path`` is still running (prunes dead entries)."""
     with _current_processes_lock:
