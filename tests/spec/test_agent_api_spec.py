@@ -4,20 +4,23 @@ What it checks
   ``test_spec_holds_against_the_real_agent`` runs schemathesis' engine (what ``schemathesis run`` runs) over every
   operation 2.3.41 serves: ``GET /api``, tunnels list/start/get/stop, captured requests list/replay/delete/get.
   The operations tagged ``v3`` (``/api/status``, ``/api/endpoints…``) are excluded: 2.3.41 answers them 404 on any
-  method, as the spec says. Phases: examples, coverage, fuzzing and the stateful phase (the spec's links plus the
-  links schemathesis infers: start a tunnel then get/stop it, list captured requests then get/replay one). Every
+  method, as the spec says. Phases: examples (the spec has none), coverage, fuzzing and stateful (the spec's links
+  plus the ones schemathesis infers: list tunnels then get/stop one, list captured requests then get/replay one). Every
   check is on (status codes, content types, response schemas and headers, positive/negative data, unsupported
   methods, Allow header, use after free, resource availability…) and must report 0 failures and 0 errors.
   It runs twice: once asking for JSON and once with ``Accept: application/xml``, whose answers (same statuses, XML
-  bodies) the spec documents too. The agent runs through the local edge with one real upstream, so tunnels and
-  captured requests exist; after every DELETE the run answered 204 a hook restores the ``seed`` tunnel and sends
-  one request through it, so the captured-request operations always have an entry to work on.
+  bodies) the spec documents too; the XML run has no stateful phase (links read JSON bodies). The agent runs through
+  the local edge with one real upstream, so tunnels and captured requests exist; after every DELETE the run answered
+  204 a hook starts a new seed tunnel if the last one is gone (under a new name: a deleted name must stay gone) and
+  sends one request through it, so the captured-request operations always have an entry to work on.
 
-  Two narrow exceptions, both written into the spec's ``TunnelDefinition`` description:
+  Two narrow exceptions, both documented in the spec:
   - ``POST /api/tunnels``: 2.3.41 refuses some schema-valid definitions for reasons a JSON schema does not carry
     (a URL addr on a tcp tunnel, hostname with subdomain, a character outside the BMP…). ``filter_failure`` drops
     such a "valid data rejected" failure only when the answer is 400 with error_code 102 and one of those texts
-    (``_SEMANTIC_REFUSALS``); a refusal for a missing name, proto or addr still fails.
+    (``_SEMANTIC_REFUSALS``); a refusal for a missing name, proto or addr still fails. Likewise a 502 with
+    error_code 103 and the server's ERR_NGROK_ text (the edge refused the bind, documented for this operation) is
+    not counted as an agent error. XML answers carry no details, so the XML run checks only the error code there.
   - ``POST /api/tunnels``: ``negative_data_rejection`` is off. 2.3.41 ignores keys it does not know (all the
     v3-only keys), reads null as absent and numbers as strings, so it accepts bodies the v2/v3 schema calls
     invalid; the schema states what to send, not what 2.3.41 tolerates.
@@ -27,11 +30,11 @@ What it checks
   by chance.
 
 How it is bounded
-  One agent per module. ``max-examples`` per operation and ``max-steps`` per stateful scenario are small, Hypothesis
-  is derandomized with a fixed seed and no example database, schemathesis' cache is off, one worker: the same
-  requests in the same order on every run (the agent's answers carry random ids and ports, which the checks do not
-  depend on). The whole module takes about 20 s on 2 cores. schemathesis talks only to the agent's API on
-  127.0.0.1; the seeding hook also talks to the local edge on loopback.
+  One agent per module. ``max-examples`` (12 per operation) and ``max-steps`` (6 per stateful scenario) are small;
+  Hypothesis is derandomized with a fixed seed and no example database, schemathesis' cache is off, one worker: the
+  same requests in the same order on every run (the agent's answers carry random ids and ports, which the checks do
+  not depend on; two runs give the same case counts). The whole module takes about 20 s on 2 cores. schemathesis
+  talks only to the agent's API on 127.0.0.1; the seeding hook also talks to the local edge on loopback.
 """
 
 from __future__ import annotations
@@ -92,8 +95,7 @@ _SEMANTIC_REFUSALS = re.compile(
     r"|specified client CA roots but no crt and key"
     r"|yaml: found invalid Unicode character escape code"
 )
-# XML error bodies drop details: there only the code can be checked. The JSON run, which generates the same requests
-# (derandomized), is the one that checks the reasons.
+# XML error bodies drop details: there only the code can be checked; the JSON run is the one that checks the reasons.
 XML_REFUSAL = "<no details in XML>"
 
 

@@ -19,7 +19,7 @@ T = TypeVar("T", bound="CapturedRequestList")
 class CapturedRequestList:
     """
     Attributes:
-        requests (list[CapturedRequest]): Newest first.
+        requests (list[CapturedRequest]): Newest first per ngrok's docs; in no stable order on 2.3.41.
         uri (str | Unset):
     """
 

@@ -94,7 +94,10 @@ def sync_detailed(
     limit: int | Unset = UNSET,
     tunnel_name: str | Unset = UNSET,
 ) -> Response[CapturedRequestList | Error]:
-    """List captured HTTP requests, newest first.
+    """List captured HTTP requests.
+
+     ngrok's docs say newest first; 2.3.41 lists them in no stable order (sort by `start` when order
+    matters).
 
     Args:
         limit (int | Unset):
@@ -126,7 +129,10 @@ def sync(
     limit: int | Unset = UNSET,
     tunnel_name: str | Unset = UNSET,
 ) -> CapturedRequestList | Error | None:
-    """List captured HTTP requests, newest first.
+    """List captured HTTP requests.
+
+     ngrok's docs say newest first; 2.3.41 lists them in no stable order (sort by `start` when order
+    matters).
 
     Args:
         limit (int | Unset):
@@ -153,7 +159,10 @@ async def asyncio_detailed(
     limit: int | Unset = UNSET,
     tunnel_name: str | Unset = UNSET,
 ) -> Response[CapturedRequestList | Error]:
-    """List captured HTTP requests, newest first.
+    """List captured HTTP requests.
+
+     ngrok's docs say newest first; 2.3.41 lists them in no stable order (sort by `start` when order
+    matters).
 
     Args:
         limit (int | Unset):
@@ -183,7 +192,10 @@ async def asyncio(
     limit: int | Unset = UNSET,
     tunnel_name: str | Unset = UNSET,
 ) -> CapturedRequestList | Error | None:
-    """List captured HTTP requests, newest first.
+    """List captured HTTP requests.
+
+     ngrok's docs say newest first; 2.3.41 lists them in no stable order (sort by `start` when order
+    matters).
 
     Args:
         limit (int | Unset):
