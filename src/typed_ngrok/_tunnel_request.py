@@ -22,6 +22,7 @@ URL), ``proto`` (:data:`PROTOCOLS`), ``name``, and the option types of :class:`T
 from __future__ import annotations
 
 import re
+import reprlib
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -179,7 +180,7 @@ def _kind(value: object) -> str:
 
 
 def _refuse(argument: str, expected: str, value: object, *, secret: bool = False, option: bool = True) -> PyngrokError:
-    shown = f"a {_kind(value)}" if secret else f"{value!r} ({_kind(value)})"
+    shown = f"a {_kind(value)}" if secret else f"{reprlib.repr(value)} ({_kind(value)})"
     label = f'Option "{argument}"' if option else f'"{argument}"'
     return PyngrokError(f"{label} must be {expected}, got {shown}.")
 
@@ -203,7 +204,7 @@ def _check_addr(addr: object) -> None:
     if text.isascii() and text.isdigit():
         _check_port("addr", text)
     elif any(char.isspace() or not char.isprintable() for char in text):
-        raise PyngrokError(f'"addr" must not contain spaces or control characters, got {addr!r}.')
+        raise PyngrokError(f'"addr" must not contain spaces or control characters, got {reprlib.repr(addr)}.')
     elif "://" not in text and ":" in text:
         port = text.rsplit(":", 1)[1]
         if port.isascii() and port.isdigit():
@@ -218,7 +219,7 @@ def _check_proto(proto: object, source: str = '"proto"') -> None:
         hint = (
             ' ("https" is not a protocol name: use "http", which is https-only by default)' if proto == "https" else ""
         )
-        raise PyngrokError(f"{source} must be {expected}, got {proto!r}{hint}.")
+        raise PyngrokError(f"{source} must be {expected}, got {reprlib.repr(proto)}{hint}.")
 
 
 def _check_credentials(argument: str, value: object) -> None:
