@@ -4,17 +4,54 @@ pyngrok keeps one unlocked global dict for every agent, wiped by any ``get_tunne
 (keyed by ``ngrok_path``, as the process registry is) has its own registry behind a lock, reset when the agent's
 ``api_url`` changes (a restarted agent), and a v2 http tunnel remembers the ``<name> (http)`` companion the agent
 created for it so ``disconnect`` removes both.
+
+Concurrency rules (no lock is held across I/O; the sync and async twins use the same registry):
+
+- A listing (``get_tunnels``) is a snapshot taken while other threads or tasks connect and disconnect. It is applied
+  with :meth:`TunnelRegistry.listing`: every ``public_url`` this registry added or removed *after the listing was
+  started* keeps its local state, so a stale listing can neither re-add a tunnel another caller just removed nor drop
+  one just added (nor the companions recorded for it).
+- ``disconnect`` reads the companions *before* it stops the tunnel, so a listing landing in between cannot make it
+  forget the ``(http)`` twin.
+- A ``connect`` that timed out may still be carried out by the agent afterwards. Its tunnel name is *abandoned*:
+  :mod:`typed_ngrok._reaper` removes it (and its companion) as soon as the agent creates it, and ``connect`` refuses
+  that name until then.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from typed_ngrok._tunnel import NgrokTunnel
 
-__all__ = ["TunnelRegistry", "drop_registry", "registry_for"]
+__all__ = ["AbandonedTunnel", "Listing", "TunnelRegistry", "drop_registry", "registry_for"]
+
+
+@dataclass(frozen=True)
+class AbandonedTunnel:
+    """A tunnel whose ``connect`` failed on a timeout but which the agent may still create."""
+
+    name: str
+    endpoint: bool  # created through ``/api/endpoints`` (v3) rather than ``/api/tunnels``
+    companions: tuple[str, ...] = ()
+
+
+@dataclass
+class Listing:
+    """A listing in flight: apply the agent's answer with :meth:`apply` inside :meth:`TunnelRegistry.listing`."""
+
+    registry: TunnelRegistry
+    since: int
+    applied: bool = field(default=False)
+
+    def apply(self, tunnels: list[NgrokTunnel]) -> None:
+        self.registry._apply_listing(tunnels, self.since)
+        self.applied = True
 
 
 class TunnelRegistry:
@@ -23,28 +60,103 @@ class TunnelRegistry:
     def __init__(self, api_url: str | None) -> None:
         self.api_url = api_url
         self.endpoints_supported: bool | None = None  # learnt on first use for config_version "3"
+        self.closed = threading.Event()  # set when the agent is forgotten (killed): background cleanups stop
         self._lock = threading.Lock()
         self._tunnels: dict[str, NgrokTunnel] = {}
         self._companions: dict[str, list[str]] = {}
+        self._seq = 0  # bumped by every local add/remove
+        self._touched: dict[str, int] = {}  # public_url -> seq of its last local add/remove (while listings run)
+        self._listings: list[int] = []  # the ``since`` of every listing in flight
+        self._abandoned: dict[str, AbandonedTunnel] = {}
 
-    def add(self, tunnel: NgrokTunnel, companions: list[str] | None = None) -> None:
-        """Record ``tunnel`` (it must have a ``public_url``) and the names of its companions."""
+    # -- local changes --------------------------------------------------------------------------------------
+    def _touch(self, url: str) -> None:
+        if self._listings:  # only listings in flight need to know; nothing piles up otherwise
+            self._touched[url] = self._seq
+
+    def add(
+        self,
+        tunnel: NgrokTunnel,
+        companions: list[str] | None = None,
+        companion_tunnels: list[NgrokTunnel] | None = None,
+    ) -> None:
+        """Record ``tunnel`` (it must have a ``public_url``), the names of its companions and, when known, the
+        companion tunnels themselves (so the registry lists what the agent lists)."""
         if tunnel.public_url is None:
             return
         with self._lock:
+            self._seq += 1
             self._tunnels[tunnel.public_url] = tunnel
+            self._touch(tunnel.public_url)
             if companions:
                 self._companions[tunnel.public_url] = list(companions)
+            for twin in companion_tunnels or ():
+                if twin.public_url is not None:
+                    self._tunnels[twin.public_url] = twin
+                    self._touch(twin.public_url)
 
-    def replace_all(self, tunnels: list[NgrokTunnel]) -> None:
-        """Refill from a fresh listing; companions are re-derived from the agent's ``<name> (http)`` naming."""
+    def remove(self, public_url: str, companions: list[str] | None = None) -> None:
+        """Forget ``public_url`` and its companions (``companions``, as read before the tunnel was stopped, plus the
+        ones recorded now)."""
+        with self._lock:
+            self._seq += 1
+            self._tunnels.pop(public_url, None)
+            self._touch(public_url)
+            gone = set(self._companions.pop(public_url, ())) | set(companions or ())
+            if gone:
+                for url in [u for u, t in self._tunnels.items() if t.name in gone]:
+                    del self._tunnels[url]
+                    self._touch(url)
+
+    # -- listings -------------------------------------------------------------------------------------------
+    @contextmanager
+    def listing(self) -> Iterator[Listing]:
+        """Start a listing *before* asking the agent; :meth:`Listing.apply` its answer. See the module docstring."""
+        with self._lock:
+            since = self._seq
+            self._listings.append(since)
+        current = Listing(self, since)
+        try:
+            yield current
+        finally:
+            if not current.applied:
+                with self._lock:
+                    self._end_listing(since)
+
+    def _end_listing(self, since: int) -> None:
+        self._listings.remove(since)
+        oldest = min(self._listings, default=None)
+        if oldest is None:
+            self._touched.clear()
+        else:
+            self._touched = {url: seq for url, seq in self._touched.items() if seq > oldest}
+
+    def _apply_listing(self, tunnels: list[NgrokTunnel], since: int) -> None:
         names = {t.name for t in tunnels if t.name}
         fresh = {t.public_url: t for t in tunnels if t.public_url}
         companions = {url: [f"{t.name} (http)"] for url, t in fresh.items() if t.name and f"{t.name} (http)" in names}
         with self._lock:
+            for url, seq in self._touched.items():
+                if seq <= since:
+                    continue  # the listing is newer than this local change
+                if url in self._tunnels:
+                    fresh[url] = self._tunnels[url]
+                    if url in self._companions:
+                        companions[url] = self._companions[url]
+                else:
+                    fresh.pop(url, None)
+                    companions.pop(url, None)
             self._tunnels = fresh
             self._companions = companions
+            self._end_listing(since)
 
+    def replace_all(self, tunnels: list[NgrokTunnel]) -> None:
+        """Refill from a listing started now (no concurrent change to protect); companions are re-derived from the
+        agent's ``<name> (http)`` naming."""
+        with self.listing() as current:
+            current.apply(tunnels)
+
+    # -- reads ----------------------------------------------------------------------------------------------
     def get(self, public_url: str) -> NgrokTunnel | None:
         with self._lock:
             return self._tunnels.get(public_url)
@@ -53,23 +165,36 @@ class TunnelRegistry:
         with self._lock:
             return list(self._companions.get(public_url, ()))
 
-    def remove(self, public_url: str) -> None:
-        """Forget ``public_url`` and the companions recorded for it."""
-        with self._lock:
-            self._tunnels.pop(public_url, None)
-            gone = set(self._companions.pop(public_url, ()))
-            if gone:
-                for url in [u for u, t in self._tunnels.items() if t.name in gone]:
-                    del self._tunnels[url]
-
     def tunnels(self) -> list[NgrokTunnel]:
         with self._lock:
             return list(self._tunnels.values())
 
     def clear(self) -> None:
         with self._lock:
+            self._seq += 1
+            for url in self._tunnels:
+                self._touch(url)
             self._tunnels.clear()
             self._companions.clear()
+
+    # -- abandoned connects ---------------------------------------------------------------------------------
+    def abandon(self, tunnel: AbandonedTunnel) -> None:
+        """Record a timed-out connect's tunnel, to be removed once the agent creates it."""
+        with self._lock:
+            self._abandoned[tunnel.name] = tunnel
+
+    def is_abandoned(self, name: str) -> bool:
+        with self._lock:
+            return name in self._abandoned
+
+    def settle(self, name: str) -> None:
+        """The abandoned tunnel ``name`` was removed (or can no longer appear)."""
+        with self._lock:
+            self._abandoned.pop(name, None)
+
+    def abandoned(self) -> list[AbandonedTunnel]:
+        with self._lock:
+            return list(self._abandoned.values())
 
 
 _registries: dict[str, TunnelRegistry] = {}
@@ -81,11 +206,15 @@ def registry_for(ngrok_path: str, api_url: str | None) -> TunnelRegistry:
     with _lock:
         registry = _registries.get(ngrok_path)
         if registry is None or registry.api_url != api_url:
+            if registry is not None:
+                registry.closed.set()
             registry = _registries[ngrok_path] = TunnelRegistry(api_url)
         return registry
 
 
 def drop_registry(ngrok_path: str) -> None:
-    """Forget the agent at ``ngrok_path`` (it was killed)."""
+    """Forget the agent at ``ngrok_path`` (it was killed); its background cleanups stop."""
     with _lock:
-        _registries.pop(ngrok_path, None)
+        registry = _registries.pop(ngrok_path, None)
+    if registry is not None:
+        registry.closed.set()

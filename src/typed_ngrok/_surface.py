@@ -125,11 +125,11 @@ def user_config(pyngrok_config: PyngrokConfig) -> dict[str, Any] | None:
     return read_config(path, config_version=agent_format(pyngrok_config))
 
 
-def companion_names(body: dict[str, Any], tunnel: NgrokTunnel, agent_format: str) -> list[str]:
-    """The ``<name> (http)`` twin a v2 agent creates for an http tunnel bound with ``bind_tls: both``."""
-    if agent_format != "2" or str(body.get("proto", "http")) != "http" or not tunnel.name:
+def companion_names(body: dict[str, Any], name: str | None, agent_format: str) -> list[str]:
+    """The ``<name> (http)`` twin a v2 agent creates for an http tunnel ``name`` bound with ``bind_tls: both``."""
+    if agent_format != "2" or str(body.get("proto", "http")) != "http" or not name:
         return []
     bind_tls = body.get("bind_tls", "both")
     if bind_tls is True or bind_tls is False or str(bind_tls).lower() in ("true", "false"):
         return []
-    return [f"{tunnel.name} (http)"]
+    return [f"{name} (http)"]

@@ -37,7 +37,7 @@ from typed_ngrok._surface import resolve_config as _cfg
 from typed_ngrok._surface import user_config as _user_config
 from typed_ngrok.agent import CapturedRequest, NgrokAgent
 from typed_ngrok.conf import PyngrokConfig
-from typed_ngrok.exception import PyngrokError, PyngrokNgrokHTTPError, TunnelNotFoundError
+from typed_ngrok.exception import PyngrokError, PyngrokNgrokHTTPError, PyngrokNgrokURLError, TunnelNotFoundError
 from typed_ngrok.ngrok import ConnectedTunnel, NgrokApiResponse, NgrokTunnel, Proto, TunnelOptions
 
 if TYPE_CHECKING:
@@ -150,6 +150,7 @@ async def connect(
         ProcessStartError: starting the agent failed.
     """
     from typed_ngrok._errors import is_missing_route
+    from typed_ngrok._reaper import AbandonedTunnel, abandon_timed_out, check_not_abandoned, timed_out
     from typed_ngrok._tunnel_request import ENDPOINTS_PATH, build_connect_request
 
     cfg = _cfg(pyngrok_config)
@@ -165,24 +166,36 @@ async def connect(
     )
     process, api, registry = await _agent(cfg)
     _check_name_free(request.name, registry.tunnels())
+    check_not_abandoned(registry, request.name)
     body = request.body
-    if request.path == ENDPOINTS_PATH and registry.endpoints_supported is not False:
-        try:
-            data = await api.create_endpoint(body)
-            registry.endpoints_supported = True
-        except PyngrokNgrokHTTPError as exc:
-            if request.fallback_body is None or not is_missing_route(exc.status_code, exc.body):
-                raise
-            registry.endpoints_supported = False
-            body = request.fallback_body
-            data = await api.start_tunnel(body)
-    elif request.path == ENDPOINTS_PATH and request.fallback_body is not None:
+    endpoint = request.path == ENDPOINTS_PATH and registry.endpoints_supported is not False
+    if request.path == ENDPOINTS_PATH and not endpoint and request.fallback_body is not None:
         body = request.fallback_body
-        data = await api.start_tunnel(body)
-    else:
-        data = await api.start_tunnel(body)
+    try:
+        if endpoint:
+            try:
+                data = await api.create_endpoint(body)
+                registry.endpoints_supported = True
+            except PyngrokNgrokHTTPError as exc:
+                if request.fallback_body is None or not is_missing_route(exc.status_code, exc.body):
+                    raise
+                registry.endpoints_supported = False
+                body, endpoint = request.fallback_body, False
+                data = await api.start_tunnel(body)
+        else:
+            data = await api.start_tunnel(body)
+    except PyngrokNgrokURLError as exc:
+        if not timed_out(exc):
+            raise
+        abandoned = AbandonedTunnel(request.name, endpoint, tuple(_companions(body, request.name, agent_format)))
+        raise abandon_timed_out(exc, api, registry, abandoned) from exc
     tunnel = ConnectedTunnel(data, cfg, process.api_url)  # raises PyngrokError when public_url is missing
-    registry.add(tunnel, _companions(body, tunnel, agent_format))
+    companions = _companions(body, tunnel.name, agent_format)
+    twins: list[NgrokTunnel] = []
+    for companion in companions:  # list it too, so the registry holds what the agent holds
+        with contextlib.suppress(PyngrokError):  # best effort: the tunnel is up, disconnect still knows the name
+            twins.append(NgrokTunnel(await api.get_tunnel(companion), cfg, process.api_url))
+    registry.add(tunnel, companions, twins)
     return tunnel
 
 
@@ -224,8 +237,9 @@ async def get_tunnels(pyngrok_config: PyngrokConfig | None = None) -> list[Conne
     """
     cfg = _cfg(pyngrok_config)
     process, api, registry = await _agent(cfg)
-    tunnels = [ConnectedTunnel(item, cfg, process.api_url) for item in await _list(cfg, api, registry)]
-    registry.replace_all(list(tunnels))  # a list[NgrokTunnel] for the registry
+    with registry.listing() as listing:  # started before the request: see _registry on concurrent changes
+        tunnels = [ConnectedTunnel(item, cfg, process.api_url) for item in await _list(cfg, api, registry)]
+        listing.apply(list(tunnels))  # a list[NgrokTunnel] for the registry
     return tunnels
 
 
@@ -253,6 +267,7 @@ async def disconnect(public_url: str, pyngrok_config: PyngrokConfig | None = Non
             return
     uri = tunnel.uri or ""
     name = tunnel_name_from_uri(uri) if uri else (tunnel.name or "")
+    companions = registry.companions(public_url)  # before the stop: a listing landing after it may drop them
     try:
         if "/api/endpoints/" in uri:
             await api.stop_endpoint(name)
@@ -260,10 +275,10 @@ async def disconnect(public_url: str, pyngrok_config: PyngrokConfig | None = Non
             await api.stop_tunnel(name)
     except TunnelNotFoundError:
         pass  # already gone: the goal is reached
-    for companion in registry.companions(public_url):
+    for companion in companions:
         with contextlib.suppress(TunnelNotFoundError):
             await api.stop_tunnel(companion)
-    registry.remove(public_url)
+    registry.remove(public_url, companions)
 
 
 async def kill(pyngrok_config: PyngrokConfig | None = None) -> None:
@@ -335,10 +350,13 @@ async def api_request(
     """See :func:`typed_ngrok.ngrok.api_request` (one kept-alive ``httpx.AsyncClient`` per event loop).
 
     Raises:
-        PyngrokSecurityError: the URL's scheme is not http/https.
+        PyngrokSecurityError: the URL's scheme is not http/https (or a redirect led to another scheme).
+        PyngrokError: a bad argument, named in the message, before any I/O (``url`` not a str or with an invalid
+            host, ``method`` not an HTTP token, ``timeout`` not a finite number of seconds > 0, ``data`` not
+            JSON-serialisable, ``params`` not a dict, ``auth`` not a printable ASCII str).
         PyngrokNgrokHTTPError: status >= 400, with the raw body even when it is not JSON.
-        PyngrokNgrokURLError: unreachable, or no answer within ``timeout`` (reason ``"timed out"``).
-        PyngrokNgrokError: a successful answer whose body is not a JSON object.
+        PyngrokNgrokURLError: unreachable, a redirect loop, or no answer within ``timeout`` (reason ``"timed out"``).
+        PyngrokNgrokError: a successful answer whose body is not a JSON object or cannot be decoded.
     """
     from typed_ngrok._aprocess import request_client
     from typed_ngrok._async_agent_api import send_api_request

@@ -59,7 +59,7 @@ from typed_ngrok._tunnel import (
 )
 from typed_ngrok._tunnel_request import Proto, TunnelOptions, UpstreamOptions
 from typed_ngrok.conf import PyngrokConfig
-from typed_ngrok.exception import PyngrokError, PyngrokNgrokHTTPError, TunnelNotFoundError
+from typed_ngrok.exception import PyngrokError, PyngrokNgrokHTTPError, PyngrokNgrokURLError, TunnelNotFoundError
 
 if TYPE_CHECKING:
     from typed_ngrok._agent_api import AgentAPI
@@ -206,6 +206,7 @@ def connect(
         ProcessStartError: starting the agent failed.
     """
     from typed_ngrok._errors import is_missing_route
+    from typed_ngrok._reaper import AbandonedTunnel, abandon_timed_out, check_not_abandoned, timed_out
     from typed_ngrok._tunnel_request import ENDPOINTS_PATH, build_connect_request
 
     cfg = _cfg(pyngrok_config)
@@ -221,24 +222,36 @@ def connect(
     )
     process, api, registry = _agent(cfg)
     _check_name_free(request.name, registry.tunnels())
+    check_not_abandoned(registry, request.name)
     body = request.body
-    if request.path == ENDPOINTS_PATH and registry.endpoints_supported is not False:
-        try:
-            data = api.create_endpoint(body)
-            registry.endpoints_supported = True
-        except PyngrokNgrokHTTPError as exc:
-            if request.fallback_body is None or not is_missing_route(exc.status_code, exc.body):
-                raise
-            registry.endpoints_supported = False
-            body = request.fallback_body
-            data = api.start_tunnel(body)
-    elif request.path == ENDPOINTS_PATH and request.fallback_body is not None:
+    endpoint = request.path == ENDPOINTS_PATH and registry.endpoints_supported is not False
+    if request.path == ENDPOINTS_PATH and not endpoint and request.fallback_body is not None:
         body = request.fallback_body
-        data = api.start_tunnel(body)
-    else:
-        data = api.start_tunnel(body)
+    try:
+        if endpoint:
+            try:
+                data = api.create_endpoint(body)
+                registry.endpoints_supported = True
+            except PyngrokNgrokHTTPError as exc:
+                if request.fallback_body is None or not is_missing_route(exc.status_code, exc.body):
+                    raise
+                registry.endpoints_supported = False
+                body, endpoint = request.fallback_body, False
+                data = api.start_tunnel(body)
+        else:
+            data = api.start_tunnel(body)
+    except PyngrokNgrokURLError as exc:
+        if not timed_out(exc):
+            raise
+        abandoned = AbandonedTunnel(request.name, endpoint, tuple(_companions(body, request.name, agent_format)))
+        raise abandon_timed_out(exc, api, registry, abandoned) from exc
     tunnel = ConnectedTunnel(data, cfg, process.api_url)  # raises PyngrokError when public_url is missing
-    registry.add(tunnel, _companions(body, tunnel, agent_format))
+    companions = _companions(body, tunnel.name, agent_format)
+    twins: list[NgrokTunnel] = []
+    for companion in companions:  # list it too, so the registry holds what the agent holds
+        with contextlib.suppress(PyngrokError):  # best effort: the tunnel is up, disconnect still knows the name
+            twins.append(NgrokTunnel(api.get_tunnel(companion), cfg, process.api_url))
+    registry.add(tunnel, companions, twins)
     return tunnel
 
 
@@ -280,8 +293,9 @@ def get_tunnels(pyngrok_config: PyngrokConfig | None = None) -> list[ConnectedTu
     """
     cfg = _cfg(pyngrok_config)
     process, api, registry = _agent(cfg)
-    tunnels = [ConnectedTunnel(item, cfg, process.api_url) for item in _list(cfg, api, registry)]
-    registry.replace_all(list(tunnels))  # a list[NgrokTunnel] for the registry
+    with registry.listing() as listing:  # started before the request: see _registry on concurrent changes
+        tunnels = [ConnectedTunnel(item, cfg, process.api_url) for item in _list(cfg, api, registry)]
+        listing.apply(list(tunnels))  # a list[NgrokTunnel] for the registry
     return tunnels
 
 
@@ -310,6 +324,7 @@ def disconnect(public_url: str, pyngrok_config: PyngrokConfig | None = None) -> 
             return
     uri = tunnel.uri or ""
     name = tunnel_name_from_uri(uri) if uri else (tunnel.name or "")
+    companions = registry.companions(public_url)  # before the stop: a listing landing after it may drop them
     try:
         if "/api/endpoints/" in uri:
             api.stop_endpoint(name)
@@ -317,10 +332,10 @@ def disconnect(public_url: str, pyngrok_config: PyngrokConfig | None = None) -> 
             api.stop_tunnel(name)
     except TunnelNotFoundError:
         pass  # already gone: the goal is reached
-    for companion in registry.companions(public_url):
+    for companion in companions:
         with contextlib.suppress(TunnelNotFoundError):  # the agent may already have dropped it
             api.stop_tunnel(companion)
-    registry.remove(public_url)
+    registry.remove(public_url, companions)
 
 
 def kill(pyngrok_config: PyngrokConfig | None = None) -> None:
@@ -399,10 +414,13 @@ def api_request(
     The body is sent whenever ``data`` is not None (so ``{}`` is sent); an empty answer (204) gives ``{}``.
 
     Raises:
-        PyngrokSecurityError: the URL's scheme is not http/https.
+        PyngrokSecurityError: the URL's scheme is not http/https (or a redirect led to another scheme).
+        PyngrokError: a bad argument, named in the message, before any I/O (``url`` not a str or with an invalid
+            host, ``method`` not an HTTP token, ``timeout`` not a finite number of seconds > 0, ``data`` not
+            JSON-serialisable, ``params`` not a dict, ``auth`` not a printable ASCII str).
         PyngrokNgrokHTTPError: status >= 400, with the raw body even when it is not JSON.
-        PyngrokNgrokURLError: unreachable, or no answer within ``timeout`` (reason ``"timed out"``).
-        PyngrokNgrokError: a successful answer whose body is not a JSON object.
+        PyngrokNgrokURLError: unreachable, a redirect loop, or no answer within ``timeout`` (reason ``"timed out"``).
+        PyngrokNgrokError: a successful answer whose body is not a JSON object or cannot be decoded.
     """
     from typed_ngrok._api_request import send_api_request, shared_client
 
