@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 import socket
 import ssl
@@ -12,9 +11,11 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
@@ -149,9 +150,11 @@ async def test_async_mode_runs_on_the_callers_loop(spawn_agent: Callable[..., Ag
         assert await edge.aupdate_agent() == {"Error": "updates disabled"}
 
 
-def test_python_m_runs_standalone_and_prints_the_agent_config() -> None:
+def _run_cli(*args: str) -> tuple[dict[str, Any], str]:
+    """Start ``python -m typed_ngrok.edge``, read its YAML up to the closing comments, check the edge answers, stop it
+    with SIGINT. Returns the parsed config and the whole text."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "typed_ngrok.edge", "--config-version", "3"],
+        [sys.executable, "-m", "typed_ngrok.edge", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -159,19 +162,20 @@ def test_python_m_runs_standalone_and_prints_the_agent_config() -> None:
     )
     try:
         assert proc.stdout is not None
-        first = proc.stdout.readline()
-        assert first.startswith("# local edge listening")
         text = ""
-        while not text.rstrip().endswith("}") or text.count("{") != text.count("}"):
+        while "# ngrok's SDKs:" not in text:
             line = proc.stdout.readline()
             assert line, proc.stderr.read() if proc.stderr else ""
             text += line
-        config = json.loads(text)
-        host, port = config["agent"]["connect_url"].split(":")
+        config = yaml.safe_load(text)
+        assert isinstance(config, dict)
+        agent = config.get("agent", config)
+        host, port = str(agent.get("connect_url") or agent["server_addr"]).split(":")
         assert host == "127.0.0.1"
         socket.create_connection((host, int(port)), timeout=10).close()
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) == 0
+        return config, text
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -179,3 +183,43 @@ def test_python_m_runs_standalone_and_prints_the_agent_config() -> None:
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+def test_python_m_runs_standalone_and_prints_yaml_to_paste() -> None:
+    config, text = _run_cli("--config-version", "3")
+    assert config["version"] == "3"
+    assert config["agent"]["authtoken"] == "local-edge-token"
+    assert config["agent"]["connect_cas"].endswith("agent.pem")
+    assert "# https clients of tunnel URLs must trust this CA: " in text
+
+
+def test_python_m_state_dir_keeps_port_and_certificates(tmp_path: Path) -> None:
+    first, _ = _run_cli("--state-dir", str(tmp_path / "state"))
+    ca_pem = (tmp_path / "state" / "ca.pem").read_bytes()
+    agent_pem = (tmp_path / "state" / "agent.pem").read_bytes()
+    second, _ = _run_cli("--state-dir", str(tmp_path / "state"))
+    assert second == first  # same server_addr, same root_cas path: a saved config keeps working
+    assert (tmp_path / "state" / "ca.pem").read_bytes() == ca_pem
+    assert (tmp_path / "state" / "agent.pem").read_bytes() == agent_pem
+    assert (tmp_path / "state" / "state.json").stat().st_mode & 0o077 == 0  # it holds private keys
+
+
+def test_python_m_help_is_plain_text() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "typed_ngrok.edge", "--help"], capture_output=True, text=True, cwd=REPO, timeout=60
+    )
+    assert done.returncode == 0
+    assert "--state-dir" in done.stdout
+    assert "``" not in done.stdout and ":class:" not in done.stdout
+
+
+def test_agent_config_after_stop_raises_and_files_are_gone() -> None:
+    edge = LocalEdge().start()
+    ca_path = Path(edge.ca_path)
+    assert ca_path.is_file()
+    edge.stop()
+    assert not ca_path.exists()
+    with pytest.raises(LocalEdgeError, match="stopped"):
+        edge.agent_config()
+    with pytest.raises(LocalEdgeError, match="stopped"):
+        edge.start()

@@ -327,9 +327,10 @@ async def test_sdk_reconnects_after_an_edge_restart_and_keeps_its_url(upstream: 
 async def test_edge_stop_command_reaches_the_sdk(edge: LocalEdge) -> None:
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
-    session = await py_builder(edge).handle_stop_command(lambda: loop.call_soon_threadsafe(stopped.set)).connect()
+    builder = py_builder(edge).metadata("stop-me")
+    session = await builder.handle_stop_command(lambda: loop.call_soon_threadsafe(stopped.set)).connect()
     try:
-        [facts] = [s for s in edge.sessions if s.alive and s.client_type == "ngrok-python"]
+        [facts] = [s for s in edge.sessions if s.alive and s.metadata == "stop-me"]
         reply = await asyncio.to_thread(edge.stop_agent, facts.id)
         assert not (reply or {}).get("Error")
         await asyncio.wait_for(stopped.wait(), 30)

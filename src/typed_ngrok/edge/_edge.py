@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import json
+import os
 import shutil
 import tempfile
 import threading
@@ -42,6 +44,10 @@ class LocalEdge(EdgeControls):
     :param heartbeat_interval: seconds between the edge's own heartbeats (0 disables them).
     :param heartbeat_tolerance: seconds the agent has to echo one before its session is dropped.
     :param tunnel_grace: seconds a lost session's listeners stay open for a reconnecting agent to re-bind.
+    :param state_dir: a folder that keeps the certificates, their keys and the agent-facing port across runs
+        (``state.json``, mode 0600; certificates valid for a year, renewed when less than a week is left), so an agent
+        config written for one run keeps working with the next. Without it everything lives in a temporary folder
+        deleted by :meth:`stop`.
     :param answer_timeout: seconds an agent has to acknowledge a new public connection (any frame on its proxy
         stream; live agents do so at once) before the client gets 502 and the session is probed by a heartbeat
         (and dropped when that goes unanswered too). Catches SDK sessions closed without a GOAWAY.
@@ -59,6 +65,7 @@ class LocalEdge(EdgeControls):
         heartbeat_tolerance: float = 15.0,
         tunnel_grace: float = 30.0,
         answer_timeout: float = 5.0,
+        state_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         try:
             loopback = ipaddress.IPv4Address(host).is_loopback
@@ -71,19 +78,30 @@ class LocalEdge(EdgeControls):
         self._host = host
         self._port = port
         self._token = authtoken
+        self._state_dir = Path(state_dir) if state_dir is not None else None
+        if self._state_dir is not None:
+            saved_port, saved_certs = _load_state(self._state_dir)
+            self._port = port or saved_port
+            certs = certs or saved_certs or EdgeCertificates.generate(valid_days=_STATE_DAYS)
         self._certs = certs or EdgeCertificates.generate()
+        self._stopped = False
         self._hb = (heartbeat_interval, heartbeat_tolerance)
         self._grace = tunnel_grace
         self._answer_timeout = answer_timeout
         self.faults = EdgeFaults()
         self._events = EventLog()
         try:
-            self._dir = Path(tempfile.mkdtemp(prefix="typed-ngrok-edge-"))
+            if self._state_dir is not None:
+                self._dir = self._state_dir
+                self._dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            else:
+                self._dir = Path(tempfile.mkdtemp(prefix="typed-ngrok-edge-"))
             self._ca_path, self._cert_path, self._key_path = self._certs.write(self._dir)
             self._agent_ca_path, self._agent_cert_path, self._agent_key_path = self._certs.write_agent_link(self._dir)
         except OSError as exc:
             raise LocalEdgeError(f"cannot write the edge certificates: {exc}") from exc
-        self._cleanup = weakref.finalize(self, shutil.rmtree, str(self._dir), True)
+        temporary = str(self._dir) if self._state_dir is None else None
+        self._cleanup = weakref.finalize(self, _remove_folder, temporary)
         self._core: EdgeServer | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -133,6 +151,8 @@ class LocalEdge(EdgeControls):
         (``connect_url``, ``connect_cas``) with ``version: "3"``. ``with_authtoken`` adds :attr:`authtoken` (write
         the file privately: it is a secret). Raises :class:`LocalEdgeError` for another version.
         """
+        if self._stopped:
+            raise LocalEdgeError("the local edge was stopped: its address and certificate files are gone")
         keys: dict[str, object]
         if str(config_version) == "2":
             keys = {
@@ -181,6 +201,13 @@ class LocalEdge(EdgeControls):
             raise LocalEdgeError(f"the local edge cannot listen on {self.server_addr}: {exc.strerror or exc}") from exc
         self._port = core.port
         self._core = core
+        if self._state_dir is not None:
+            try:
+                _save_state(self._state_dir, self._port, self._certs)
+            except OSError as exc:
+                await core.stop()
+                self._core = None
+                raise LocalEdgeError(f"cannot save the edge state in {self._state_dir}: {exc}") from exc
 
     async def _stop_core(self) -> None:
         core, self._core = self._core, None
@@ -191,13 +218,24 @@ class LocalEdge(EdgeControls):
         """Start listening on the running loop. Raises :class:`LocalEdgeError` (already running, port taken)."""
         if self._core is not None or self._thread is not None:
             raise LocalEdgeError("the local edge is already running")
+        self._check_not_stopped()
         self._loop = asyncio.get_running_loop()
         await self._start_core()
         return self
 
     async def astop(self) -> None:
-        """Close every session (GOAWAY), listener and public connection. Idempotent."""
+        """Close every session (GOAWAY), listener and public connection, and delete the temporary certificate
+        folder (a ``state_dir`` is kept). Idempotent; a stopped edge cannot start again."""
         await self._stop_core()
+        self._finish()
+
+    def _finish(self) -> None:
+        self._stopped = True
+        self._cleanup()
+
+    def _check_not_stopped(self) -> None:
+        if self._stopped:
+            raise LocalEdgeError("this local edge was stopped; create a new LocalEdge (pass state_dir to keep its CA)")
 
     async def arestart(self) -> None:
         """Stop and start again on the same port with the same CA, losing all state (as a real edge restart would).
@@ -211,6 +249,7 @@ class LocalEdge(EdgeControls):
         """Run the edge in its own event-loop thread; returns once it listens. Raises :class:`LocalEdgeError`."""
         if self._core is not None or self._thread is not None:
             raise LocalEdgeError("the local edge is already running")
+        self._check_not_stopped()
         loop = asyncio.new_event_loop()
         ready = threading.Event()
         thread = threading.Thread(target=_run_loop, args=(loop, ready), name="typed-ngrok-edge", daemon=True)
@@ -229,11 +268,13 @@ class LocalEdge(EdgeControls):
         if self._thread is None:
             if self._core is not None:
                 self._run(self._stop_core, 30.0)
+            self._finish()
             return
         try:
             self._run(self._stop_core, 30.0)
         finally:
             self._shutdown_thread()
+            self._finish()
 
     def restart(self) -> None:
         """Sync twin of :meth:`arestart`."""
@@ -349,6 +390,40 @@ class LocalEdge(EdgeControls):
         if found is None:
             raise LocalEdgeError(f"no {kind!r} event within {timeout} s")
         return found
+
+
+_STATE_DAYS = 365
+_RENEW_BEFORE = 7  # days
+
+
+def _remove_folder(path: str | None) -> None:
+    if path is not None:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _load_state(folder: Path) -> tuple[int, EdgeCertificates | None]:
+    """The port and certificates a previous run saved in ``folder`` (0 and None when absent, unreadable or about
+    to expire)."""
+    try:
+        raw = json.loads((folder / "state.json").read_text())
+        port = int(raw.get("port", 0))
+        certs = EdgeCertificates(**{name: str(raw[name]).encode() for name in _CERT_FIELDS})
+        if certs.valid_for().days < _RENEW_BEFORE:
+            return port if 0 < port < 65536 else 0, None
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return 0, None
+    return (port if 0 < port < 65536 else 0), certs
+
+
+_CERT_FIELDS = ("ca_pem", "ca_key_pem", "cert_pem", "key_pem", "agent_cert_pem", "agent_key_pem")
+
+
+def _save_state(folder: Path, port: int, certs: EdgeCertificates) -> None:
+    data = {"port": port, **{name: getattr(certs, name).decode() for name in _CERT_FIELDS}}
+    path = folder / "state.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(data, fh)
 
 
 def _run_loop(loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:

@@ -47,7 +47,9 @@ def _loopback_sans() -> list[x509.GeneralName]:
     ]
 
 
-def _builder(subject: x509.Name, issuer: x509.Name, key: PublicKey, now: dt.datetime) -> x509.CertificateBuilder:
+def _builder(
+    subject: x509.Name, issuer: x509.Name, key: PublicKey, now: dt.datetime, validity: dt.timedelta = _VALIDITY
+) -> x509.CertificateBuilder:
     """Subject, issuer, key, a random serial and the validity window (five minutes back, two days ahead)."""
     return (
         x509.CertificateBuilder()
@@ -56,7 +58,7 @@ def _builder(subject: x509.Name, issuer: x509.Name, key: PublicKey, now: dt.date
         .public_key(key)
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + _VALIDITY)
+        .not_valid_after(now + validity)
     )
 
 
@@ -69,11 +71,13 @@ def _server_leaf(builder: x509.CertificateBuilder) -> x509.CertificateBuilder:
     )
 
 
-def _agent_link(now: dt.datetime, common_name: str) -> tuple[bytes, bytes]:
+def _agent_link(now: dt.datetime, common_name: str, validity: dt.timedelta = _VALIDITY) -> tuple[bytes, bytes]:
     """A self-signed Ed25519 server certificate for the agent link (PEM certificate, PEM key)."""
     key = ed25519.Ed25519PrivateKey.generate()
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{common_name} (agent link)")])
-    cert = _server_leaf(_builder(name, name, key.public_key(), now)).sign(key, None)  # Ed25519: no separate hash
+    cert = _server_leaf(_builder(name, name, key.public_key(), now, validity)).sign(
+        key, None
+    )  # Ed25519: no separate hash
     return cert.public_bytes(serialization.Encoding.PEM), _key_pem(key)
 
 
@@ -98,13 +102,15 @@ class EdgeCertificates:
         return "EdgeCertificates(<run-time CA>)"
 
     @classmethod
-    def generate(cls, common_name: str = "typed-ngrok local edge") -> EdgeCertificates:
-        """Mint a fresh P-256 CA and server certificate and an Ed25519 agent-link certificate, valid for two days."""
+    def generate(cls, common_name: str = "typed-ngrok local edge", *, valid_days: int = 2) -> EdgeCertificates:
+        """Mint a fresh P-256 CA and server certificate and an Ed25519 agent-link certificate, valid for
+        ``valid_days`` (two by default)."""
         now = dt.datetime.now(dt.UTC)
+        validity = dt.timedelta(days=valid_days)
         ca_key = ec.generate_private_key(ec.SECP256R1())
         ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{common_name} CA")])
         ca = (
-            _builder(ca_name, ca_name, ca_key.public_key(), now)
+            _builder(ca_name, ca_name, ca_key.public_key(), now, validity)
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .add_extension(
                 x509.KeyUsage(
@@ -126,14 +132,14 @@ class EdgeCertificates:
         key = ec.generate_private_key(ec.SECP256R1())
         leaf_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
         cert = (
-            _server_leaf(_builder(leaf_name, ca_name, key.public_key(), now))
+            _server_leaf(_builder(leaf_name, ca_name, key.public_key(), now, validity))
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
                 critical=False,
             )
             .sign(ca_key, hashes.SHA256())
         )
-        agent_cert_pem, agent_key_pem = _agent_link(now, common_name)
+        agent_cert_pem, agent_key_pem = _agent_link(now, common_name, validity)
         return cls(
             ca_pem=ca.public_bytes(serialization.Encoding.PEM),
             ca_key_pem=_key_pem(ca_key),
@@ -142,6 +148,11 @@ class EdgeCertificates:
             agent_cert_pem=agent_cert_pem,
             agent_key_pem=agent_key_pem,
         )
+
+    def valid_for(self) -> dt.timedelta:
+        """How long the CA (and so every certificate it signed here) stays valid from now."""
+        ca = x509.load_pem_x509_certificate(self.ca_pem)
+        return ca.not_valid_after_utc - dt.datetime.now(dt.UTC)
 
     def write(self, directory: str | os.PathLike[str]) -> tuple[Path, Path, Path]:
         """Write ``ca.pem``, ``edge.pem`` (chain) and ``edge.key`` (mode 0600) into ``directory``.
@@ -199,7 +210,7 @@ class EdgeCertificates:
         now = dt.datetime.now(dt.UTC)
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
         cert = (
-            _builder(name, ca.subject, key.public_key(), now)
+            _builder(name, ca.subject, key.public_key(), now, ca.not_valid_after_utc - now)  # ends with the CA
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
