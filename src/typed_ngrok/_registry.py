@@ -21,7 +21,7 @@ Concurrency rules (no lock is held across I/O; the sync and async twins use the 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -49,7 +49,7 @@ class Listing:
     since: int
     applied: bool = field(default=False)
 
-    def apply(self, tunnels: list[NgrokTunnel]) -> None:
+    def apply(self, tunnels: Sequence[NgrokTunnel]) -> None:
         self.registry._apply_listing(tunnels, self.since)
         self.applied = True
 
@@ -131,7 +131,7 @@ class TunnelRegistry:
         else:
             self._touched = {url: seq for url, seq in self._touched.items() if seq > oldest}
 
-    def _apply_listing(self, tunnels: list[NgrokTunnel], since: int) -> None:
+    def _apply_listing(self, tunnels: Sequence[NgrokTunnel], since: int) -> None:
         names = {t.name for t in tunnels if t.name}
         fresh = {t.public_url: t for t in tunnels if t.public_url}
         companions = {url: [f"{t.name} (http)"] for url, t in fresh.items() if t.name and f"{t.name} (http)" in names}
@@ -150,7 +150,7 @@ class TunnelRegistry:
             self._companions = companions
             self._end_listing(since)
 
-    def replace_all(self, tunnels: list[NgrokTunnel]) -> None:
+    def replace_all(self, tunnels: Sequence[NgrokTunnel]) -> None:
         """Refill from a listing started now (no concurrent change to protect); companions are re-derived from the
         agent's ``<name> (http)`` naming."""
         with self.listing() as current:

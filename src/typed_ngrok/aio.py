@@ -239,7 +239,7 @@ async def get_tunnels(pyngrok_config: PyngrokConfig | None = None) -> list[Conne
     process, api, registry = await _agent(cfg)
     with registry.listing() as listing:  # started before the request: see _registry on concurrent changes
         tunnels = [ConnectedTunnel(item, cfg, process.api_url) for item in await _list(cfg, api, registry)]
-        listing.apply(list(tunnels))  # a list[NgrokTunnel] for the registry
+        listing.apply(tunnels)
     return tunnels
 
 
