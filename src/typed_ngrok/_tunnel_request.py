@@ -328,7 +328,8 @@ def check_connect_arguments(
     """Refuse a ``connect()`` argument that is wrong, before any I/O, with a :class:`PyngrokError` naming it.
 
     ``addr``: None, an int port or a str (a bare port, ``host:port`` or a URL); ports are 1..65535 (a ``bool``
-    is not a port). ``proto``: one of :data:`PROTOCOLS`. ``name``: None or a str. ``options``: the types of
+    is not a port). ``proto``: one of :data:`PROTOCOLS`. ``name``: None (or empty: generated) or a str
+    without ``%`` or ``/``, not ``.`` or ``..`` (the path segment must round-trip through the agent's API). ``options``: the types of
     :class:`TunnelOptions`; ``auth``/``basic_auth`` each ``"user:pass"`` (never echoed); ``subdomain`` DNS labels
     (no spaces); ``hostname``/``domain`` a DNS name. For a v2 agent (``ngrok_version="2"``), options it would silently
     ignore are refused; with ``config_version="2"``, the v3-only ``upstream``/``bindings`` (pyngrok's rule).
@@ -337,6 +338,9 @@ def check_connect_arguments(
     _check_proto(proto)
     if name is not None and not isinstance(name, str):
         raise _refuse("name", "a str or None", name, option=False)
+    if isinstance(name, str) and ("%" in name or "/" in name or name in (".", "..")):
+        # 2.3.41 percent-decodes GET /api/tunnels/{name} twice (DELETE once): such a tunnel could not be read back
+        raise _refuse("name", "a tunnel name without '%' or '/' (and not '.' or '..')", name, option=False)
     _check_agent_supports(options, config_version, ngrok_version)
     _check_option_values(options)
 

@@ -92,6 +92,17 @@ def test_bad_name_refused() -> None:
         _build(name=5)
 
 
+@pytest.mark.parametrize("name", ["100%", "a%41", "a/b", ".", ".."])
+def test_name_that_cannot_round_trip_through_the_agent_refused(name: str) -> None:
+    """2.3.41 percent-decodes ``GET /api/tunnels/{name}`` twice: ``a%41`` would read tunnel ``aA``."""
+    with pytest.raises(PyngrokError, match="\"name\" must be a tunnel name without '%' or '/'"):
+        _build(name=name)
+
+
+def test_empty_name_is_generated_as_in_pyngrok() -> None:
+    assert _build(name="").name.startswith("http-")
+
+
 # -- connect(): options --
 
 
