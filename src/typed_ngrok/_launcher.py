@@ -17,14 +17,16 @@ import atexit
 import contextlib
 import http.client
 import logging
+import os
 import queue
+import select
 import shutil
 import subprocess
 import threading
 import time
 import weakref
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, NoReturn
+from collections.abc import Callable, Iterator
+from typing import IO, TYPE_CHECKING, Final, NoReturn
 
 from typed_ngrok import _agent_config as agent_config
 from typed_ngrok._readiness import Action, Readiness, interpret_probe, probe_paths
@@ -114,6 +116,8 @@ class AgentRunner:
         self._logs_lock = threading.Lock()
         self._exit_lock = threading.Lock()
         self._stop_lock = threading.Lock()
+        self._wake_lock = threading.Lock()
+        self._wake: tuple[int, int] | None = None  # POSIX: a pipe that tells the reader to stop waiting for EOF
 
     # ---- output -------------------------------------------------------------------------------------------------
     def _handle(self, log: NgrokLog) -> None:
@@ -131,11 +135,50 @@ class AgentRunner:
             except Exception:
                 logger.exception("log_event_callback raised; the agent's output is still being read")
 
+    def _lines(self, stdout: IO[bytes]) -> Iterator[bytes]:
+        """The agent's output, line by line, until EOF; on POSIX also until :meth:`_wake_reader` is called.
+
+        EOF only comes once every holder of the pipe's write end is gone: a descendant of the binary that inherited
+        its stdout (a wrapper script's child) keeps it open after the agent itself was killed and reaped.
+        """
+        wake = self._wake
+        if wake is None:
+            yield from iter(stdout.readline, b"")
+            return
+        fd = stdout.fileno()
+        pending = b""
+        while True:
+            ready, _, _ = select.select([fd, wake[0]], [], [])
+            if wake[0] in ready:
+                break
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            *lines, pending = (pending + chunk).split(b"\n")
+            for line in lines:
+                yield line + b"\n"
+        if pending:
+            yield pending
+
+    def _wake_reader(self) -> None:
+        with self._wake_lock:
+            if self._wake is not None:
+                with contextlib.suppress(OSError):
+                    os.write(self._wake[1], b"x")
+
+    def _close_wake(self) -> None:
+        with self._wake_lock:
+            wake, self._wake = self._wake, None
+        if wake is not None:
+            for fd in wake:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+
     def _read(self) -> None:
         proc = self.proc
         assert proc is not None and proc.stdout is not None
         try:
-            for raw in iter(proc.stdout.readline, b""):
+            for raw in self._lines(proc.stdout):
                 if not (self._starting or self.monitoring) or self._stopping:
                     continue  # drain only
                 log = NgrokLog(raw.decode("utf-8", "replace"))
@@ -151,6 +194,7 @@ class AgentRunner:
         finally:
             with contextlib.suppress(OSError):
                 proc.stdout.close()
+            self._close_wake()
             self._events.put(_EOF)
             self._after_eof()
 
@@ -198,6 +242,8 @@ class AgentRunner:
             raise run_error(cfg.ngrok_path, exc, start=True) from exc
         _live.add(self)
         _register_atexit()
+        if os.name == "posix":
+            self._wake = os.pipe()  # not inherited by children (PEP 446)
         self.reader = threading.Thread(target=self._read, name=f"ngrok-reader-{self.proc.pid}", daemon=True)
         self.reader.start()
 
@@ -361,9 +407,14 @@ class AgentRunner:
         self._cleanup()
 
     def _join_reader(self, timeout: float) -> None:
+        """Wait up to ``timeout`` for the reader to reach EOF (the process is reaped by now); if a descendant still
+        holds the pipe open, wake the reader so it stops, then close the pipe."""
         reader = self.reader
         if reader is not None and reader is not threading.current_thread():
             reader.join(timeout)
+            if reader.is_alive():
+                self._wake_reader()
+                reader.join(1.0)
         proc = self.proc
         if proc is not None and proc.stdout is not None and (reader is None or not reader.is_alive()):
             with contextlib.suppress(OSError):

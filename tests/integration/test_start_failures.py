@@ -212,6 +212,22 @@ async def test_failed_aio_start_closes_transport_and_reader(tmp_path: Path) -> N
     assert runner.reader is not None and runner.reader.done()
 
 
+def test_failed_sync_start_closes_a_pipe_a_child_keeps_open(tmp_path: Path) -> None:
+    """The sync twin of the wrapper case: the reader thread must not stay blocked on a pipe the binary's child keeps
+    open, and the pipe must be closed when the start has failed."""
+    binary, pid_file = wrapper_script(tmp_path, "ERROR:  bad")
+    cfg = PyngrokConfig(ngrok_path=binary, config_path=str(tmp_path / "absent.yml"), startup_timeout=10)
+    runner = AgentRunner(cfg)
+    try:
+        with pytest.raises(ProcessStartError, match="errored on start: bad"):
+            runner.start()
+        assert runner.proc is not None and runner.proc.returncode is not None  # reaped
+        assert runner.proc.stdout is not None and runner.proc.stdout.closed
+        assert runner.reader is not None and not runner.reader.is_alive()
+    finally:
+        end_grandchild(pid_file)
+
+
 @pytest.mark.parametrize("mode", ["error-hang", "crit-hang", "chatty-hang"])
 def test_failed_sync_start_reaps_and_closes_its_pipe(tmp_path: Path, mode: str) -> None:
     cfg = config(tmp_path, mode, startup_timeout=2, config_version="2")
