@@ -29,11 +29,11 @@ from typing import Any, Final
 import httpx
 
 from typed_ngrok import _agent_config as agent_config
-from typed_ngrok._errors import process_start_error, run_error
+from typed_ngrok._errors import process_start_error, run_error, start_crash_error
 from typed_ngrok._readiness import Action, Readiness, interpret_probe, probe_paths
 from typed_ngrok._startup import child_env, platform_spawn_options, prepare_start
 from typed_ngrok.conf import PyngrokConfig
-from typed_ngrok.exception import ProcessStartError, PyngrokError, PyngrokNgrokError
+from typed_ngrok.exception import PyngrokError, PyngrokNgrokError
 from typed_ngrok.log import NgrokLog
 
 __all__ = ["AsyncAgentRunner", "aprobe_api", "signal_process", "stop_all"]
@@ -241,7 +241,7 @@ class AsyncAgentRunner:
             if isinstance(exc, PyngrokError):
                 raise
             if isinstance(exc, Exception):
-                raise ProcessStartError(f"The ngrok process errored on start: {exc}.", self.logs) from exc
+                raise start_crash_error(exc, self.logs) from exc
             raise
         self.api_url = self.readiness.api_url
         self.startup_error = None

@@ -52,6 +52,7 @@ __all__ = [
     "process_start_error",
     "raise_for_agent_status",
     "run_error",
+    "start_crash_error",
     "translate_cloud_transport_errors",
     "translate_transport_errors",
 ]
@@ -297,6 +298,11 @@ def process_start_error(
         )
         message += _output_block(lines)
     return ProcessStartError(message, list(logs), error)
+
+
+def start_crash_error(exc: Exception, logs: Sequence[NgrokLog]) -> ProcessStartError:
+    """An unexpected failure inside a launcher's start (not the agent's doing), for both launchers."""
+    return ProcessStartError(f"The ngrok process errored on start: {exc}.", list(logs))
 
 
 def run_error(ngrok_path: str, exc: OSError, *, start: bool) -> PyngrokNgrokError:

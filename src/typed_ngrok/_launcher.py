@@ -32,7 +32,7 @@ from typed_ngrok import _agent_config as agent_config
 from typed_ngrok._readiness import Action, Readiness, interpret_probe, probe_paths
 from typed_ngrok._startup import child_env, platform_spawn_options, prepare_start
 from typed_ngrok.conf import PyngrokConfig
-from typed_ngrok.exception import ProcessStartError, PyngrokError, PyngrokNgrokError
+from typed_ngrok.exception import PyngrokError, PyngrokNgrokError
 from typed_ngrok.log import NgrokLog
 
 if TYPE_CHECKING:
@@ -265,7 +265,9 @@ class AgentRunner:
             if isinstance(exc, PyngrokError):
                 raise
             if isinstance(exc, Exception):
-                raise ProcessStartError(f"The ngrok process errored on start: {exc}.", self.logs) from exc
+                from typed_ngrok._errors import start_crash_error
+
+                raise start_crash_error(exc, self.logs) from exc
             raise
         self.api_url = self.readiness.api_url
         self._share_probe_api()

@@ -315,3 +315,20 @@ def test_the_package_logger_has_a_null_handler() -> None:
     assert typed_ngrok.__name__ == "typed_ngrok"
     handlers = logging.getLogger("typed_ngrok").handlers
     assert any(isinstance(handler, logging.NullHandler) for handler in handlers)
+
+
+async def test_an_unexpected_failure_inside_start_is_the_same_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A launcher bug (here: preparing the start raises ``ValueError``) is a ``ProcessStartError`` with one text."""
+
+    def boom(self: object) -> list[str]:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(AgentRunner, "_prepare", boom)
+    monkeypatch.setattr(AsyncAgentRunner, "_prepare", boom)
+    cfg = config(tmp_path, "v3")
+    sync_error = await asyncio.to_thread(sync_start_error, cfg)
+    async_error = await aio_start_error(cfg)
+    assert str(sync_error) == str(async_error) == "The ngrok process errored on start: boom."
+    assert isinstance(sync_error.__cause__, ValueError) and isinstance(async_error.__cause__, ValueError)
