@@ -284,7 +284,9 @@ _json = st.recursive(
 _anything = st.none() | st.booleans() | st.integers() | st.floats() | st.text() | st.binary() | _json
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=300, derandomize=True, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(
     url=st.one_of(st.text(), st.from_regex(r"\Ahttps?://[^/]{0,20}/[^#]{0,10}\Z"), _anything),
     method=st.one_of(st.sampled_from(["GET", "post", "DELETE"]), st.text(max_size=8), _anything),
