@@ -16,20 +16,20 @@ T = TypeVar("T", bound="ApiKey")
 class ApiKey:
     """
     Attributes:
-        id (str | Unset): `ak_...`
-        uri (str | Unset):
+        id (str): `ak_...`
+        uri (str):
+        created_at (datetime.datetime):
         description (str | Unset):
         metadata (str | Unset):
-        created_at (datetime.datetime | Unset):
         token (None | str | Unset): The secret key; ONLY in the create response
         owner_id (str | Unset):
     """
 
-    id: str | Unset = UNSET
-    uri: str | Unset = UNSET
+    id: str
+    uri: str
+    created_at: datetime.datetime
     description: str | Unset = UNSET
     metadata: str | Unset = UNSET
-    created_at: datetime.datetime | Unset = UNSET
     token: None | str | Unset = UNSET
     owner_id: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -39,13 +39,11 @@ class ApiKey:
 
         uri = self.uri
 
+        created_at = self.created_at.isoformat()
+
         description = self.description
 
         metadata = self.metadata
-
-        created_at: str | Unset = UNSET
-        if not isinstance(self.created_at, Unset):
-            created_at = self.created_at.isoformat()
 
         token: None | str | Unset
         if isinstance(self.token, Unset):
@@ -57,17 +55,17 @@ class ApiKey:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if uri is not UNSET:
-            field_dict["uri"] = uri
+        field_dict.update(
+            {
+                "id": id,
+                "uri": uri,
+                "created_at": created_at,
+            }
+        )
         if description is not UNSET:
             field_dict["description"] = description
         if metadata is not UNSET:
             field_dict["metadata"] = metadata
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
         if token is not UNSET:
             field_dict["token"] = token
         if owner_id is not UNSET:
@@ -78,20 +76,15 @@ class ApiKey:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        id = d.pop("id")
 
-        uri = d.pop("uri", UNSET)
+        uri = d.pop("uri")
+
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         description = d.pop("description", UNSET)
 
         metadata = d.pop("metadata", UNSET)
-
-        _created_at = d.pop("created_at", UNSET)
-        created_at: datetime.datetime | Unset
-        if isinstance(_created_at, Unset):
-            created_at = UNSET
-        else:
-            created_at = datetime.datetime.fromisoformat(_created_at)
 
         def _parse_token(data: object) -> None | str | Unset:
             if data is None:
@@ -107,9 +100,9 @@ class ApiKey:
         api_key = cls(
             id=id,
             uri=uri,
+            created_at=created_at,
             description=description,
             metadata=metadata,
-            created_at=created_at,
             token=token,
             owner_id=owner_id,
         )

@@ -19,23 +19,21 @@ T = TypeVar("T", bound="ApiKeyList")
 class ApiKeyList:
     """
     Attributes:
-        keys (list[ApiKey] | Unset):
-        uri (str | Unset):
+        keys (list[ApiKey]):
+        uri (str):
         next_page_uri (None | str | Unset):
     """
 
-    keys: list[ApiKey] | Unset = UNSET
-    uri: str | Unset = UNSET
+    keys: list[ApiKey]
+    uri: str
     next_page_uri: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        keys: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.keys, Unset):
-            keys = []
-            for keys_item_data in self.keys:
-                keys_item = keys_item_data.to_dict()
-                keys.append(keys_item)
+        keys = []
+        for keys_item_data in self.keys:
+            keys_item = keys_item_data.to_dict()
+            keys.append(keys_item)
 
         uri = self.uri
 
@@ -47,11 +45,12 @@ class ApiKeyList:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if keys is not UNSET:
-            field_dict["keys"] = keys
-        if uri is not UNSET:
-            field_dict["uri"] = uri
+        field_dict.update(
+            {
+                "keys": keys,
+                "uri": uri,
+            }
+        )
         if next_page_uri is not UNSET:
             field_dict["next_page_uri"] = next_page_uri
 
@@ -62,16 +61,14 @@ class ApiKeyList:
         from ..models.api_key import ApiKey  # noqa: PLC0415
 
         d = dict(src_dict)
-        _keys = d.pop("keys", UNSET)
-        keys: list[ApiKey] | Unset = UNSET
-        if _keys is not UNSET:
-            keys = []
-            for keys_item_data in _keys:
-                keys_item = ApiKey.from_dict(keys_item_data)
+        keys = []
+        _keys = d.pop("keys")
+        for keys_item_data in _keys:
+            keys_item = ApiKey.from_dict(keys_item_data)
 
-                keys.append(keys_item)
+            keys.append(keys_item)
 
-        uri = d.pop("uri", UNSET)
+        uri = d.pop("uri")
 
         def _parse_next_page_uri(data: object) -> None | str | Unset:
             if data is None:

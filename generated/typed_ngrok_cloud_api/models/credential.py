@@ -16,9 +16,9 @@ T = TypeVar("T", bound="Credential")
 class Credential:
     """
     Attributes:
-        id (str | Unset): `cr_...`
-        uri (str | Unset):
-        created_at (datetime.datetime | Unset):
+        id (str): `cr_...`
+        uri (str):
+        created_at (datetime.datetime):
         description (str | Unset):
         metadata (str | Unset):
         token (None | str | Unset): The authtoken; ONLY in the create response
@@ -26,9 +26,9 @@ class Credential:
         owner_id (str | Unset):
     """
 
-    id: str | Unset = UNSET
-    uri: str | Unset = UNSET
-    created_at: datetime.datetime | Unset = UNSET
+    id: str
+    uri: str
+    created_at: datetime.datetime
     description: str | Unset = UNSET
     metadata: str | Unset = UNSET
     token: None | str | Unset = UNSET
@@ -41,9 +41,7 @@ class Credential:
 
         uri = self.uri
 
-        created_at: str | Unset = UNSET
-        if not isinstance(self.created_at, Unset):
-            created_at = self.created_at.isoformat()
+        created_at = self.created_at.isoformat()
 
         description = self.description
 
@@ -63,13 +61,13 @@ class Credential:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if uri is not UNSET:
-            field_dict["uri"] = uri
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
+        field_dict.update(
+            {
+                "id": id,
+                "uri": uri,
+                "created_at": created_at,
+            }
+        )
         if description is not UNSET:
             field_dict["description"] = description
         if metadata is not UNSET:
@@ -86,16 +84,11 @@ class Credential:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        id = d.pop("id")
 
-        uri = d.pop("uri", UNSET)
+        uri = d.pop("uri")
 
-        _created_at = d.pop("created_at", UNSET)
-        created_at: datetime.datetime | Unset
-        if isinstance(_created_at, Unset):
-            created_at = UNSET
-        else:
-            created_at = datetime.datetime.fromisoformat(_created_at)
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         description = d.pop("description", UNSET)
 

@@ -19,23 +19,21 @@ T = TypeVar("T", bound="CredentialList")
 class CredentialList:
     """
     Attributes:
-        credentials (list[Credential] | Unset):
-        uri (str | Unset):
+        credentials (list[Credential]):
+        uri (str):
         next_page_uri (None | str | Unset):
     """
 
-    credentials: list[Credential] | Unset = UNSET
-    uri: str | Unset = UNSET
+    credentials: list[Credential]
+    uri: str
     next_page_uri: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        credentials: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.credentials, Unset):
-            credentials = []
-            for credentials_item_data in self.credentials:
-                credentials_item = credentials_item_data.to_dict()
-                credentials.append(credentials_item)
+        credentials = []
+        for credentials_item_data in self.credentials:
+            credentials_item = credentials_item_data.to_dict()
+            credentials.append(credentials_item)
 
         uri = self.uri
 
@@ -47,11 +45,12 @@ class CredentialList:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if credentials is not UNSET:
-            field_dict["credentials"] = credentials
-        if uri is not UNSET:
-            field_dict["uri"] = uri
+        field_dict.update(
+            {
+                "credentials": credentials,
+                "uri": uri,
+            }
+        )
         if next_page_uri is not UNSET:
             field_dict["next_page_uri"] = next_page_uri
 
@@ -62,16 +61,14 @@ class CredentialList:
         from ..models.credential import Credential  # noqa: PLC0415
 
         d = dict(src_dict)
-        _credentials = d.pop("credentials", UNSET)
-        credentials: list[Credential] | Unset = UNSET
-        if _credentials is not UNSET:
-            credentials = []
-            for credentials_item_data in _credentials:
-                credentials_item = Credential.from_dict(credentials_item_data)
+        credentials = []
+        _credentials = d.pop("credentials")
+        for credentials_item_data in _credentials:
+            credentials_item = Credential.from_dict(credentials_item_data)
 
-                credentials.append(credentials_item)
+            credentials.append(credentials_item)
 
-        uri = d.pop("uri", UNSET)
+        uri = d.pop("uri")
 
         def _parse_next_page_uri(data: object) -> None | str | Unset:
             if data is None:

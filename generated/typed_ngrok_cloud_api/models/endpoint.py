@@ -20,11 +20,11 @@ T = TypeVar("T", bound="Endpoint")
 class Endpoint:
     """
     Attributes:
-        id (str | Unset): `ep_...`
-        uri (str | Unset):
+        id (str): `ep_...`
+        uri (str):
+        created_at (datetime.datetime):
         name (str | Unset):
         region (str | Unset):
-        created_at (datetime.datetime | Unset):
         updated_at (datetime.datetime | Unset):
         url (str | Unset):
         public_url (str | Unset): Deprecated; use `url`.
@@ -50,11 +50,11 @@ class Endpoint:
         pooling_enabled (bool | Unset):
     """
 
-    id: str | Unset = UNSET
-    uri: str | Unset = UNSET
+    id: str
+    uri: str
+    created_at: datetime.datetime
     name: str | Unset = UNSET
     region: str | Unset = UNSET
-    created_at: datetime.datetime | Unset = UNSET
     updated_at: datetime.datetime | Unset = UNSET
     url: str | Unset = UNSET
     public_url: str | Unset = UNSET
@@ -86,13 +86,11 @@ class Endpoint:
 
         uri = self.uri
 
+        created_at = self.created_at.isoformat()
+
         name = self.name
 
         region = self.region
-
-        created_at: str | Unset = UNSET
-        if not isinstance(self.created_at, Unset):
-            created_at = self.created_at.isoformat()
 
         updated_at: str | Unset = UNSET
         if not isinstance(self.updated_at, Unset):
@@ -180,17 +178,17 @@ class Endpoint:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if uri is not UNSET:
-            field_dict["uri"] = uri
+        field_dict.update(
+            {
+                "id": id,
+                "uri": uri,
+                "created_at": created_at,
+            }
+        )
         if name is not UNSET:
             field_dict["name"] = name
         if region is not UNSET:
             field_dict["region"] = region
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
         if updated_at is not UNSET:
             field_dict["updated_at"] = updated_at
         if url is not UNSET:
@@ -243,20 +241,15 @@ class Endpoint:
         from ..models.ref import Ref  # noqa: PLC0415
 
         d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        id = d.pop("id")
 
-        uri = d.pop("uri", UNSET)
+        uri = d.pop("uri")
+
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         name = d.pop("name", UNSET)
 
         region = d.pop("region", UNSET)
-
-        _created_at = d.pop("created_at", UNSET)
-        created_at: datetime.datetime | Unset
-        if isinstance(_created_at, Unset):
-            created_at = UNSET
-        else:
-            created_at = datetime.datetime.fromisoformat(_created_at)
 
         _updated_at = d.pop("updated_at", UNSET)
         updated_at: datetime.datetime | Unset
@@ -400,9 +393,9 @@ class Endpoint:
         endpoint = cls(
             id=id,
             uri=uri,
+            created_at=created_at,
             name=name,
             region=region,
-            created_at=created_at,
             updated_at=updated_at,
             url=url,
             public_url=public_url,

@@ -19,23 +19,21 @@ T = TypeVar("T", bound="EndpointList")
 class EndpointList:
     """
     Attributes:
-        endpoints (list[Endpoint] | Unset):
-        uri (str | Unset):
+        endpoints (list[Endpoint]):
+        uri (str):
         next_page_uri (None | str | Unset):
     """
 
-    endpoints: list[Endpoint] | Unset = UNSET
-    uri: str | Unset = UNSET
+    endpoints: list[Endpoint]
+    uri: str
     next_page_uri: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        endpoints: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.endpoints, Unset):
-            endpoints = []
-            for endpoints_item_data in self.endpoints:
-                endpoints_item = endpoints_item_data.to_dict()
-                endpoints.append(endpoints_item)
+        endpoints = []
+        for endpoints_item_data in self.endpoints:
+            endpoints_item = endpoints_item_data.to_dict()
+            endpoints.append(endpoints_item)
 
         uri = self.uri
 
@@ -47,11 +45,12 @@ class EndpointList:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if endpoints is not UNSET:
-            field_dict["endpoints"] = endpoints
-        if uri is not UNSET:
-            field_dict["uri"] = uri
+        field_dict.update(
+            {
+                "endpoints": endpoints,
+                "uri": uri,
+            }
+        )
         if next_page_uri is not UNSET:
             field_dict["next_page_uri"] = next_page_uri
 
@@ -62,16 +61,14 @@ class EndpointList:
         from ..models.endpoint import Endpoint  # noqa: PLC0415
 
         d = dict(src_dict)
-        _endpoints = d.pop("endpoints", UNSET)
-        endpoints: list[Endpoint] | Unset = UNSET
-        if _endpoints is not UNSET:
-            endpoints = []
-            for endpoints_item_data in _endpoints:
-                endpoints_item = Endpoint.from_dict(endpoints_item_data)
+        endpoints = []
+        _endpoints = d.pop("endpoints")
+        for endpoints_item_data in _endpoints:
+            endpoints_item = Endpoint.from_dict(endpoints_item_data)
 
-                endpoints.append(endpoints_item)
+            endpoints.append(endpoints_item)
 
-        uri = d.pop("uri", UNSET)
+        uri = d.pop("uri")
 
         def _parse_next_page_uri(data: object) -> None | str | Unset:
             if data is None:

@@ -16,21 +16,21 @@ T = TypeVar("T", bound="ReservedAddr")
 class ReservedAddr:
     """
     Attributes:
-        id (str | Unset): `ra_...`
-        uri (str | Unset):
-        created_at (datetime.datetime | Unset):
+        id (str): `ra_...`
+        uri (str):
+        created_at (datetime.datetime):
+        addr (str): `host:port`
         description (str | Unset):
         metadata (str | Unset):
-        addr (str | Unset): `host:port`
         region (str | Unset):
     """
 
-    id: str | Unset = UNSET
-    uri: str | Unset = UNSET
-    created_at: datetime.datetime | Unset = UNSET
+    id: str
+    uri: str
+    created_at: datetime.datetime
+    addr: str
     description: str | Unset = UNSET
     metadata: str | Unset = UNSET
-    addr: str | Unset = UNSET
     region: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -39,33 +39,30 @@ class ReservedAddr:
 
         uri = self.uri
 
-        created_at: str | Unset = UNSET
-        if not isinstance(self.created_at, Unset):
-            created_at = self.created_at.isoformat()
+        created_at = self.created_at.isoformat()
+
+        addr = self.addr
 
         description = self.description
 
         metadata = self.metadata
 
-        addr = self.addr
-
         region = self.region
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if uri is not UNSET:
-            field_dict["uri"] = uri
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
+        field_dict.update(
+            {
+                "id": id,
+                "uri": uri,
+                "created_at": created_at,
+                "addr": addr,
+            }
+        )
         if description is not UNSET:
             field_dict["description"] = description
         if metadata is not UNSET:
             field_dict["metadata"] = metadata
-        if addr is not UNSET:
-            field_dict["addr"] = addr
         if region is not UNSET:
             field_dict["region"] = region
 
@@ -74,22 +71,17 @@ class ReservedAddr:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        id = d.pop("id")
 
-        uri = d.pop("uri", UNSET)
+        uri = d.pop("uri")
 
-        _created_at = d.pop("created_at", UNSET)
-        created_at: datetime.datetime | Unset
-        if isinstance(_created_at, Unset):
-            created_at = UNSET
-        else:
-            created_at = datetime.datetime.fromisoformat(_created_at)
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+        addr = d.pop("addr")
 
         description = d.pop("description", UNSET)
 
         metadata = d.pop("metadata", UNSET)
-
-        addr = d.pop("addr", UNSET)
 
         region = d.pop("region", UNSET)
 
@@ -97,9 +89,9 @@ class ReservedAddr:
             id=id,
             uri=uri,
             created_at=created_at,
+            addr=addr,
             description=description,
             metadata=metadata,
-            addr=addr,
             region=region,
         )
 

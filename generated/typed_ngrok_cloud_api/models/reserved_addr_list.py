@@ -19,23 +19,21 @@ T = TypeVar("T", bound="ReservedAddrList")
 class ReservedAddrList:
     """
     Attributes:
-        reserved_addrs (list[ReservedAddr] | Unset):
-        uri (str | Unset):
+        reserved_addrs (list[ReservedAddr]):
+        uri (str):
         next_page_uri (None | str | Unset):
     """
 
-    reserved_addrs: list[ReservedAddr] | Unset = UNSET
-    uri: str | Unset = UNSET
+    reserved_addrs: list[ReservedAddr]
+    uri: str
     next_page_uri: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        reserved_addrs: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.reserved_addrs, Unset):
-            reserved_addrs = []
-            for reserved_addrs_item_data in self.reserved_addrs:
-                reserved_addrs_item = reserved_addrs_item_data.to_dict()
-                reserved_addrs.append(reserved_addrs_item)
+        reserved_addrs = []
+        for reserved_addrs_item_data in self.reserved_addrs:
+            reserved_addrs_item = reserved_addrs_item_data.to_dict()
+            reserved_addrs.append(reserved_addrs_item)
 
         uri = self.uri
 
@@ -47,11 +45,12 @@ class ReservedAddrList:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if reserved_addrs is not UNSET:
-            field_dict["reserved_addrs"] = reserved_addrs
-        if uri is not UNSET:
-            field_dict["uri"] = uri
+        field_dict.update(
+            {
+                "reserved_addrs": reserved_addrs,
+                "uri": uri,
+            }
+        )
         if next_page_uri is not UNSET:
             field_dict["next_page_uri"] = next_page_uri
 
@@ -62,16 +61,14 @@ class ReservedAddrList:
         from ..models.reserved_addr import ReservedAddr  # noqa: PLC0415
 
         d = dict(src_dict)
-        _reserved_addrs = d.pop("reserved_addrs", UNSET)
-        reserved_addrs: list[ReservedAddr] | Unset = UNSET
-        if _reserved_addrs is not UNSET:
-            reserved_addrs = []
-            for reserved_addrs_item_data in _reserved_addrs:
-                reserved_addrs_item = ReservedAddr.from_dict(reserved_addrs_item_data)
+        reserved_addrs = []
+        _reserved_addrs = d.pop("reserved_addrs")
+        for reserved_addrs_item_data in _reserved_addrs:
+            reserved_addrs_item = ReservedAddr.from_dict(reserved_addrs_item_data)
 
-                reserved_addrs.append(reserved_addrs_item)
+            reserved_addrs.append(reserved_addrs_item)
 
-        uri = d.pop("uri", UNSET)
+        uri = d.pop("uri")
 
         def _parse_next_page_uri(data: object) -> None | str | Unset:
             if data is None:

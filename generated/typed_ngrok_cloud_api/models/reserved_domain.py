@@ -25,12 +25,12 @@ class ReservedDomain:
     `http_endpoint_configuration`, `https_endpoint_configuration`); they are kept in `additional_properties`.
 
         Attributes:
-            id (str | Unset): `rd_...`
-            uri (str | Unset):
-            created_at (datetime.datetime | Unset):
+            id (str): `rd_...`
+            uri (str):
+            created_at (datetime.datetime):
+            domain (str):
             description (str | Unset):
             metadata (str | Unset):
-            domain (str | Unset):
             region (str | Unset): Deprecated (domains are global).
             cname_target (None | str | Unset): The DNS CNAME target; null for ngrok subdomains.
             certificate (None | Ref | Unset): The TLS certificate used for this domain, or null.
@@ -40,12 +40,12 @@ class ReservedDomain:
             resolves_to (list[ReservedDomainResolvesTo] | None | Unset):
     """
 
-    id: str | Unset = UNSET
-    uri: str | Unset = UNSET
-    created_at: datetime.datetime | Unset = UNSET
+    id: str
+    uri: str
+    created_at: datetime.datetime
+    domain: str
     description: str | Unset = UNSET
     metadata: str | Unset = UNSET
-    domain: str | Unset = UNSET
     region: str | Unset = UNSET
     cname_target: None | str | Unset = UNSET
     certificate: None | Ref | Unset = UNSET
@@ -64,15 +64,13 @@ class ReservedDomain:
 
         uri = self.uri
 
-        created_at: str | Unset = UNSET
-        if not isinstance(self.created_at, Unset):
-            created_at = self.created_at.isoformat()
+        created_at = self.created_at.isoformat()
+
+        domain = self.domain
 
         description = self.description
 
         metadata = self.metadata
-
-        domain = self.domain
 
         region = self.region
 
@@ -126,19 +124,18 @@ class ReservedDomain:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if uri is not UNSET:
-            field_dict["uri"] = uri
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
+        field_dict.update(
+            {
+                "id": id,
+                "uri": uri,
+                "created_at": created_at,
+                "domain": domain,
+            }
+        )
         if description is not UNSET:
             field_dict["description"] = description
         if metadata is not UNSET:
             field_dict["metadata"] = metadata
-        if domain is not UNSET:
-            field_dict["domain"] = domain
         if region is not UNSET:
             field_dict["region"] = region
         if cname_target is not UNSET:
@@ -164,22 +161,17 @@ class ReservedDomain:
         from ..models.reserved_domain_resolves_to import ReservedDomainResolvesTo  # noqa: PLC0415
 
         d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        id = d.pop("id")
 
-        uri = d.pop("uri", UNSET)
+        uri = d.pop("uri")
 
-        _created_at = d.pop("created_at", UNSET)
-        created_at: datetime.datetime | Unset
-        if isinstance(_created_at, Unset):
-            created_at = UNSET
-        else:
-            created_at = datetime.datetime.fromisoformat(_created_at)
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+        domain = d.pop("domain")
 
         description = d.pop("description", UNSET)
 
         metadata = d.pop("metadata", UNSET)
-
-        domain = d.pop("domain", UNSET)
 
         region = d.pop("region", UNSET)
 
@@ -282,9 +274,9 @@ class ReservedDomain:
             id=id,
             uri=uri,
             created_at=created_at,
+            domain=domain,
             description=description,
             metadata=metadata,
-            domain=domain,
             region=region,
             cname_target=cname_target,
             certificate=certificate,

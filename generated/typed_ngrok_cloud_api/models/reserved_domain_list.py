@@ -19,23 +19,21 @@ T = TypeVar("T", bound="ReservedDomainList")
 class ReservedDomainList:
     """
     Attributes:
-        reserved_domains (list[ReservedDomain] | Unset):
-        uri (str | Unset):
+        reserved_domains (list[ReservedDomain]):
+        uri (str):
         next_page_uri (None | str | Unset):
     """
 
-    reserved_domains: list[ReservedDomain] | Unset = UNSET
-    uri: str | Unset = UNSET
+    reserved_domains: list[ReservedDomain]
+    uri: str
     next_page_uri: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        reserved_domains: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.reserved_domains, Unset):
-            reserved_domains = []
-            for reserved_domains_item_data in self.reserved_domains:
-                reserved_domains_item = reserved_domains_item_data.to_dict()
-                reserved_domains.append(reserved_domains_item)
+        reserved_domains = []
+        for reserved_domains_item_data in self.reserved_domains:
+            reserved_domains_item = reserved_domains_item_data.to_dict()
+            reserved_domains.append(reserved_domains_item)
 
         uri = self.uri
 
@@ -47,11 +45,12 @@ class ReservedDomainList:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if reserved_domains is not UNSET:
-            field_dict["reserved_domains"] = reserved_domains
-        if uri is not UNSET:
-            field_dict["uri"] = uri
+        field_dict.update(
+            {
+                "reserved_domains": reserved_domains,
+                "uri": uri,
+            }
+        )
         if next_page_uri is not UNSET:
             field_dict["next_page_uri"] = next_page_uri
 
@@ -62,16 +61,14 @@ class ReservedDomainList:
         from ..models.reserved_domain import ReservedDomain  # noqa: PLC0415
 
         d = dict(src_dict)
-        _reserved_domains = d.pop("reserved_domains", UNSET)
-        reserved_domains: list[ReservedDomain] | Unset = UNSET
-        if _reserved_domains is not UNSET:
-            reserved_domains = []
-            for reserved_domains_item_data in _reserved_domains:
-                reserved_domains_item = ReservedDomain.from_dict(reserved_domains_item_data)
+        reserved_domains = []
+        _reserved_domains = d.pop("reserved_domains")
+        for reserved_domains_item_data in _reserved_domains:
+            reserved_domains_item = ReservedDomain.from_dict(reserved_domains_item_data)
 
-                reserved_domains.append(reserved_domains_item)
+            reserved_domains.append(reserved_domains_item)
 
-        uri = d.pop("uri", UNSET)
+        uri = d.pop("uri")
 
         def _parse_next_page_uri(data: object) -> None | str | Unset:
             if data is None:

@@ -22,9 +22,9 @@ class Tunnel:
     """An online tunnel. Labeled tunnels have no `public_url` and no `proto`.
 
     Attributes:
-        id (str | Unset): `tn_...`
+        id (str): `tn_...`
+        started_at (datetime.datetime):
         public_url (str | Unset):
-        started_at (datetime.datetime | Unset):
         metadata (str | Unset):
         proto (str | Unset): `http`, `https`, `tcp` or `tls`.
         region (str | Unset):
@@ -35,9 +35,9 @@ class Tunnel:
         forwards_to (str | Unset): The agent's upstream, e.g. `http://localhost:80`.
     """
 
-    id: str | Unset = UNSET
+    id: str
+    started_at: datetime.datetime
     public_url: str | Unset = UNSET
-    started_at: datetime.datetime | Unset = UNSET
     metadata: str | Unset = UNSET
     proto: str | Unset = UNSET
     region: str | Unset = UNSET
@@ -53,11 +53,9 @@ class Tunnel:
 
         id = self.id
 
-        public_url = self.public_url
+        started_at = self.started_at.isoformat()
 
-        started_at: str | Unset = UNSET
-        if not isinstance(self.started_at, Unset):
-            started_at = self.started_at.isoformat()
+        public_url = self.public_url
 
         metadata = self.metadata
 
@@ -96,13 +94,14 @@ class Tunnel:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
+        field_dict.update(
+            {
+                "id": id,
+                "started_at": started_at,
+            }
+        )
         if public_url is not UNSET:
             field_dict["public_url"] = public_url
-        if started_at is not UNSET:
-            field_dict["started_at"] = started_at
         if metadata is not UNSET:
             field_dict["metadata"] = metadata
         if proto is not UNSET:
@@ -128,16 +127,11 @@ class Tunnel:
         from ..models.tunnel_labels import TunnelLabels  # noqa: PLC0415
 
         d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        id = d.pop("id")
+
+        started_at = datetime.datetime.fromisoformat(d.pop("started_at"))
 
         public_url = d.pop("public_url", UNSET)
-
-        _started_at = d.pop("started_at", UNSET)
-        started_at: datetime.datetime | Unset
-        if isinstance(_started_at, Unset):
-            started_at = UNSET
-        else:
-            started_at = datetime.datetime.fromisoformat(_started_at)
 
         metadata = d.pop("metadata", UNSET)
 
@@ -199,8 +193,8 @@ class Tunnel:
 
         tunnel = cls(
             id=id,
-            public_url=public_url,
             started_at=started_at,
+            public_url=public_url,
             metadata=metadata,
             proto=proto,
             region=region,

@@ -19,23 +19,21 @@ T = TypeVar("T", bound="TunnelList")
 class TunnelList:
     """
     Attributes:
-        tunnels (list[Tunnel] | Unset):
-        uri (str | Unset):
+        tunnels (list[Tunnel]):
+        uri (str):
         next_page_uri (None | str | Unset):
     """
 
-    tunnels: list[Tunnel] | Unset = UNSET
-    uri: str | Unset = UNSET
+    tunnels: list[Tunnel]
+    uri: str
     next_page_uri: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        tunnels: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.tunnels, Unset):
-            tunnels = []
-            for tunnels_item_data in self.tunnels:
-                tunnels_item = tunnels_item_data.to_dict()
-                tunnels.append(tunnels_item)
+        tunnels = []
+        for tunnels_item_data in self.tunnels:
+            tunnels_item = tunnels_item_data.to_dict()
+            tunnels.append(tunnels_item)
 
         uri = self.uri
 
@@ -47,11 +45,12 @@ class TunnelList:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if tunnels is not UNSET:
-            field_dict["tunnels"] = tunnels
-        if uri is not UNSET:
-            field_dict["uri"] = uri
+        field_dict.update(
+            {
+                "tunnels": tunnels,
+                "uri": uri,
+            }
+        )
         if next_page_uri is not UNSET:
             field_dict["next_page_uri"] = next_page_uri
 
@@ -62,16 +61,14 @@ class TunnelList:
         from ..models.tunnel import Tunnel  # noqa: PLC0415
 
         d = dict(src_dict)
-        _tunnels = d.pop("tunnels", UNSET)
-        tunnels: list[Tunnel] | Unset = UNSET
-        if _tunnels is not UNSET:
-            tunnels = []
-            for tunnels_item_data in _tunnels:
-                tunnels_item = Tunnel.from_dict(tunnels_item_data)
+        tunnels = []
+        _tunnels = d.pop("tunnels")
+        for tunnels_item_data in _tunnels:
+            tunnels_item = Tunnel.from_dict(tunnels_item_data)
 
-                tunnels.append(tunnels_item)
+            tunnels.append(tunnels_item)
 
-        uri = d.pop("uri", UNSET)
+        uri = d.pop("uri")
 
         def _parse_next_page_uri(data: object) -> None | str | Unset:
             if data is None:

@@ -21,27 +21,27 @@ class TunnelSession:
     """An online ngrok agent session.
 
     Attributes:
-        id (str | Unset): `ts_...`
-        uri (str | Unset):
+        id (str): `ts_...`
+        uri (str):
+        started_at (datetime.datetime):
         agent_version (str | Unset):
         credential (None | Ref | Unset): The credential (authtoken) the agent authenticated with.
         ip (str | Unset): Source IP of the session.
         metadata (str | Unset): The agent's top-level `metadata`; omitted when empty.
         os (str | Unset):
         region (str | Unset):
-        started_at (datetime.datetime | Unset):
         transport (str | Unset): `ngrok/v2` or `ssh` (examples show `ngrok/2`).
     """
 
-    id: str | Unset = UNSET
-    uri: str | Unset = UNSET
+    id: str
+    uri: str
+    started_at: datetime.datetime
     agent_version: str | Unset = UNSET
     credential: None | Ref | Unset = UNSET
     ip: str | Unset = UNSET
     metadata: str | Unset = UNSET
     os: str | Unset = UNSET
     region: str | Unset = UNSET
-    started_at: datetime.datetime | Unset = UNSET
     transport: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -51,6 +51,8 @@ class TunnelSession:
         id = self.id
 
         uri = self.uri
+
+        started_at = self.started_at.isoformat()
 
         agent_version = self.agent_version
 
@@ -70,19 +72,17 @@ class TunnelSession:
 
         region = self.region
 
-        started_at: str | Unset = UNSET
-        if not isinstance(self.started_at, Unset):
-            started_at = self.started_at.isoformat()
-
         transport = self.transport
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
-        if uri is not UNSET:
-            field_dict["uri"] = uri
+        field_dict.update(
+            {
+                "id": id,
+                "uri": uri,
+                "started_at": started_at,
+            }
+        )
         if agent_version is not UNSET:
             field_dict["agent_version"] = agent_version
         if credential is not UNSET:
@@ -95,8 +95,6 @@ class TunnelSession:
             field_dict["os"] = os
         if region is not UNSET:
             field_dict["region"] = region
-        if started_at is not UNSET:
-            field_dict["started_at"] = started_at
         if transport is not UNSET:
             field_dict["transport"] = transport
 
@@ -107,9 +105,11 @@ class TunnelSession:
         from ..models.ref import Ref  # noqa: PLC0415
 
         d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        id = d.pop("id")
 
-        uri = d.pop("uri", UNSET)
+        uri = d.pop("uri")
+
+        started_at = datetime.datetime.fromisoformat(d.pop("started_at"))
 
         agent_version = d.pop("agent_version", UNSET)
 
@@ -138,25 +138,18 @@ class TunnelSession:
 
         region = d.pop("region", UNSET)
 
-        _started_at = d.pop("started_at", UNSET)
-        started_at: datetime.datetime | Unset
-        if isinstance(_started_at, Unset):
-            started_at = UNSET
-        else:
-            started_at = datetime.datetime.fromisoformat(_started_at)
-
         transport = d.pop("transport", UNSET)
 
         tunnel_session = cls(
             id=id,
             uri=uri,
+            started_at=started_at,
             agent_version=agent_version,
             credential=credential,
             ip=ip,
             metadata=metadata,
             os=os,
             region=region,
-            started_at=started_at,
             transport=transport,
         )
 

@@ -19,23 +19,21 @@ T = TypeVar("T", bound="TunnelSessionList")
 class TunnelSessionList:
     """
     Attributes:
-        tunnel_sessions (list[TunnelSession] | Unset):
-        uri (str | Unset):
+        tunnel_sessions (list[TunnelSession]):
+        uri (str):
         next_page_uri (None | str | Unset): The next page's full URL
     """
 
-    tunnel_sessions: list[TunnelSession] | Unset = UNSET
-    uri: str | Unset = UNSET
+    tunnel_sessions: list[TunnelSession]
+    uri: str
     next_page_uri: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        tunnel_sessions: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.tunnel_sessions, Unset):
-            tunnel_sessions = []
-            for tunnel_sessions_item_data in self.tunnel_sessions:
-                tunnel_sessions_item = tunnel_sessions_item_data.to_dict()
-                tunnel_sessions.append(tunnel_sessions_item)
+        tunnel_sessions = []
+        for tunnel_sessions_item_data in self.tunnel_sessions:
+            tunnel_sessions_item = tunnel_sessions_item_data.to_dict()
+            tunnel_sessions.append(tunnel_sessions_item)
 
         uri = self.uri
 
@@ -47,11 +45,12 @@ class TunnelSessionList:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if tunnel_sessions is not UNSET:
-            field_dict["tunnel_sessions"] = tunnel_sessions
-        if uri is not UNSET:
-            field_dict["uri"] = uri
+        field_dict.update(
+            {
+                "tunnel_sessions": tunnel_sessions,
+                "uri": uri,
+            }
+        )
         if next_page_uri is not UNSET:
             field_dict["next_page_uri"] = next_page_uri
 
@@ -62,16 +61,14 @@ class TunnelSessionList:
         from ..models.tunnel_session import TunnelSession  # noqa: PLC0415
 
         d = dict(src_dict)
-        _tunnel_sessions = d.pop("tunnel_sessions", UNSET)
-        tunnel_sessions: list[TunnelSession] | Unset = UNSET
-        if _tunnel_sessions is not UNSET:
-            tunnel_sessions = []
-            for tunnel_sessions_item_data in _tunnel_sessions:
-                tunnel_sessions_item = TunnelSession.from_dict(tunnel_sessions_item_data)
+        tunnel_sessions = []
+        _tunnel_sessions = d.pop("tunnel_sessions")
+        for tunnel_sessions_item_data in _tunnel_sessions:
+            tunnel_sessions_item = TunnelSession.from_dict(tunnel_sessions_item_data)
 
-                tunnel_sessions.append(tunnel_sessions_item)
+            tunnel_sessions.append(tunnel_sessions_item)
 
-        uri = d.pop("uri", UNSET)
+        uri = d.pop("uri")
 
         def _parse_next_page_uri(data: object) -> None | str | Unset:
             if data is None:
