@@ -99,10 +99,16 @@ def check_tunnel_name(tunnel_name: object, argument: str = "tunnel_name") -> str
 
 
 def _is_headers(value: object) -> bool:
-    return isinstance(value, dict) and all(
-        isinstance(name, str) and isinstance(values, list) and all(isinstance(item, str) for item in values)
-        for name, values in value.items()
-    )
+    """An object of string lists (explicit loops: this runs for every captured request of a listing)."""
+    if not isinstance(value, dict):
+        return False
+    for name, values in value.items():
+        if not isinstance(name, str) or not isinstance(values, list):
+            return False
+        for item in values:
+            if not isinstance(item, str):
+                return False
+    return True
 
 
 def http_block(value: object, key: str, fields: dict[str, type | str]) -> Any:
@@ -121,11 +127,14 @@ def http_block(value: object, key: str, fields: dict[str, type | str]) -> Any:
         if item is None:
             continue
         kind = fields.get(name)
-        if kind == _HEADERS:
-            if not _is_headers(item):
-                raise malformed(_WHAT, f"{key}.{name}", item, "an object of string lists")
-        elif isinstance(kind, type) and (not isinstance(item, kind) or isinstance(item, bool)):
-            raise malformed(_WHAT, f"{key}.{name}", item, "a string" if kind is str else "an integer")
+        if kind is str:
+            if not isinstance(item, str):
+                raise malformed(_WHAT, f"{key}.{name}", item, "a string")
+        elif kind is int:
+            if not isinstance(item, int) or isinstance(item, bool):
+                raise malformed(_WHAT, f"{key}.{name}", item, "an integer")
+        elif kind == _HEADERS and not _is_headers(item):
+            raise malformed(_WHAT, f"{key}.{name}", item, "an object of string lists")
         block[name] = item
     return block
 
@@ -147,13 +156,18 @@ class _Captured(Protocol):
 C = TypeVar("C", bound=_Captured)
 
 
-def _order(request: _Captured) -> tuple[datetime, str]:
-    return parse_timestamp(request.start) or _OLDEST, request.id or ""
-
-
 def newest_first(requests: Iterable[C], tunnel_name: str | None, limit: int | None) -> list[C]:
     """``requests`` of ``tunnel_name`` (exact match; all when None), newest ``start`` first, ties by ``id``
     descending (a missing or unreadable ``start`` sorts last), at most ``limit`` of them."""
     chosen = [r for r in requests if tunnel_name is None or r.tunnel_name == tunnel_name]
-    chosen.sort(key=_order, reverse=True)
+    stamps: dict[str | None, datetime] = {}  # many requests share a start second: parse each text once
+
+    def order(request: _Captured) -> tuple[datetime, str]:
+        start = request.start
+        stamp = stamps.get(start)
+        if stamp is None:
+            stamp = stamps[start] = parse_timestamp(start) or _OLDEST
+        return stamp, request.id or ""
+
+    chosen.sort(key=order, reverse=True)
     return chosen if limit is None else chosen[:limit]
