@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import importlib
+import importlib.util
 import json
 import os
 import shutil
@@ -28,13 +28,29 @@ JS_RUNNER = Path(__file__).with_name("sdk_js_runner.js")
 _TIMEOUT = 30.0
 
 
+_SDK_MODULE = "_ngrok_python_sdk"
+
+
 def py_sdk() -> Any:
-    """The ``ngrok`` module of the Python SDK (typed ``Any``: it lives outside the venv), or skip the test."""
-    if not (PY_SDK_DIR / f"ngrok-{SDK_VERSION}.dist-info").is_dir():
+    """The ``ngrok`` package of the Python SDK (typed ``Any``: it lives outside the venv), or skip the test.
+
+    It is loaded from ``.cache/`` under a private module name: the top-level name ``ngrok`` is also taken by
+    ngrok's API client (PyPI ``ngrok-api``), which may be installed in the venv.
+    """
+    loaded = sys.modules.get(_SDK_MODULE)
+    if loaded is not None:
+        return loaded
+    package = PY_SDK_DIR / "ngrok"
+    if not (PY_SDK_DIR / f"ngrok-{SDK_VERSION}.dist-info").is_dir() or not (package / "__init__.py").is_file():
         pytest.skip(f"the ngrok {SDK_VERSION} Python SDK is not installed ({PY_SDK_DIR}): run `make sdks`")
-    if str(PY_SDK_DIR) not in sys.path:
-        sys.path.append(str(PY_SDK_DIR))
-    return importlib.import_module("ngrok")
+    spec = importlib.util.spec_from_file_location(
+        _SDK_MODULE, package / "__init__.py", submodule_search_locations=[str(package)]
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[_SDK_MODULE] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def need_js_sdk() -> None:
@@ -111,6 +127,10 @@ class JsClient:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.write(json.dumps(message) + "\n")
         self.proc.stdin.flush()
+        return self.next_line()
+
+    def next_line(self) -> dict[str, Any]:
+        """The runner's next JSON line (an answer, or an event such as ``{"event": "stop"}``)."""
         box: list[str] = []
         reader = threading.Thread(target=lambda: box.append(self.proc.stdout.readline() if self.proc.stdout else ""))
         reader.start()

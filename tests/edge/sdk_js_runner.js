@@ -4,6 +4,7 @@
 //          "forward": URL, "options": [[builderMethod, ...args]]}]}  (an arg {"base64": s} becomes a Buffer)
 //   -> {"ok": true, "urls": [...]} or {"ok": false, "stage": "connect"|"listen", "error": text}
 // Then commands: {"cmd": "close_listener", "index": n} | {"cmd": "close"}  -> {"ok": true} / {"ok": false, ...}
+// With "handleStop": true, the edge's Stop command prints {"event": "stop"}.
 // End of input (or {"cmd": "exit"}) ends the process.
 "use strict";
 const fs = require("fs");
@@ -32,6 +33,7 @@ async function start(config) {
       .serverAddr(config.serverAddr)
       .caCert(fs.readFileSync(config.caPath));
     if (config.metadata) builder = builder.metadata(config.metadata);
+    if (config.handleStop) builder = builder.handleStopCommand(() => say({ event: "stop" }));
     session = await builder.connect();
   } catch (err) {
     say({ ok: false, stage: "connect", error: text(err), code: err && err.errorCode });

@@ -11,6 +11,7 @@ import pytest
 
 from tests.edge.agent_harness import Upstream
 from tests.edge.sdk_harness import SDK_VERSION, JsClient, b64
+from tests.edge.test_edge_host_certs import verified_get
 from typed_ngrok.edge import EdgeCertificates, LocalEdge
 
 pytestmark = pytest.mark.integration
@@ -122,3 +123,56 @@ def test_tcp_tunnel_and_listener_close_frees_the_port(edge: LocalEdge, upstream:
             again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             again.bind(("127.0.0.1", port))
             again.listen()
+
+
+def test_domain_https_verifies_and_is_unique(edge: LocalEdge, upstream: Upstream) -> None:
+    with JsClient(edge, [_http(upstream, ["domain", "js.localhost"])]) as js:
+        [url] = js.urls
+        assert url.startswith("https://js.localhost:")
+        reply = verified_get(url, "/js-domain", edge.ca_path)
+        assert reply.endswith(b"hello /js-domain")
+        with JsClient(edge, [_http(upstream, ["domain", "js.localhost"])]) as rival:
+            assert rival.started["ok"] is False and "ERR_NGROK_310" in rival.started["error"]
+
+
+def test_tls_termination_with_the_clients_certificate(edge: LocalEdge, upstream: Upstream) -> None:
+    own = EdgeCertificates.generate("js-owned")
+    listeners = [_http(upstream, ["termination", b64(own.cert_pem + own.ca_pem), b64(own.key_pem)], kind="tls")]
+    with JsClient(edge, listeners) as js:
+        [url] = js.urls
+        port = int(url.rsplit(":", 1)[1])
+        with (
+            socket.create_connection(("127.0.0.1", port), timeout=30) as raw,
+            own.client_context().wrap_socket(raw, server_hostname="localhost") as tls,
+        ):
+            tls.sendall(b"GET /js-tls HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            data = b""
+            while chunk := tls.recv(65536):
+                data += chunk
+        assert data.endswith(b"hello /js-tls")
+
+
+def test_closed_session_fails_requests_fast(upstream: Upstream) -> None:
+    with LocalEdge(answer_timeout=1.0) as edge, JsClient(edge, [_http(upstream, ["scheme", "HTTP"])]) as js:
+        [url] = js.urls
+        assert httpx.get(f"{url}/alive", timeout=30).status_code == 200
+        mark = edge.mark()
+        assert js.command("close") == {"ok": True}
+        after = httpx.get(f"{url}/after-close", timeout=30)  # a new connection: not a hang
+        assert after.status_code == 502
+        edge.wait_for_event("session_closed", since=mark)
+        assert httpx.get(f"{url}/after-drop", timeout=30).status_code == 404
+
+
+def test_reconnects_after_an_edge_restart_and_receives_stop(upstream: Upstream) -> None:
+    with LocalEdge() as edge, JsClient(edge, [_http(upstream, ["scheme", "HTTP"])], handleStop=True) as js:
+        [url] = js.urls
+        mark = edge.mark()
+        edge.restart()
+        edge.wait_for_event("bind", since=mark)
+        assert [t.url for t in edge.tunnels] == [url]
+        assert httpx.get(f"{url}/again", timeout=30).text == "hello /again"
+        [session] = [s for s in edge.sessions if s.alive]
+        reply = edge.stop_agent(session.id)
+        assert not (reply or {}).get("Error")
+        assert js.next_line() == {"event": "stop"}

@@ -266,7 +266,7 @@ async def test_tls_termination_with_an_unusable_key_is_refused(edge: LocalEdge) 
 
 def test_sdk_module_is_the_pinned_version() -> None:
     ngrok = py_sdk()
-    assert "1.7.0" in str(ngrok.__file__)
+    assert "ngrok-py-1.7.0" in str(ngrok.__file__)
 
 
 # -- domains ------------------------------------------------------------------------------------------------------

@@ -57,6 +57,7 @@ class Stream:
         self._writable = asyncio.Event()
         self._writable.set()
         self._answered = asyncio.Event()  # any frame from the peer on this stream (WNDINC, DATA, RST)
+        self.reset_by_peer = False
 
     # -- called by the session -------------------------------------------------------------------------------
     def _on_data(self, payload: bytes, fin: bool) -> None:
@@ -73,9 +74,10 @@ class Stream:
         self._send_window += increment
         self._writable.set()
 
-    def _on_reset(self, code: int) -> None:
+    def _on_reset(self, code: int, *, by_peer: bool = False) -> None:
         self._answered.set()
         if self._reset_code is None:
+            self.reset_by_peer = by_peer
             self._reset_code = code
         self._readable.set()
         self._writable.set()
@@ -320,7 +322,7 @@ class MuxSession:
         elif ftype == FrameType.RST:
             stream = self._streams.pop(sid, None)
             if stream is not None:
-                stream._on_reset(frame.error_code)
+                stream._on_reset(frame.error_code, by_peer=True)
         elif ftype == FrameType.GOAWAY:
             self.goaway_received = frame
             self.close_reason = f"peer sent GOAWAY code={frame.error_code} {frame.debug.decode(errors='replace')!r}"

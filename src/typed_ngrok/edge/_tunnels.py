@@ -330,6 +330,7 @@ class PublicListener:
                 grace = asyncio.get_running_loop().call_later(_REFUSAL_GRACE, stream.reset, ErrorCode.STREAM_CANCELLED)
 
         up.add_done_callback(refused)
+        delivered = False  # whether any of the agent's answer reached the client
         try:
             if not await stream.answered(self.answer_timeout):
                 # a live agent credits the stream type at once: this session has stopped serving (an SDK session
@@ -341,8 +342,9 @@ class PublicListener:
                     await writer.drain()
                 return
             if admit is not None and response_rules:
-                await _relay_response_head(stream, writer, response_rules)
+                delivered = await _relay_response_head(stream, writer, response_rules)
             while chunk := await stream.read():
+                delivered = True
                 writer.write(chunk)
                 await writer.drain()
                 stream.consume(len(chunk))
@@ -350,7 +352,16 @@ class PublicListener:
             if can_half_close and not up.done():
                 writer.write_eof()
                 await up
-        except (ConnectionError, OSError, StreamResetError):
+        except StreamResetError:
+            if stream.reset_by_peer and not delivered and admit is not None and not writer.is_closing():
+                # the agent refused the connection before answering (an SDK whose listener or session is closed,
+                # an unreachable upstream): a gateway error, not a silently dropped connection; and check the session
+                self._events.add("proxy_unanswered", session.id, bind_id=bind.id, stream_id=stream.id, reset=True)
+                session.probe()
+                with contextlib.suppress(ConnectionError, OSError, RuntimeError):
+                    writer.write(_UNANSWERED)
+                    await writer.drain()
+        except (ConnectionError, OSError):
             stream.reset(ErrorCode.STREAM_CANCELLED)
         finally:
             if grace is not None:
@@ -412,9 +423,9 @@ async def _copy_chunked(reader: asyncio.StreamReader, stream: Stream) -> None:
         await _copy(reader, stream, size + 2)  # the chunk and its CRLF
 
 
-async def _relay_response_head(stream: Stream, writer: asyncio.StreamWriter, rules: HeaderRules) -> None:
+async def _relay_response_head(stream: Stream, writer: asyncio.StreamWriter, rules: HeaderRules) -> bool:
     """Agent → client: the first response head (and any 1xx interim heads before it) rewritten by ``rules`` and
-    ``Connection: close``; the bytes after it are left for the raw copy."""
+    ``Connection: close``; the bytes after it are left for the raw copy. Returns whether anything was delivered."""
     pending = bytearray()
     while True:
         end = pending.find(b"\r\n\r\n")
@@ -424,7 +435,7 @@ async def _relay_response_head(stream: Stream, writer: asyncio.StreamWriter, rul
             chunk = await stream.read()
             if not chunk:
                 writer.write(bytes(pending))
-                return
+                return bool(pending)
             pending += chunk
             stream.consume(len(chunk))  # held in ``pending``, bounded by the head limit
             continue
@@ -438,6 +449,7 @@ async def _relay_response_head(stream: Stream, writer: asyncio.StreamWriter, rul
     if pending:
         writer.write(bytes(pending))
     await writer.drain()
+    return True
 
 
 async def _pump_requests(
