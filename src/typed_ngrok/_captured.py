@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, Protocol, TypeVar
 
 from typed_ngrok._logfmt import parse_timestamp
-from typed_ngrok._shapes import malformed
+from typed_ngrok._shapes import check_path_segment, malformed
 from typed_ngrok.exception import PyngrokError
 
 __all__ = [
@@ -64,18 +64,7 @@ def check_request_id(request_id: object, argument: str = "request_id") -> str:
     Raises:
         PyngrokError: it is not a string, is empty or blank, is ``.`` or ``..``, or holds ``/`` or a control character.
     """
-    if (
-        not isinstance(request_id, str)
-        or not request_id.strip()
-        or request_id in (".", "..")
-        or "/" in request_id
-        or any(ord(char) < 0x20 or ord(char) == 0x7F for char in request_id)
-    ):
-        raise PyngrokError(
-            f"{argument} must be a captured request's id (a non-empty string without '/' or control characters, "
-            f"not '.' or '..'), got {_shown(request_id)}"
-        )
-    return request_id
+    return check_path_segment(request_id, argument, "a captured request's id")
 
 
 def check_tunnel_name(tunnel_name: object, argument: str = "tunnel_name") -> str | None:

@@ -4,15 +4,46 @@
 any dict). A key that is absent or ``null`` gives None; a value of another type than the spec's (or than the typed
 attribute promises) is a malformed agent answer and raises :class:`~typed_ngrok.exception.PyngrokNgrokError` naming
 the key, at construction, instead of an ``AttributeError`` or ``TypeError`` somewhere later.
+
+:func:`check_path_segment` is the one rule for a value that becomes one path segment of the agent's API (a request
+id, a tunnel or endpoint name): percent-encoding keeps it one segment on the wire, but the agent decodes the path
+before routing, so ``""``, ``.``, ``..`` and ``/`` would reach another route.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from typed_ngrok.exception import PyngrokNgrokError
+from typed_ngrok.exception import PyngrokError, PyngrokNgrokError
 
-__all__ = ["agent_object", "malformed", "optional_int", "optional_object", "optional_str"]
+__all__ = ["agent_object", "check_path_segment", "malformed", "optional_int", "optional_object", "optional_str"]
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_path_segment(value: object, argument: str, what: str) -> str:
+    """``value`` when it can be one path segment of an agent API URL: a string, not empty or blank, not ``.`` or
+    ``..``, without ``/`` or control characters.
+
+    Raises:
+        PyngrokError: anything else; the message names ``argument`` and says it must be ``what`` (e.g. "a captured
+            request's id").
+    """
+    if (
+        not isinstance(value, str)
+        or not value.strip()
+        or value in (".", "..")
+        or "/" in value
+        or any(ord(char) < 0x20 or ord(char) == 0x7F for char in value)
+    ):
+        raise PyngrokError(
+            f"{argument} must be {what} (a non-empty string without '/' or control characters, not '.' or '..'), "
+            f"got {_shown(value)}"
+        )
+    return value
 
 
 def malformed(what: str, key: str, value: object, expected: str) -> PyngrokNgrokError:

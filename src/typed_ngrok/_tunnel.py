@@ -10,7 +10,7 @@ import json
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 from urllib.parse import quote, unquote, urlsplit
 
-from typed_ngrok._shapes import agent_object, malformed, optional_object, optional_str
+from typed_ngrok._shapes import agent_object, check_path_segment, malformed, optional_object, optional_str
 from typed_ngrok.exception import PyngrokError
 
 if TYPE_CHECKING:
@@ -185,7 +185,8 @@ class NgrokTunnel:
         """Fetch this tunnel again from the agent and update ``metrics`` (and ``data["metrics"]``).
 
         Raises:
-            PyngrokError: the agent returned no ``metrics`` for it, or the tunnel has no ``api_url``/``uri``.
+            PyngrokError: the agent returned no ``metrics`` for it, or the tunnel has no ``api_url``/``uri`` (or a
+                ``uri`` whose last segment is empty, ``.``, ``..`` or holds a control character), before any I/O.
             TunnelNotFoundError: the agent no longer knows the tunnel.
             PyngrokNgrokURLError: the agent's API cannot be reached, or did not answer within ``request_timeout``;
                 reason ``"agent not running"`` when the agent this interpreter started for the tunnel's
@@ -198,7 +199,7 @@ class NgrokTunnel:
 
         timeout = float(getattr(self.pyngrok_config, "request_timeout", 4))
         api = agent_api_for(self.api_url, timeout)
-        name = tunnel_name_from_uri(self.uri)
+        name = check_path_segment(tunnel_name_from_uri(self.uri), "uri", "a tunnel's API path")
         try:
             fresh = api.get_endpoint(name) if "/api/endpoints/" in self.uri else api.get_tunnel(name)
         except PyngrokNgrokURLError as exc:

@@ -18,6 +18,7 @@ from typed_ngrok import _http_message, agent, aio
 from typed_ngrok._agent_api import AgentAPI
 from typed_ngrok._async_agent_api import AsyncAgentAPI
 from typed_ngrok._http_message import HttpMessage, parse_http_message
+from typed_ngrok._tunnel import NgrokTunnel
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokError
 
@@ -260,3 +261,11 @@ def test_get_requests_sorts_newest_first_and_limits_after_sorting(
             assert all("limit" not in url.params for url in aseen)
 
     assert asyncio.run(twin()) == expected
+
+
+@pytest.mark.parametrize("segment", ["%20", "%2E", "%2e%2E", "a%2Fb", "%0A"])
+def test_refresh_metrics_refuses_a_uri_that_would_reach_another_route(segment: str) -> None:
+    tunnel = NgrokTunnel({"name": "web", "uri": f"/api/tunnels/{segment}"}, PyngrokConfig(), "http://127.0.0.1:9")
+    with pytest.raises(PyngrokError, match="uri must be a tunnel's API path") as info:
+        tunnel.refresh_metrics()
+    assert not isinstance(info.value, PyngrokNgrokError)  # refused before any request (port 9 would be refused)
