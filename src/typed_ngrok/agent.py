@@ -28,7 +28,7 @@ from typed_ngrok._http_message import HttpMessage, decode_raw, parse_http_messag
 from typed_ngrok._shapes import agent_object, optional_int, optional_object, optional_str
 from typed_ngrok._surface import check_limit, resolve_config
 from typed_ngrok.conf import PyngrokConfig
-from typed_ngrok.exception import PyngrokError, PyngrokNgrokHTTPError
+from typed_ngrok.exception import PyngrokNgrokError, PyngrokNgrokHTTPError
 
 __all__ = [
     "CapturedHttpRequest",
@@ -90,14 +90,17 @@ def _request_id(data: dict[str, Any]) -> str:
     """The captured request's ``id``: the agent always sends one, and every follow-up call needs it."""
     raw = data.get("id") if isinstance(data, dict) else None
     if not isinstance(raw, str) or not raw:
-        raise PyngrokError(f'a captured request must have a non-empty str "id", got {raw!r} ({type(raw).__name__}).')
+        raise PyngrokNgrokError(
+            f'malformed captured request from the ngrok agent: it must have a non-empty str "id", got '
+            f"{raw!r:.60} ({type(raw).__name__})."
+        )
     return raw
 
 
 class CapturedRequest:
     """One captured HTTP exchange (``data`` is the agent's JSON as it came; ``duration`` is in ns).
 
-    ``id`` is a ``str``: an entry without one is refused at construction (``PyngrokError``), since the agent
+    ``id`` is a ``str``: an entry without one is refused at construction (``PyngrokNgrokError``), since the agent
     always sends it and ``get_request``/``replay_request`` need it.
 
     ``request`` and ``response`` are the agent's blocks with ``null`` values left out. ``response`` is None while the
