@@ -1,8 +1,8 @@
 """Captured requests: what :mod:`typed_ngrok.agent` and its :mod:`typed_ngrok.aio` twins share (pure, no I/O).
 
 - **Arguments** (:func:`check_request_id`, :func:`check_tunnel_name`; ``limit`` is ``_surface.check_limit``'s)
-  are checked before any I/O, so ``get_request("")`` is a clear :class:`~typed_ngrok.exception.PyngrokError` naming the argument instead of a
-  call to the list route, and ``.``/``..`` never become other routes.
+  are checked before any I/O, so ``get_request("")`` is a clear :class:`~typed_ngrok.exception.PyngrokError` naming
+  the argument instead of a call to the list route, and ``.``/``..`` never become other routes.
 - **Blocks** (:func:`http_block`): a captured ``request``/``response`` object typed (``null`` values dropped, other
   wrong types refused), and a **pending** response, which 2.3.41 sends as
   ``{"status": "", "status_code": 0, "proto": "", "headers": null, "raw": null}`` while the upstream has not answered
@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, Protocol, TypeVar
 
 from typed_ngrok._logfmt import parse_timestamp
-from typed_ngrok._shapes import check_path_segment, malformed
+from typed_ngrok._shapes import check_path_segment, malformed, shown
 from typed_ngrok.exception import PyngrokError
 
 __all__ = [
@@ -53,11 +53,6 @@ _WHAT: Final = "captured request"
 _OLDEST: Final = datetime.min.replace(tzinfo=UTC)
 
 
-def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def check_request_id(request_id: object, argument: str = "request_id") -> str:
     """``request_id`` when it can name one captured request (it becomes a path segment of the agent's API).
 
@@ -82,7 +77,7 @@ def check_tunnel_name(tunnel_name: object, argument: str = "tunnel_name") -> str
     ):
         raise PyngrokError(
             f"{argument} must be None or a tunnel's name (a non-empty string without control characters), "
-            f"got {_shown(tunnel_name)}"
+            f"got {shown(tunnel_name)}"
         )
     return tunnel_name
 

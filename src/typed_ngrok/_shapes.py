@@ -16,10 +16,19 @@ from typing import Any
 
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokError
 
-__all__ = ["agent_object", "check_path_segment", "malformed", "optional_int", "optional_object", "optional_str"]
+__all__ = [
+    "agent_object",
+    "check_path_segment",
+    "malformed",
+    "optional_int",
+    "optional_object",
+    "optional_str",
+    "shown",
+]
 
 
-def _shown(value: object) -> str:
+def shown(value: object) -> str:
+    """``repr(value)``, cut to 60 characters (for error messages)."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -41,7 +50,7 @@ def check_path_segment(value: object, argument: str, what: str) -> str:
     ):
         raise PyngrokError(
             f"{argument} must be {what} (a non-empty string without '/' or control characters, not '.' or '..'), "
-            f"got {_shown(value)}"
+            f"got {shown(value)}"
         )
     return value
 

@@ -25,7 +25,7 @@ from typing import Any, TypedDict
 
 from typed_ngrok import _captured
 from typed_ngrok._http_message import HttpMessage, decode_raw, parse_http_message
-from typed_ngrok._shapes import agent_object, optional_int, optional_object, optional_str
+from typed_ngrok._shapes import agent_object, optional_int, optional_object, optional_str, shown
 from typed_ngrok._surface import check_limit, resolve_config
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokNgrokError, PyngrokNgrokHTTPError
@@ -92,7 +92,7 @@ def _request_id(data: dict[str, Any]) -> str:
     if not isinstance(raw, str) or not raw:
         raise PyngrokNgrokError(
             f'malformed captured request from the ngrok agent: it must have a non-empty str "id", got '
-            f"{raw!r:.60} ({type(raw).__name__})."
+            f"{shown(raw)} ({type(raw).__name__})."
         )
     return raw
 
