@@ -49,7 +49,13 @@ class HttpMessage:
     http_version: str | None = None
 
     def header(self, name: str, default: str | None = None) -> str | None:
-        """The first value of header ``name`` (case-insensitive)."""
+        """The first value of header ``name`` (case-insensitive).
+
+        Raises:
+            PyngrokError: ``name`` is not a string.
+        """
+        if not isinstance(name, str):
+            raise PyngrokError(f"name must be a string, got {type(name).__name__}")
         wanted = name.lower()
         for key, value in self.headers:
             if key.lower() == wanted:
@@ -82,9 +88,12 @@ class HttpMessage:
         """:attr:`decoded_body` as text: in ``encoding``, else the ``Content-Type`` charset, else UTF-8 (strict).
 
         Raises:
+            PyngrokError: ``encoding`` is neither None nor a string.
             PyngrokNgrokError: the body cannot be decoded (see :attr:`decoded_body`), the charset is unknown, or the
                 bytes are not valid in it.
         """
+        if encoding is not None and not isinstance(encoding, str):
+            raise PyngrokError(f"encoding must be None or a string, got {type(encoding).__name__}")
         body = self.decoded_body
         if encoding is None:
             match = _CHARSET.search(self.header("content-type") or "")

@@ -195,11 +195,12 @@ def outcome(call: Callable[[], T]) -> T | None:
         return None
 
 
-def _read_message(message: HttpMessage) -> None:
+def _read_message(message: HttpMessage, name: object = "Content-Type", encoding: object = "no-such-codec") -> None:
     outcome(lambda: message.decoded_body)
     outcome(message.text)
     outcome(message.json)
-    outcome(lambda: message.text("no-such-codec"))
+    outcome(lambda: message.text(encoding))  # type: ignore[arg-type]
+    outcome(lambda: message.header(name))  # type: ignore[arg-type]
     assert message.status_code is None or 100 <= message.status_code <= 999
 
 
@@ -217,11 +218,15 @@ def _read_captured(captured: agent.CapturedRequest) -> None:
 
 # ---- HTTP messages -------------------------------------------------------------------------------------------------
 @MANY
-@given(wire=st.one_of(wire_messages(), st.binary(max_size=96)))
-def test_parse_http_message_gives_a_message_or_a_pyngrok_error(wire: bytes) -> None:
+@given(
+    wire=st.one_of(wire_messages(), st.binary(max_size=96)),
+    name=st.sampled_from(["Content-Type", "x"]) | SCALARS,
+    encoding=st.sampled_from(["latin-1", "utf-16", "rot13", "base64", "idna", "no-such-codec"]) | SCALARS,
+)
+def test_parse_http_message_gives_a_message_or_a_pyngrok_error(wire: bytes, name: object, encoding: object) -> None:
     message = outcome(lambda: parse_http_message(wire))
     if message is not None:
-        _read_message(message)
+        _read_message(message, name, encoding)
 
 
 @SOME
