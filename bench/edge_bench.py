@@ -1,7 +1,9 @@
 """Local edge + real agent vs direct: requests/s and p50/p99 latency, with 1 and with 16 keep-alive connections.
 
-Every party runs in its own process (upstream, ``python -m typed_ngrok.edge``, the ngrok 2.3.41 agent, and the
-client here), all on 127.0.0.1. ``run()`` returns the figures; ``python -m bench.edge_bench`` prints a table.
+Every party runs in its own process (upstream, ``python -m typed_ngrok.edge``, the ngrok 2.3.41 agent, ngrok's
+Python SDK 1.7.0 listener, and the client here), all on 127.0.0.1. Beside each tunnel row: the CPU time per proxied
+request of the edge process and of the client process relaying it (agent or SDK), measured from their processes
+during that row. ``run()`` returns the figures; ``python -m bench.edge_bench`` prints a table.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -90,22 +93,38 @@ def _free_port() -> int:
         return port
 
 
-def _read_json_block(proc: subprocess.Popen[str]) -> dict[str, Any]:
+def _read_config_block(proc: subprocess.Popen[str]) -> tuple[dict[str, Any], str]:
+    """The agent config ``python -m typed_ngrok.edge`` prints (YAML) and the agent-link CA path from its comments."""
     assert proc.stdout is not None
     text = ""
-    while True:
+    while "# ngrok's SDKs:" not in text:
         line = proc.stdout.readline()
         if not line:
             raise RuntimeError("the edge exited before printing its config")
-        if line.startswith("#"):
-            if text:
-                break
-            continue
         text += line
-        if text.count("{") and text.count("{") == text.count("}"):
-            break
-    result: dict[str, Any] = json.loads(text)
-    return result
+    result: dict[str, Any] = yaml.safe_load(text)
+    return result, str(result["root_cas"])
+
+
+def _cpu_seconds(pid: int) -> float:
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
+async def _serve_sdk() -> None:
+    """An ngrok Python SDK 1.7.0 session with one http listener forwarding to the upstream (config on stdin)."""
+    from tests.edge.sdk_harness import py_sdk
+
+    config = json.loads(sys.stdin.readline())
+    ngrok = py_sdk()
+    with open(config["ca_path"], "rb") as fh:
+        ca = bytearray(fh.read())
+    builder = ngrok.SessionBuilder().authtoken(config["authtoken"]).server_addr(config["server_addr"]).ca_cert(ca)
+    session = await builder.connect()
+    listener = await session.http_endpoint().scheme("HTTP").listen_and_forward(config["upstream"])
+    print(listener.url(), flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until stdin closes
+    await session.close()
 
 
 def run() -> dict[str, Any]:
@@ -131,7 +150,7 @@ def run() -> dict[str, Any]:
             [sys.executable, "-m", "typed_ngrok.edge"], stdout=subprocess.PIPE, text=True, cwd=REPO, env=env
         )
         procs.append(edge)
-        edge_config = _read_json_block(edge)
+        edge_config, agent_ca = _read_config_block(edge)
         with tempfile.TemporaryDirectory() as tmp:
             web_port = _free_port()
             config_path = Path(tmp) / "agent.yml"
@@ -174,12 +193,48 @@ def run() -> dict[str, Any]:
                 reply = httpx.post(api, json={"name": name, "addr": str(upstream_port), **definition}, timeout=30)
                 reply.raise_for_status()
                 tunnels[name] = int(reply.json()["public_url"].rsplit(":", 1)[1])
+            targets: list[tuple[str, int, int | None]] = [("direct", upstream_port, None)]
+            targets += [(f"tunnel {n}", p, agent.pid) for n, p in tunnels.items()]
+            sdk = subprocess.Popen(
+                [sys.executable, "-m", "bench.edge_bench", "--serve-sdk"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                cwd=REPO,
+                env=env,
+            )
+            procs.append(sdk)
+            assert sdk.stdin is not None and sdk.stdout is not None
+            sdk.stdin.write(
+                json.dumps(
+                    {
+                        "server_addr": edge_config["server_addr"],
+                        "ca_path": agent_ca,
+                        "authtoken": "bench-token",
+                        "upstream": f"http://127.0.0.1:{upstream_port}",
+                    }
+                )
+                + "\n"
+            )
+            sdk.stdin.flush()
+            sdk_url = sdk.stdout.readline().strip()
+            if sdk_url.startswith("http://"):
+                targets.append(("sdk-python http", int(sdk_url.rsplit(":", 1)[1]), sdk.pid))
             results: dict[str, Any] = {}
-            for label, port in [("direct", upstream_port)] + [(f"tunnel {n}", p) for n, p in tunnels.items()]:
-                results[label] = {
-                    "1 conn": asyncio.run(_measure(port, 1, REQUESTS_ONE)),
-                    f"{CONCURRENCY} conns": asyncio.run(_measure(port, CONCURRENCY, REQUESTS_PER_CONN)),
-                }
+            for label, port, relay_pid in targets:
+                results[label] = {}
+                for conns, per_conn in ((1, REQUESTS_ONE), (CONCURRENCY, REQUESTS_PER_CONN)):
+                    edge_cpu = _cpu_seconds(edge.pid)
+                    relay_cpu = _cpu_seconds(relay_pid) if relay_pid else 0.0
+                    figures = asyncio.run(_measure(port, conns, per_conn))
+                    if relay_pid:
+                        sent = conns * (per_conn + WARMUP)
+                        figures["edge_cpu_us_per_req"] = round((_cpu_seconds(edge.pid) - edge_cpu) / sent * 1e6, 1)
+                        figures["relay_cpu_us_per_req"] = round((_cpu_seconds(relay_pid) - relay_cpu) / sent * 1e6, 1)
+                        figures["edge_to_relay_cpu"] = round(
+                            figures["edge_cpu_us_per_req"] / max(figures["relay_cpu_us_per_req"], 0.1), 2
+                        )
+                    results[label]["1 conn" if conns == 1 else f"{CONCURRENCY} conns"] = figures
             for label in list(results):
                 if label != "direct":
                     results[label]["added_p50_ms_1conn"] = round(
@@ -194,16 +249,21 @@ def run() -> dict[str, Any]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(15)
-            if proc.stdout is not None:
-                proc.stdout.close()
+            for pipe in (proc.stdin, proc.stdout):
+                if pipe is not None:
+                    pipe.close()
 
 
 def _table(results: dict[str, Any]) -> str:
-    rows = [f"{'target':<20} {'conns':>9} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9}"]
+    rows = [
+        f"{'target':<20} {'conns':>9} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9}"
+        f" {'edge CPU us/req':>16} {'relay CPU us/req':>17}"
+    ]
     for label, figures in results.items():
         for conns, stats in figures.items():
             if isinstance(stats, dict):
-                rows.append(f"{label:<20} {conns:>9} {stats['rps']:>10} {stats['p50_ms']:>9} {stats['p99_ms']:>9}")
+                cpu = f" {stats.get('edge_cpu_us_per_req', ''):>16} {stats.get('relay_cpu_us_per_req', ''):>17}"
+                rows.append(f"{label:<20} {conns:>9} {stats['rps']:>10} {stats['p50_ms']:>9} {stats['p99_ms']:>9}{cpu}")
         if "added_p50_ms_1conn" in figures:
             rows.append(f"{'':<20} added p50 latency with 1 connection: {figures['added_p50_ms_1conn']} ms")
     return "\n".join(rows)
@@ -212,5 +272,7 @@ def _table(results: dict[str, Any]) -> str:
 if __name__ == "__main__":
     if sys.argv[1:] == ["--serve-upstream"]:
         asyncio.run(_serve_upstream())
+    elif sys.argv[1:] == ["--serve-sdk"]:
+        asyncio.run(_serve_sdk())
     else:
         print(_table(run()))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import socket
 from collections.abc import Awaitable, Callable
 
 from ._muxado import (
@@ -211,6 +212,10 @@ class MuxSession:
         self.close_reason = ""
         self.bytes_in = 0
         self.bytes_out = 0
+        # Clients that leave Nagle on (ngrok's Rust SDKs) hold a response behind their unacknowledged WNDINC until our
+        # delayed ACK fires (~40 ms a request); acknowledging at once after every read avoids that stall (Linux).
+        sock = writer.get_extra_info("socket")
+        self._quickack = sock if sock is not None and hasattr(socket, "TCP_QUICKACK") else None
 
     @property
     def closed(self) -> bool:
@@ -279,6 +284,11 @@ class MuxSession:
                     self.close_reason = self.close_reason or "peer closed the connection"
                     break
                 self.bytes_in += len(data)
+                if self._quickack is not None:
+                    try:
+                        self._quickack.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+                    except OSError:
+                        self._quickack = None
                 for frame in decoder.feed(data):
                     self._dispatch(frame)
         except MuxadoProtocolError as exc:
