@@ -176,3 +176,13 @@ def test_reconnects_after_an_edge_restart_and_receives_stop(upstream: Upstream) 
         reply = edge.stop_agent(session.id)
         assert not (reply or {}).get("Error")
         assert js.next_line() == {"event": "stop"}
+
+
+def test_bind_refused_by_the_edge_carries_its_code(edge: LocalEdge, upstream: Upstream) -> None:
+    edge.reject_binds()
+    try:
+        with JsClient(edge, [_http(upstream)]) as js:
+            assert js.started["ok"] is False and js.started["stage"] == "listen"
+            assert "ERR_NGROK_302" in js.started["error"]
+    finally:
+        edge.reject_binds(None)

@@ -10,6 +10,7 @@ import asyncio
 import base64
 import socket
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -347,3 +348,50 @@ async def test_bind_refused_by_the_edge_carries_its_code(edge: LocalEdge) -> Non
         finally:
             edge.reject_binds(None)
     assert "ERR_NGROK_302" in _bind_error(caught.value)
+
+
+# -- tls passthrough ----------------------------------------------------------------------------------------------
+async def test_tls_passthrough_reaches_a_tls_upstream(edge: LocalEdge, tmp_path: Path) -> None:
+    own = EdgeCertificates.generate("tls-upstream")  # the upstream terminates; the edge only relays bytes
+    (tmp_path / "chain.pem").write_bytes(own.cert_pem + own.ca_pem)
+    (tmp_path / "key.pem").write_bytes(own.key_pem)
+    server_ctx = own.server_context(tmp_path / "chain.pem", tmp_path / "key.pem")
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        line = await reader.readline()
+        writer.write(b"upstream saw " + line)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0, ssl=server_ctx)
+    upstream_port = server.sockets[0].getsockname()[1]
+    try:
+        async with py_session(edge) as session:
+            listener = await session.tls_endpoint().listen_and_forward(f"tcp://127.0.0.1:{upstream_port}")
+            assert [t.tls_termination for t in edge.tunnels if t.url == listener.url()] == [False]
+            port = int(listener.url().rsplit(":", 1)[1])
+            reader, writer = await asyncio.open_connection(
+                "127.0.0.1", port, ssl=own.client_context(), server_hostname="localhost"
+            )
+            writer.write(b"passthrough\n")
+            reply = await asyncio.wait_for(reader.read(), 30)
+            writer.close()
+            assert reply == b"upstream saw passthrough\n"
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_listener_close_unbinds_and_frees_the_port(edge: LocalEdge, upstream: Upstream) -> None:
+    async with py_session(edge) as session:
+        kept = await session.tcp_endpoint().listen_and_forward(_upstream_url(upstream))
+        closing = await session.tcp_endpoint().listen_and_forward(_upstream_url(upstream))
+        port = int(closing.url().rsplit(":", 1)[1])
+        mark = edge.mark()
+        await closing.close()
+        await edge.await_event("unbind", since=mark)
+        assert [t.url for t in edge.tunnels if t.url in (kept.url(), closing.url())] == [kept.url()]
+        with socket.socket() as again:  # nothing listens there any more
+            again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            again.bind(("127.0.0.1", port))
+            again.listen()
