@@ -36,7 +36,7 @@ from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokError
 from typed_ngrok.log import NgrokLog
 
-__all__ = ["AsyncAgentRunner", "aprobe_api", "signal_process", "stop_all"]
+__all__ = ["AsyncAgentRunner", "aprobe_api", "close_pipes", "close_transport", "reap", "signal_process", "stop_all"]
 
 logger = logging.getLogger("typed_ngrok.process")
 ngrok_logger = logging.getLogger("typed_ngrok.process.ngrok")
@@ -95,6 +95,45 @@ def signal_process(proc: asyncio.subprocess.Process, sig: int) -> None:
     if proc.returncode is None:
         with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
             os.kill(proc.pid, sig)
+
+
+def close_pipes(proc: asyncio.subprocess.Process) -> None:
+    """Close the child's pipes on our side (what it has not printed yet is dropped).
+
+    asyncio's ``Process.wait()`` returns only once the child has exited *and* its pipes are closed, so a descendant
+    holding the child's stdout would keep it waiting for that descendant too.
+    """
+    transport = getattr(proc, "_transport", None)  # asyncio's Process has no public access to its transport
+    if transport is None:
+        return
+    for fd in (0, 1, 2):
+        pipe = transport.get_pipe_transport(fd)
+        if pipe is not None:
+            pipe.close()
+
+
+async def reap(proc: asyncio.subprocess.Process, patience: float) -> None:
+    """Wait for a killed child to be reaped; after ``patience`` seconds close its pipes (a descendant may hold them
+    open) and wait again."""
+    try:
+        await asyncio.wait_for(proc.wait(), patience)
+    except TimeoutError:
+        close_pipes(proc)
+        await proc.wait()
+
+
+async def close_transport(proc: asyncio.subprocess.Process) -> None:
+    """Close a reaped child's transport and pipes (call after its reader is done).
+
+    asyncio closes a subprocess transport by itself only once the child has exited *and* every pipe reached EOF.
+    A descendant that inherited the child's stdout (a wrapper script's child) keeps the pipe open after the child is
+    killed, and a transport still open when the loop closes fails in its ``__del__`` ("Event loop is closed").
+    """
+    transport = getattr(proc, "_transport", None)  # asyncio's Process has no public close()
+    if transport is None or transport.is_closing():
+        return
+    transport.close()
+    await asyncio.sleep(0)  # let the pipes' connection_lost callbacks run on this loop
 
 
 class AsyncAgentRunner:
@@ -342,7 +381,7 @@ class AsyncAgentRunner:
                 await asyncio.wait_for(proc.wait(), grace)
             except TimeoutError:
                 signal_process(proc, signal.SIGKILL)
-        await proc.wait()  # always reap (asyncio's child watcher does the waitpid): no zombie
+        await reap(proc, 1.0)  # always reap (asyncio's child watcher does the waitpid): no zombie
 
     def _release(self) -> Any:
         """Drop the private files and this runner's liveness entry; returns the edge still to be stopped."""
@@ -371,18 +410,8 @@ class AsyncAgentRunner:
             await self._cleanup()
 
     async def _close_transport(self) -> None:
-        """Close the child's transport and pipes now that the child is reaped and the reader task is done.
-
-        asyncio closes a subprocess transport by itself only once the child has exited *and* every pipe reached EOF.
-        A descendant that inherited the agent's stdout (a wrapper script's child) keeps the pipe open after the agent
-        is killed, and a transport still open when the loop closes fails in its ``__del__`` ("Event loop is closed").
-        """
-        proc = self.proc
-        transport = getattr(proc, "_transport", None) if proc is not None else None
-        if transport is None or transport.is_closing():
-            return
-        transport.close()
-        await asyncio.sleep(0)  # let the pipes' connection_lost callbacks run on this loop
+        if self.proc is not None:
+            await close_transport(self.proc)
 
     async def _join_reader(self, timeout: float) -> None:
         reader = self.reader

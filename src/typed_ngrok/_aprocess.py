@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from typed_ngrok._agent_config import mask_secrets
-from typed_ngrok._alauncher import AsyncAgentRunner, signal_process
+from typed_ngrok._alauncher import AsyncAgentRunner, close_pipes, close_transport, signal_process
 from typed_ngrok._async_agent_api import AsyncAgentAPI
 from typed_ngrok._errors import command_failed_error, run_error
 from typed_ngrok._startup import child_env
@@ -329,7 +329,9 @@ async def capture_run_process(ngrok_path: str, args: list[str], *, secrets: tupl
         stdout, _ = await proc.communicate()
     except BaseException:
         signal_process(proc, signal.SIGKILL)
+        close_pipes(proc)  # cancelled: its output is not wanted, and a child of the binary may hold the pipe open
         await asyncio.shield(proc.wait())
+        await close_transport(proc)
         raise
     output = mask_secrets(stdout.decode("utf-8", "replace").strip(), secrets)
     if proc.returncode != 0:

@@ -197,6 +197,43 @@ def test_failed_aio_start_leaks_no_transport(tmp_path: Path, first_line: str) ->
     assert "Event loop is closed" not in done.stderr, done.stderr
 
 
+def test_cancelled_aio_command_leaks_no_transport(tmp_path: Path) -> None:
+    """``aio.update`` cancelled (``wait_for``) while a child of the binary holds its output open: the command's
+    process is killed and reaped and its transport closed before the cancellation propagates, without waiting for
+    that child to end (it is still alive when ``wait_for`` returns)."""
+    binary, pid_file = wrapper_script(tmp_path, "updating")
+    code = textwrap.dedent(
+        f"""
+        import asyncio, gc, os
+        from typed_ngrok import aio
+        from typed_ngrok.conf import PyngrokConfig
+
+        async def main() -> None:
+            cfg = PyngrokConfig(ngrok_path={binary!r}, config_path={str(tmp_path / "absent.yml")!r})
+            try:
+                await asyncio.wait_for(aio.update(cfg), 1)
+            except TimeoutError:
+                pid = open({str(pid_file)!r}).read().strip()
+                state = open(f"/proc/{{pid}}/stat").read().rsplit(")", 1)[1].split()[0]
+                assert state != "Z", "the cancellation waited for the binary's child to end"
+                print("timed out")
+
+        asyncio.run(main())
+        gc.collect()
+        print("done")
+        """
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-X", "dev", "-c", code], capture_output=True, text=True, timeout=50, cwd=REPO
+        )
+    finally:
+        end_grandchild(pid_file)
+    assert done.stdout.split() == ["timed", "out", "done"], done.stdout
+    assert "Exception ignored" not in done.stderr, done.stderr
+    assert "unclosed transport" not in done.stderr, done.stderr
+
+
 async def test_failed_aio_start_closes_transport_and_reader(tmp_path: Path) -> None:
     binary, pid_file = wrapper_script(tmp_path, "ERROR:  bad")
     cfg = PyngrokConfig(ngrok_path=binary, config_path=str(tmp_path / "absent.yml"), startup_timeout=10)
