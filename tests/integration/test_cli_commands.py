@@ -155,3 +155,25 @@ async def test_one_shot_commands_do_not_inherit_secret_variables(
     assert report["env"] == ["NGROK_HARMLESS"]
     if command in (_sync_api_output, _aio_api_output):
         assert "api_key" in report["configs"][1]["text"] and report["configs"][1]["mode"] == "0o600"
+
+
+async def test_failure_texts_are_identical_sync_and_aio(tmp_path: Path) -> None:
+    """``command_failed_error`` and ``run_error`` are built once: both twins give the same class and text."""
+    cfg = _config(tmp_path, "cli-fail", api_key=API_KEY)
+    with pytest.raises(PyngrokNgrokError) as sync_info:
+        ngrok.update(cfg)
+    with pytest.raises(PyngrokNgrokError) as aio_info:
+        await aio.update(cfg)
+    assert type(sync_info.value) is type(aio_info.value)
+    assert str(sync_info.value) == str(aio_info.value)
+    assert API_KEY not in str(sync_info.value)
+    broken = tmp_path / "not-executable"
+    broken.write_text("#!/no/such/interpreter\n")
+    broken.chmod(0o755)
+    broken_cfg = PyngrokConfig(ngrok_path=str(broken), config_path=cfg.config_path)
+    with pytest.raises(PyngrokNgrokError) as sync_run:
+        ngrok.update(broken_cfg)
+    with pytest.raises(PyngrokNgrokError) as aio_run:
+        await aio.update(broken_cfg)
+    assert str(sync_run.value) == str(aio_run.value)
+    assert str(sync_run.value).startswith(f"The ngrok process could not be run from {broken}:")
