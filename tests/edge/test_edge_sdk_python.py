@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +21,7 @@ import httpx
 import pytest
 
 from tests.edge.agent_harness import Upstream
-from tests.edge.sdk_harness import SDK_VERSION, py_builder, py_sdk, py_session
+from tests.edge.sdk_harness import PY_SDK_DIR, SDK_VERSION, py_builder, py_sdk, py_session
 from typed_ngrok.edge import EdgeCertificates, LocalEdge
 
 pytestmark = pytest.mark.integration
@@ -395,3 +399,49 @@ async def test_listener_close_unbinds_and_frees_the_port(edge: LocalEdge, upstre
             again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             again.bind(("127.0.0.1", port))
             again.listen()
+
+
+# -- ngrok.forward(), the SDK's one-call API ----------------------------------------------------------------------
+def _forward(edge: LocalEdge, **options: Any) -> tuple[subprocess.Popen[str], str]:
+    """``ngrok.forward`` in a child process (it imports ``ngrok`` by name, which the venv's ngrok-api may shadow)."""
+    py_sdk()  # skips when the SDK is not installed
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NGROK")}
+    env["PYTHONPATH"] = str(PY_SDK_DIR)
+    proc = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("sdk_py_forward.py"))],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    config = {"authtoken": edge.authtoken, "server_addr": edge.server_addr, "ca_path": edge.agent_ca_path, **options}
+    proc.stdin.write(json.dumps(config) + "\n")
+    proc.stdin.flush()
+    return proc, proc.stdout.readline().strip()
+
+
+def _end(proc: subprocess.Popen[str]) -> None:
+    for pipe in (proc.stdin, proc.stdout):
+        if pipe is not None:
+            pipe.close()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(15)
+
+
+def test_forward_with_basic_auth_and_a_refused_option(edge: LocalEdge, upstream: Upstream) -> None:
+    proc, url = _forward(edge, addr=upstream.port, basic_auth=["carol:long-password"], schemes=["HTTP"])
+    try:
+        assert url.startswith("http://localhost:"), url
+        assert httpx.get(f"{url}/fwd", timeout=30).status_code == 401
+        assert httpx.get(f"{url}/fwd", auth=("carol", "long-password"), timeout=30).text == "hello /fwd"
+    finally:
+        _end(proc)
+    proc, line = _forward(edge, addr=upstream.port, compression=True)
+    try:
+        assert line.startswith("ERROR") and "ERR_NGROK_4012" in line and "Compression" in line
+    finally:
+        _end(proc)
