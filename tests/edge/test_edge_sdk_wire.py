@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from typed_ngrok.edge._policy import Refused, read_policy
+from typed_ngrok.edge._policy import HeaderRules, Refused, read_policy
 from typed_ngrok.edge._rpc import AuthRequest, BindRequest, field
+from typed_ngrok.edge._tunnels import rewrite_head
 
 
 def test_fields_match_case_insensitively_and_the_last_spelling_wins() -> None:
@@ -80,3 +81,14 @@ def test_an_option_the_edge_would_ignore_refuses_the_bind(
         read_policy(_bind(proto, opts, extra))
     assert named in str(caught.value)
     assert str(caught.value).endswith("\r\n\r\nERR_NGROK_4012\r\n")
+
+
+def test_header_rules_rewrite_a_head() -> None:
+    rules = HeaderRules(add=(("X-Added", "1"),), remove=("x-gone",))
+    head = b"GET / HTTP/1.1\r\nHost: h\r\nX-Gone: secret\r\nConnection: keep-alive\r\n\r\n"
+    assert rewrite_head(head, rules) == b"GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\nX-Added: 1\r\n\r\n"
+    closed = rewrite_head(head, HeaderRules(), close=True)
+    assert closed == b"GET / HTTP/1.1\r\nHost: h\r\nX-Gone: secret\r\nConnection: close\r\n\r\n"
+    upgrade = b"GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
+    assert rewrite_head(upgrade, HeaderRules(), close=True) == upgrade  # never breaks a protocol upgrade
+    assert rewrite_head(head, HeaderRules()) is head
