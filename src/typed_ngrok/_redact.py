@@ -39,7 +39,7 @@ def char_spellings(char: str) -> set[str]:
     doubly escaped), ``\\x``/``\\NNN``/``\\u``/``\\U`` escapes, UTF-16 surrogate pairs, and percent-encoded UTF-8 bytes."""
     code = ord(char)
     forms = {char}
-    if char in '"\\/':
+    if char in "\"\\/'":
         forms |= {"\\" + char, "\\\\\\" + char}  # escaped once (Go, JSON), and once more (JSON of a Go-quoted text)
     short = _SHORT_ESCAPES.get(char)
     if short is not None:
@@ -61,9 +61,13 @@ def char_spellings(char: str) -> set[str]:
     except UnicodeEncodeError:  # a lone surrogate: it can only appear as itself or escaped
         return forms
     percent = {""}
+    byte_escapes = {""}  # Go writes the bytes of a string that is not valid UTF-8 as \xNN; octal \NNN is read too
     for byte in encoded:
         percent = {done + form for done in percent for form in _cased("%", f"{byte:02x}")}
-    return forms | percent
+        byte_escapes = {
+            done + form for done in byte_escapes for form in _cased("\\x", f"{byte:02x}") | {f"\\{byte:03o}"}
+        }
+    return forms | percent | byte_escapes
 
 
 @functools.lru_cache(maxsize=64)
@@ -81,5 +85,8 @@ def redact(text: str, secrets: Iterable[str], mask: str = MASK) -> str:
     for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, mask)
-        text = secret_pattern(secret).sub(lambda _match: mask, text)
+        # Every spelling but the raw one has a backslash or a percent sign (or "+" for a space): without them the
+        # raw replacement above was all there was to do (the common case, and much faster than the pattern).
+        if "\\" in text or "%" in text or (" " in secret and "+" in text):
+            text = secret_pattern(secret).sub(lambda _match: mask, text)
     return text

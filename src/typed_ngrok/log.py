@@ -89,7 +89,10 @@ class NgrokLog:
         def scrub(text: str) -> str:
             return redact(text, secrets, mask)
 
-        self.line = scrub(self.line)
+        line = scrub(self.line)
+        if line == self.line and "\\" not in line:
+            return  # without escapes the values are pieces of the line itself: no secret in them either
+        self.line = line
         self.fields = {scrub(key): scrub(value) for key, value in self.fields.items()}
         for attr in ("t", "msg", "err", "obj", "addr"):
             value = getattr(self, attr)

@@ -122,3 +122,21 @@ def test_the_issues_token_in_every_spelling() -> None:
 def test_longest_secret_first_and_empty_secrets_ignored() -> None:
     assert redact("a-secret-long and a-secret", ["a-secret", "a-secret-long", ""]) == "******** and ********"
     assert redact("nothing here", []) == "nothing here"
+
+
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
+@given(middle=secrets, json_line=st.booleans())
+def test_agent_line_fields_never_hold_the_secret(middle: str, json_line: bool) -> None:
+    """``NgrokLog._redact`` on a line that carries the secret Go-quoted (logfmt) or JSON-escaped: neither the line
+    nor any parsed value keeps it."""
+    secret = f"tok{middle}en"  # framed, so that it is not also a piece of the line's other text ("DEBUG", "auth")
+    if json_line:
+        line = json.dumps({"lvl": "dbug", "msg": "auth", "token": secret, "note": f"token {secret}!"})
+    else:
+        line = f't=1 lvl=dbug msg=auth token="{go_quote(secret)}" note="{log15("token " + secret + "!")}"'
+    log = NgrokLog(line)
+    log._redact((secret,), REDACTED)
+    assert log.fields["token"] == REDACTED
+    assert all(secret not in value and secret not in key for key, value in log.fields.items())
+    assert all(form not in log.line for form in encodings(secret))
+    assert secret not in str(log) and secret not in (log.msg or "")
