@@ -101,6 +101,7 @@ REFUSED_HTTP: dict[str, tuple[Configure, str]] = {
     "websocket-tcp-conversion": (lambda b: b.websocket_tcp_conversion(), "WebsocketTCPConverter"),
     "proxy-proto": (lambda b: b.proxy_proto("1"), "ProxyProto"),
     "pooling": (lambda b: b.pooling_enabled(True), "PoolingEnabled"),
+    "app-protocol-http2": (lambda b: b.app_protocol("http2"), "ForwardsProto"),
 }
 REFUSED_TCP: dict[str, tuple[Configure, str]] = {
     "proxy-proto": (lambda b: b.proxy_proto("2"), "ProxyProto"),
@@ -445,3 +446,10 @@ def test_forward_with_basic_auth_and_a_refused_option(edge: LocalEdge, upstream:
         assert line.startswith("ERROR") and "ERR_NGROK_4012" in line and "Compression" in line
     finally:
         _end(proc)
+
+
+async def test_labeled_listener_is_refused(edge: LocalEdge) -> None:
+    async with py_session(edge) as session:
+        with pytest.raises(ValueError) as caught:
+            await session.labeled_listener().label("edge", "edghts_1").listen()
+    assert "ERR_NGROK_4012" in _bind_error(caught.value)

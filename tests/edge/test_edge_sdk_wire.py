@@ -83,6 +83,17 @@ def test_an_option_the_edge_would_ignore_refuses_the_bind(
     assert str(caught.value).endswith("\r\n\r\nERR_NGROK_4012\r\n")
 
 
+@pytest.mark.parametrize(
+    ("top", "named"), [({"ForwardsProto": "http2"}, "ForwardsProto"), ({"Labels": {"a": "b"}}, "Labels")]
+)
+def test_top_level_bind_fields_the_edge_would_ignore_refuse_the_bind(top: dict[str, Any], named: str) -> None:
+    raw = {"Id": "", "Proto": "http", "Opts": {}, "Extra": {}, "ForwardsTo": "x", **top}
+    with pytest.raises(Refused) as caught:
+        read_policy(BindRequest.parse(raw))
+    assert named in str(caught.value)
+    assert str(caught.value).endswith("\r\n\r\nERR_NGROK_4012\r\n")
+
+
 def test_header_rules_rewrite_a_head() -> None:
     rules = HeaderRules(add=(("X-Added", "1"),), remove=("x-gone",))
     head = b"GET / HTTP/1.1\r\nHost: h\r\nX-Gone: secret\r\nConnection: keep-alive\r\n\r\n"

@@ -200,6 +200,11 @@ def read_policy(req: BindRequest) -> EndpointPolicy:
             continue
         name, label = refused_folded.get(folded, (str(key), f"the option {key!r}"))
         raise refusal(label, f"Opts.{name}", proto)
+    if req.forwards_proto not in ("", "http1"):
+        raise refusal(f"app protocol {req.forwards_proto!r}", "ForwardsProto", proto, "it speaks HTTP/1.1 to clients")
+    for key, value in req.other.items():
+        if is_set(value):
+            raise refusal(f"the field {key!r}", key, proto)
     for key, value in req.extra.items():
         if str(key).casefold() not in {n.casefold() for n in _EXTRA_READ} and is_set(value):
             raise refusal(f"the option {key!r}", f"Extra.{key}", proto)

@@ -200,15 +200,20 @@ class BindRequest:
     opts: dict[str, Any]
     extra: dict[str, Any]
     forwards_to: str = ""
+    forwards_proto: str = ""  # the upstream's application protocol (``http2`` from ``app_protocol``)
+    other: dict[str, Any] = field_(default_factory=dict)  # any other top-level field, as sent
 
     @classmethod
     def parse(cls, raw: object) -> BindRequest:
+        known = {"id", "proto", "opts", "extra", "forwardsto", "forwardsproto"}
         return cls(
             id=field_str(raw, "Id"),
             proto=field_str(raw, "Proto"),
             opts=dict(field_dict(raw, "Opts")),
             extra=dict(field_dict(raw, "Extra")),
             forwards_to=field_str(raw, "ForwardsTo"),
+            forwards_proto=field_str(raw, "ForwardsProto"),
+            other={str(k): v for k, v in _dict(raw).items() if str(k).casefold() not in known},
         )
 
     def opt(self, name: str) -> Any:

@@ -268,7 +268,11 @@ class EdgeServer:
             elif stype == SRV_INFO:
                 reply = {"Region": "local"}
             elif stype == START_TUNNEL_WITH_LABEL:
-                reply = {"Id": "", "Error": "labeled tunnels are not supported by the local edge"}
+                reply = {
+                    "Id": "",
+                    "Error": "The local edge does not serve labeled listeners (edges); bind a domain or a "
+                    "port instead.\r\n\r\nERR_NGROK_4012\r\n",
+                }
             else:
                 stream.reset(ErrorCode.PROTOCOL_ERROR)
                 return
