@@ -12,6 +12,11 @@ Hooking it into an agent launch takes four steps: create a ``LocalEdge``, ``star
 ``edge.agent_config(config_version, with_authtoken=True)`` into the agent's (private) config file, and ``stop()`` it
 together with the agent. It binds only to 127.0.0.1 and contacts nothing. See :class:`LocalEdge` for fault injection (rejected Auth/Bind,
 stalled heartbeats, delayed replies, dropped sessions) and edge-initiated Stop/Restart/Update.
+
+ngrok's own SDKs (the Rust core behind PyPI ``ngrok`` and npm ``@ngrok/ngrok``) connect too: ``server_addr`` =
+:attr:`LocalEdge.server_addr`, ``ca_cert`` = the bytes of :attr:`LocalEdge.agent_ca_path`. Every Bind option is
+enforced (basic auth, IP restriction, header rules, TLS termination) or the bind is refused with ``ERR_NGROK_4012``
+naming it.
 """
 
 from ._edge import DEFAULT_AUTHTOKEN, LocalEdge

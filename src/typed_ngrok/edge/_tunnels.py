@@ -9,6 +9,12 @@ forwarded: the agent gets end-of-input, the answers it still sends are delivered
 closes. A client that waits for each answer before its next request (every common client) loses nothing; a
 *pipelining* client may see answers still in flight cut short, because the agent abandons them at end-of-input.
 After a protocol upgrade (``Upgrade``/``CONNECT``) the rest of the connection is raw bytes.
+
+Each bind's :class:`~._policy.EndpointPolicy` is enforced here: IP restriction (403 on web listeners, a closed
+connection on tcp/tls), basic auth (401), request-header rules on every forwarded request head, response-header rules
+on the answer (such a connection carries one request: ``Connection: close`` both ways), and TLS termination of tls
+binds with the client's certificate. A new proxy stream the agent does not acknowledge within ``answer_timeout``, or
+resets before answering, gets 502 and a heartbeat probe of its session.
 """
 
 from __future__ import annotations
