@@ -116,14 +116,15 @@ def _merged_url(target: httpx.URL, params: Mapping[str, Any] | None) -> httpx.UR
 
 
 def _checked_timeout(timeout: object) -> httpx.Timeout:
-    if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, int | float)
-        or not math.isfinite(timeout)
-        or not 0 < timeout <= MAX_TIMEOUT
-    ):
+    seconds = math.nan
+    if isinstance(timeout, int | float) and not isinstance(timeout, bool):
+        try:
+            seconds = float(timeout)
+        except OverflowError:  # an int too large for a float
+            seconds = math.inf
+    if not (math.isfinite(seconds) and 0 < seconds <= MAX_TIMEOUT):
         raise argument_error(_FUNCTION, "timeout", f"a number of seconds > 0 and <= {MAX_TIMEOUT}", timeout)
-    return httpx.Timeout(float(timeout))
+    return httpx.Timeout(seconds)
 
 
 def _checked_method(method: object) -> str:

@@ -182,7 +182,10 @@ def argument_error(function: str, name: str, expected: str, value: object, *, sh
 
     ``show=False`` names only the value's type (for secrets such as ``auth``).
     """
-    shown = repr(value) if show else type(value).__name__
+    try:
+        shown = repr(value) if show else type(value).__name__
+    except Exception:  # a repr that fails (an int past the digit limit, a broken __repr__)
+        shown = f"a {type(value).__name__}"
     if len(shown) > 200:
         shown = shown[:200] + "…"
     return PyngrokError(f'{function}() "{name}" must be {expected}, got {shown}')

@@ -222,6 +222,8 @@ BAD_ARGUMENTS: list[tuple[str, dict[str, Any]]] = [
     ("timeout", {"timeout": "4"}),
     ("timeout", {"timeout": None}),
     ("timeout", {"timeout": 1e12}),
+    ("timeout", {"timeout": 10**400}),
+    ("timeout", {"timeout": 10**5000}),
     ("method", {"method": "GE T"}),
     ("method", {"method": ""}),
     ("method", {"method": "GET\r\nX-Injected: 1"}),
