@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PY    := .venv/bin/python
 VENV_STAMP := .venv/.installed
 
-.PHONY: install generate check check-generated lint typecheck agent-bin sdks test bench demo clean
+.PHONY: install generate check check-generated lint typecheck agent-bin sdks prism test bench demo clean
 
 $(VENV_STAMP): pyproject.toml
 	python3 -m venv .venv
@@ -43,7 +43,11 @@ agent-bin:
 sdks: $(VENV_STAMP)
 	@$(PY) scripts/fetch_sdks.py
 
-test: $(VENV_STAMP) agent-bin sdks
+# Prism (npm @stoplight/prism-cli, pinned with its lock in scripts/prism/) into .cache/, for the cloud contract tests.
+prism:
+	@python3 scripts/fetch_prism.py
+
+test: $(VENV_STAMP) agent-bin sdks prism
 	.venv/bin/pytest
 
 bench: $(VENV_STAMP) agent-bin

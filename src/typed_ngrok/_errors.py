@@ -11,14 +11,16 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from typed_ngrok import _redact
 from typed_ngrok.exception import (
     AuthenticationError,
     CloudAPIError,
     CloudConnectionError,
+    CloudTimeoutError,
     NotFoundError,
     PermissionDeniedError,
     ProcessStartError,
@@ -43,6 +45,8 @@ __all__ = [
     "agent_not_running_error",
     "argument_error",
     "cloud_http_error",
+    "cloud_parse_error",
+    "cloud_transport_error",
     "command_failed_error",
     "decode_json_object",
     "httpx_error",
@@ -342,10 +346,21 @@ _CLOUD_STATUS: dict[int, type[CloudAPIError]] = {
 }
 
 
-def cloud_http_error(status_code: int, content: bytes | str, headers: Mapping[str, str] | None = None) -> CloudAPIError:
-    """The exception for a cloud API (api.ngrok.com) answer with status >= 400.
+_CLOUD_HINTS: dict[type[CloudAPIError], str] = {
+    AuthenticationError: "check the API key (api_key= or NGROK_API_KEY; an API key, not an agent authtoken)",
+    PermissionDeniedError: "the API key may not do this (its owner's role, or the account's IP restrictions)",
+    RateLimitError: "rate limited (120 requests per minute per account): back off and retry",
+    ServerError: "ngrok's side failed: retry later",
+}
 
-    Reads ngrok's ``{"error_code": "ERR_NGROK_…", "status_code", "msg", "details": {"operation_id"}}`` when present.
+
+def cloud_http_error(
+    status_code: int, content: bytes | str, headers: Mapping[str, str] | None = None, *, where: str = ""
+) -> CloudAPIError:
+    """The exception for a cloud API (api.ngrok.com) answer with status >= 400 (or any other non-2xx).
+
+    Reads ngrok's ``{"error_code": "ERR_NGROK_…", "status_code", "msg", "details": {"operation_id"}}`` when present;
+    any other body (text, HTML, JSON without ``details``) is kept whole in ``body``. ``where`` names the call.
     """
     body = _text(content)
     error_code: str | None = None
@@ -368,19 +383,40 @@ def cloud_http_error(status_code: int, content: bytes | str, headers: Mapping[st
     cls = _CLOUD_STATUS.get(status_code, ServerError if status_code >= 500 else CloudAPIError)
     summary = message or _short(body) or "<empty body>"
     text = f"ngrok cloud API returned {status_code}" + (f" {error_code}" if error_code else "") + f": {summary}"
+    if where:
+        text += f" [{where}]"
+    if operation_id:
+        text += f" (operation {operation_id})"
+    if cls in _CLOUD_HINTS:
+        text += f"; {_CLOUD_HINTS[cls]}"
     return cls(text, status_code=status_code, error_code=error_code, operation_id=operation_id, body=body)
 
 
-def _raise_cloud_transport(exc: httpx.TransportError) -> NoReturn:
+def cloud_parse_error(status_code: int, content: bytes | str, reason: str, *, where: str = "") -> CloudAPIError:
+    """A 2xx cloud answer that is not what the operation promises (bad JSON, a missing or null required field, a bad
+    timestamp): :class:`CloudAPIError` with the raw body."""
+    body = _text(content)
+    text = f"ngrok cloud API answered {status_code} with an unreadable body: {reason}" + (f" [{where}]" if where else "")
+    return CloudAPIError(text + f": {_short(body) or '<empty body>'}", status_code=status_code, body=body)
+
+
+def cloud_transport_error(exc: Exception, *, where: str = "", secrets: Sequence[str] = ()) -> CloudAPIError:
+    """The exception for an httpx failure talking to the cloud API: :class:`CloudTimeoutError` for a timeout,
+    :class:`CloudConnectionError` for any other transport failure, :class:`CloudAPIError` for the rest (an
+    undecodable answer, an invalid URL). ``secrets`` are masked from the text."""
+    suffix = f" [{where}]" if where else ""
+    reason = _redact.redact(_transport_reason(exc), secrets)
     if isinstance(exc, httpx.TimeoutException):
-        raise CloudConnectionError("ngrok cloud API timed out") from exc
-    raise CloudConnectionError(f"ngrok cloud API unreachable: {_transport_reason(exc)}") from exc
+        return CloudTimeoutError(f"ngrok cloud API timed out ({type(exc).__name__}){suffix}")
+    if isinstance(exc, httpx.TransportError):
+        return CloudConnectionError(f"ngrok cloud API unreachable: {reason}{suffix}")
+    return CloudAPIError(f"ngrok cloud API call failed: {reason}{suffix}")
 
 
 @contextmanager
 def translate_cloud_transport_errors() -> Iterator[None]:
-    """Map httpx transport failures to :class:`CloudConnectionError` (timeouts included)."""
+    """Map httpx transport failures to :class:`CloudConnectionError` (timeouts: :class:`CloudTimeoutError`)."""
     try:
         yield
     except httpx.TransportError as exc:
-        _raise_cloud_transport(exc)
+        raise cloud_transport_error(exc) from exc

@@ -15,7 +15,8 @@ constructor signatures; typed-ngrok's own errors subclass them::
     ├── CloudAPIError                     api.ngrok.com (.status_code .error_code .operation_id .body)
     │   ├── AuthenticationError 401, PermissionDeniedError 403, NotFoundError 404
     │   ├── RateLimitError 429, ServerError >= 500
-    │   └── CloudConnectionError          transport failure or timeout
+    │   └── CloudConnectionError          transport failure
+    │       └── CloudTimeoutError         no answer within timeout
     └── LocalEdgeError                    the built-in local edge failed to start or was misused
 """
 
@@ -32,6 +33,7 @@ __all__ = [
     "AuthenticationError",
     "CloudAPIError",
     "CloudConnectionError",
+    "CloudTimeoutError",
     "LocalEdgeError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -181,7 +183,11 @@ class ServerError(CloudAPIError):
 
 
 class CloudConnectionError(CloudAPIError):
-    """The cloud API could not be reached or timed out."""
+    """The cloud API could not be reached, or the connection failed before an answer (timeouts included)."""
+
+
+class CloudTimeoutError(CloudConnectionError):
+    """The cloud API did not answer within the client's ``timeout`` (not retried: the call may have acted)."""
 
 
 class LocalEdgeError(PyngrokError):

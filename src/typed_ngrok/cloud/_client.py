@@ -1,0 +1,228 @@
+"""The two shells: :class:`CloudClient` over one ``httpx.Client``, :class:`AsyncCloudClient` over one
+``httpx.AsyncClient``.
+
+They do the I/O and nothing else: send what the core built, sleep what the core says, hand the answer back to the
+core. The send loop and the page loop are the only code written twice (as httpx does); the services
+(``_services.py``) and every decision (``_core.py``) are shared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator, Mapping
+from types import TracebackType
+from typing import Any, Generic, Self, TypeVar
+
+import httpx
+
+from typed_ngrok._errors import HTTPX_ERRORS
+from typed_ngrok.cloud._core import DEFAULT_BASE_URL, CloudCore, Listing, Page, Request
+from typed_ngrok.cloud._operations import Async, Parser, Sync
+from typed_ngrok.cloud._services import (
+    ApiKeys,
+    Credentials,
+    Endpoints,
+    ReservedAddrs,
+    ReservedDomains,
+    Tunnels,
+    TunnelSessions,
+)
+
+__all__ = ["AsyncCloudClient", "CloudClient"]
+
+S = TypeVar("S")
+T = TypeVar("T")
+M = TypeVar("M")
+
+
+class _Services(Generic[S]):
+    """The service attributes both clients carry (the same classes, typed for the shell)."""
+
+    _core: CloudCore
+    tunnel_sessions: TunnelSessions[S]
+    tunnels: Tunnels[S]
+    endpoints: Endpoints[S]
+    reserved_domains: ReservedDomains[S]
+    reserved_addrs: ReservedAddrs[S]
+    api_keys: ApiKeys[S]
+    credentials: Credentials[S]
+
+    def _attach_services(self) -> None:
+        self.tunnel_sessions = TunnelSessions(self)
+        self.tunnels = Tunnels(self)
+        self.endpoints = Endpoints(self)
+        self.reserved_domains = ReservedDomains(self)
+        self.reserved_addrs = ReservedAddrs(self)
+        self.api_keys = ApiKeys(self)
+        self.credentials = Credentials(self)
+
+    def __repr__(self) -> str:  # never the key
+        return f"{type(self).__name__}(base_url={self._core.base_url!r})"
+
+    def _call(self, request: Request, parse: Parser[Any]) -> Any:
+        raise NotImplementedError
+
+    def _iterate(self, request: Request, listing: Listing[Any, Any]) -> Any:
+        raise NotImplementedError
+
+
+class CloudClient(_Services[Sync]):
+    """ngrok's cloud REST API (https://api.ngrok.com), typed, with one connection pool.
+
+    ``api_key=None`` reads ``NGROK_API_KEY``. ``timeout`` (seconds) bounds every wait for the network; a silent
+    server raises :class:`~typed_ngrok.exception.CloudTimeoutError` after it. GETs are retried up to
+    ``max_retries`` times on 429, 5xx and connection failures, honouring ``Retry-After``. Every failure raises from
+    :class:`~typed_ngrok.exception.CloudAPIError`. Use it as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float = 10.0,
+        max_retries: int = 2,
+    ) -> None:
+        self._core = CloudCore(
+            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries, function="CloudClient"
+        )
+        self._http = httpx.Client(headers=self._core.headers(), timeout=httpx.Timeout(timeout))
+        self._attach_services()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int | bool | None] | None = None,
+        json: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any] | None:
+        """Any other operation (``request("GET", "/ip_policies")``): its JSON object, None on 204; same headers,
+        errors and retries (GET only) as the typed services."""
+        request = self._core.raw(method, path, params, json)
+        return self._call(request, self._core.parse_dict)
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------------- I/O
+    def _send(self, request: Request) -> httpx.Response:
+        attempt = 0
+        while True:
+            try:
+                response = self._http.request(
+                    request.method,
+                    request.url,
+                    params=request.params or None,
+                    content=request.content,
+                    headers=request.headers,
+                )
+            except HTTPX_ERRORS as exc:
+                delay = self._core.retry_delay(request, attempt, error=exc)
+                if delay is None:
+                    raise self._core.transport_error(request, exc) from exc
+            else:
+                delay = self._core.retry_delay(request, attempt, status=response.status_code, headers=response.headers)
+                if delay is None:
+                    return response
+            time.sleep(delay)
+            attempt += 1
+
+    def _call(self, request: Request, parse: Parser[T]) -> T:
+        response = self._send(request)
+        return parse(request, response.status_code, response.headers, response.content)
+
+    def _iterate(self, request: Request, listing: Listing[Any, M]) -> Iterator[M]:
+        seen: set[str] = set()
+        next_request: Request | None = request
+        while next_request is not None:
+            page: Page[M] = self._call(next_request, lambda *a: self._core.parse_page(listing, *a))
+            yield from page.items
+            next_request = self._core.follow(next_request, page, seen)
+
+
+class AsyncCloudClient(_Services[Async]):
+    """The async twin of :class:`CloudClient`: the same services and names; calls are coroutines and ``list()`` is
+    an async iterator. Use it as an async context manager, or await :meth:`close`."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float = 10.0,
+        max_retries: int = 2,
+    ) -> None:
+        self._core = CloudCore(
+            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries, function="AsyncCloudClient"
+        )
+        self._http = httpx.AsyncClient(headers=self._core.headers(), timeout=httpx.Timeout(timeout))
+        self._attach_services()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int | bool | None] | None = None,
+        json: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any] | None:
+        """Any other operation (``await request("GET", "/ip_policies")``): its JSON object, None on 204."""
+        request = self._core.raw(method, path, params, json)
+        return await self._call(request, self._core.parse_dict)
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    # ----------------------------------------------------------------------- I/O
+    async def _send(self, request: Request) -> httpx.Response:
+        attempt = 0
+        while True:
+            try:
+                response = await self._http.request(
+                    request.method,
+                    request.url,
+                    params=request.params or None,
+                    content=request.content,
+                    headers=request.headers,
+                )
+            except HTTPX_ERRORS as exc:
+                delay = self._core.retry_delay(request, attempt, error=exc)
+                if delay is None:
+                    raise self._core.transport_error(request, exc) from exc
+            else:
+                delay = self._core.retry_delay(request, attempt, status=response.status_code, headers=response.headers)
+                if delay is None:
+                    return response
+            await asyncio.sleep(delay)
+            attempt += 1
+
+    async def _call(self, request: Request, parse: Parser[T]) -> T:
+        response = await self._send(request)
+        return parse(request, response.status_code, response.headers, response.content)
+
+    async def _iterate(self, request: Request, listing: Listing[Any, M]) -> AsyncIterator[M]:
+        seen: set[str] = set()
+        next_request: Request | None = request
+        while next_request is not None:
+            page: Page[M] = await self._call(next_request, lambda *a: self._core.parse_page(listing, *a))
+            for item in page.items:
+                yield item
+            next_request = self._core.follow(next_request, page, seen)
