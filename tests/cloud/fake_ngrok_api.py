@@ -98,8 +98,7 @@ class FakeNgrokAPI:
         self._lock = threading.Lock()
         self._ids = itertools.count(1000)
         self.store: dict[str, dict[str, dict[str, Any]]] = {}
-        for name, items in SEEDS.items():
-            self.store[name] = {item["id"]: _no_nulls(copy.deepcopy(item)) for item in items}
+        self.reset()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -143,6 +142,13 @@ class FakeNgrokAPI:
         self._server.server_close()
         self._thread.join(5)
 
+    def reset(self) -> None:
+        """Back to the seed objects, no scripted answers, no recorded requests."""
+        with self._lock:
+            self.store = {name: {i["id"]: _no_nulls(copy.deepcopy(i)) for i in items} for name, items in SEEDS.items()}
+            self._script.clear()
+            self.requests.clear()
+
     def script(self, *answers: Scripted) -> None:
         """Serve these answers (in order) to the next requests, before any normal handling."""
         with self._lock:
@@ -155,7 +161,11 @@ class FakeNgrokAPI:
         ids = []
         for _ in range(count):
             rid = f"{prefix}_{next(self._ids)}"
-            self.store[collection][rid] = {**copy.deepcopy(template), "id": rid, "uri": f"{bodies.BASE}/{collection}/{rid}"}
+            self.store[collection][rid] = {
+                **copy.deepcopy(template),
+                "id": rid,
+                "uri": f"{bodies.BASE}/{collection}/{rid}",
+            }
             ids.append(rid)
         return ids
 

@@ -4,9 +4,12 @@ encoding, retries, timeouts and the API key's secrecy. Each scenario is written 
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import platform
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -29,9 +32,9 @@ from typed_ngrok.cloud import (
     RateLimitError,
     ServerError,
     TunnelSession,
+    _services,
 )
-from typed_ngrok.cloud import _services
-from typed_ngrok.cloud._operations import _Operation
+from typed_ngrok.cloud._operations import Service, _Operation
 from typed_ngrok.exception import PyngrokError
 
 
@@ -40,7 +43,7 @@ def test_the_table_covers_every_operation() -> None:
     described = {
         f"{cls._name}.{name}"
         for cls in vars(_services).values()
-        if isinstance(cls, type) and issubclass(cls, _services.Service) and cls is not _services.Service
+        if isinstance(cls, type) and issubclass(cls, Service) and cls is not Service
         for name, value in vars(cls).items()
         if isinstance(value, _Operation)
     }
@@ -61,7 +64,7 @@ async def test_operation(twin: Twin, fake: FakeNgrokAPI, row: Row) -> None:
     cloud = twin.open(fake.url)
     if row.iterates:
         result: Any = await twin.items(row.call(cloud))
-        assert result and all(isinstance(item, row.result) for item in result)
+        assert row.result is not None and result and all(isinstance(item, row.result) for item in result)
     else:
         result = await twin.run(lambda: row.call(cloud))
         if row.result is None:
@@ -87,7 +90,7 @@ async def test_issue_loop_restarts_every_session(twin: Twin, fake: FakeNgrokAPI)
     ids = fake.add("tunnel_sessions", 4)
     cloud = twin.open(fake.url)
     for s in await twin.items(cloud.tunnel_sessions.list(limit=2, filter=CEL)):
-        await twin.run(lambda s=s: cloud.tunnel_sessions.restart(s.id))
+        await twin.run(functools.partial(cloud.tunnel_sessions.restart, s.id))
     restarted = [r.raw_path for r in fake.requests if r.method == "POST"]
     assert restarted == [f"/tunnel_sessions/{i}/restart" for i in [*reversed(ids), "ts_32ELsession"]]
     lists = [r for r in fake.requests if r.method == "GET"]
@@ -140,8 +143,11 @@ async def test_a_repeated_next_page_uri_is_refused(twin: Twin, fake: FakeNgrokAP
 # --------------------------------------------------------------------------- encoding and arguments
 @pytest.mark.parametrize(
     ("rid", "raw"),
-    [("ts_1/../../api_keys", "/tunnel_sessions/ts_1%2F..%2F..%2Fapi_keys"), ("..", "/tunnel_sessions/%2E%2E"),
-     ("a b?c#d", "/tunnel_sessions/a%20b%3Fc%23d")],
+    [
+        ("ts_1/../../api_keys", "/tunnel_sessions/ts_1%2F..%2F..%2Fapi_keys"),
+        ("..", "/tunnel_sessions/%2E%2E"),
+        ("a b?c#d", "/tunnel_sessions/a%20b%3Fc%23d"),
+    ],
 )
 async def test_ids_are_one_percent_encoded_segment(twin: Twin, fake: FakeNgrokAPI, rid: str, raw: str) -> None:
     cloud = twin.open(fake.url)
@@ -206,13 +212,23 @@ MATRIX = [
     ("403", error_json(403, "ERR_NGROK_204", "forbidden"), PermissionDeniedError, "ERR_NGROK_204", OPERATION_ID),
     ("404", error_json(404, "ERR_NGROK_404", "missing"), NotFoundError, "ERR_NGROK_404", OPERATION_ID),
     ("429", error_json(429, "ERR_NGROK_226", "slow down"), RateLimitError, "ERR_NGROK_226", OPERATION_ID),
-    ("429 Retry-After", Scripted(429, error_json(429, "ERR_NGROK_226", "x").body, headers={"Retry-After": "1"}),
-     RateLimitError, "ERR_NGROK_226", OPERATION_ID),
+    (
+        "429 Retry-After",
+        Scripted(429, error_json(429, "ERR_NGROK_226", "x").body, headers={"Retry-After": "1"}),
+        RateLimitError,
+        "ERR_NGROK_226",
+        OPERATION_ID,
+    ),
     ("500 json", error_json(500, "ERR_NGROK_500", "boom"), ServerError, "ERR_NGROK_500", OPERATION_ID),
     ("500 text", Scripted(500, b"internal error", "text/plain"), ServerError, None, None),
     ("502 html", Scripted(502, b"<html><body>bad gateway</body></html>", "text/html"), ServerError, None, None),
-    ("400 no details", error_json(400, "ERR_NGROK_213", "bad body", details=False), CloudAPIError, "ERR_NGROK_213",
-     None),
+    (
+        "400 no details",
+        error_json(400, "ERR_NGROK_213", "bad body", details=False),
+        CloudAPIError,
+        "ERR_NGROK_213",
+        None,
+    ),
     ("503 empty", Scripted(503, b"", None), ServerError, None, None),
     ("418 undeclared", Scripted(418, b"teapot", "text/plain"), CloudAPIError, None, None),
 ]
@@ -359,3 +375,14 @@ async def test_the_key_is_never_in_reprs_logs_or_errors(
     texts += [record.getMessage() for record in caplog.records]
     assert caplog.records  # requests are logged (at DEBUG)
     assert not [t for t in texts if API_KEY in t]
+
+
+def test_importing_the_module_is_cheap() -> None:
+    """``import typed_ngrok.cloud`` loads neither httpx nor the generated models (they load on first use)."""
+    code = (
+        "import sys, typed_ngrok.cloud as c; "
+        "print(sorted(m for m in ('httpx', 'typed_ngrok_cloud_api', 'typed_ngrok.cloud._client') if m in sys.modules)); "
+        "c.CloudClient; print('typed_ngrok.cloud._client' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.split("\n")[:2] == ["[]", "True"]

@@ -10,7 +10,7 @@ import pytest
 
 import typed_ngrok
 
-PUBLIC_MODULES = ["ngrok", "conf", "process", "agent", "installer", "exception", "log", "aio", "edge"]
+PUBLIC_MODULES = ["ngrok", "conf", "process", "agent", "installer", "exception", "log", "aio", "edge", "cloud"]
 ROOT = Path(__file__).resolve().parents[2]
 
 
