@@ -128,7 +128,7 @@ async def _serve_sdk() -> None:
 
 
 def run() -> dict[str, Any]:
-    from typed_ngrok._npm_agent import npm_agent_path
+    from typed_ngrok._install.npm_agent import npm_agent_path
 
     agent_bin = npm_agent_path(REPO / ".cache")
     if not agent_bin.is_file():

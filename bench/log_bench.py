@@ -98,7 +98,7 @@ def capture(out: Path = CORPUS) -> int:
     """Run the real agent against the local edge, exercise its API and tunnels, and save its raw output."""
     import yaml
 
-    from typed_ngrok._npm_agent import fetch_npm_agent
+    from typed_ngrok._install.npm_agent import fetch_npm_agent
     from typed_ngrok.edge import LocalEdge
 
     agent = fetch_npm_agent(HERE.parent / ".cache")

@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from typed_ngrok._npm_agent import NpmAgentError, fetch_npm_agent  # noqa: E402
+from typed_ngrok._install.npm_agent import NpmAgentError, fetch_npm_agent  # noqa: E402
 
 
 def main() -> int:

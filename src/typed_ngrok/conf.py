@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
-from typed_ngrok._platform import default_ngrok_dir, ngrok_bin_name
+from typed_ngrok._install.platform import default_ngrok_dir, ngrok_bin_name
 from typed_ngrok.exception import PyngrokError
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@
   devices and oversized members are refused) and installed atomically, so a failed or interrupted install never leaves
   a broken binary and keeps a previous good one.
 - **The v2 agent 2.3.41** (``ngrok_version="2"``), used with the offline local edge, comes from its pinned npm
-  package through :mod:`typed_ngrok._npm_agent` (checksums verified there).
+  package through :mod:`typed_ngrok._install.npm_agent` (checksums verified there).
 - **Config files**: :func:`install_default_config` deep-merges and writes the requested format (``version: "2"``
   top-level keys, or ``version: "3"`` with an ``agent:`` block) with mode 0600, atomically; :func:`get_ngrok_config`
   re-reads a file whose mtime changed.
@@ -21,7 +21,7 @@ import tempfile
 from typing import Any, Final
 
 from typed_ngrok import _config_file
-from typed_ngrok._platform import UNIX_SYSTEMS, default_ngrok_dir, detect_arch, detect_system
+from typed_ngrok._install.platform import UNIX_SYSTEMS, default_ngrok_dir, detect_arch, detect_system
 from typed_ngrok.conf import SUPPORTED_CONFIG_VERSIONS, normalize_ngrok_version
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokInstallError, PyngrokSecurityError
 
@@ -190,8 +190,8 @@ def _install_npm_agent(
     timeout: float = 300,
     platform_key: str | None = None,
 ) -> None:
-    from typed_ngrok import _download
-    from typed_ngrok._npm_agent import NPM_AGENT_VERSION, NpmAgentError, fetch_npm_agent
+    from typed_ngrok._install import download as _download
+    from typed_ngrok._install.npm_agent import NPM_AGENT_VERSION, NpmAgentError, fetch_npm_agent
 
     try:
         with tempfile.TemporaryDirectory(prefix="typed-ngrok-npm-") as tmp:
@@ -214,7 +214,7 @@ def _install_ngrok_archive(ngrok_path: str, archive_path: str) -> None:
 
     :raises PyngrokNgrokInstallError: for a corrupt or hostile archive, or when the binary cannot be written.
     """
-    from typed_ngrok import _download
+    from typed_ngrok._install import download as _download
 
     logger.debug("Extracting the ngrok binary from %s to %s ...", archive_path, ngrok_path)
     with _download.atomic_install(ngrok_path) as out:
@@ -232,7 +232,7 @@ def _download_file(url: str, retries: int = 0, **kwargs: Any) -> str:
     :raises PyngrokSecurityError: for a non-http(s) URL or a sha256 mismatch.
     :raises PyngrokNgrokInstallError: when every attempt failed.
     """
-    from typed_ngrok import _download
+    from typed_ngrok._install import download as _download
 
     dest_dir = kwargs.pop("dest_dir", None) or tempfile.mkdtemp(prefix="typed-ngrok-download-")
     retry_count = kwargs.pop("retry_count", None)

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import yaml
 
-from typed_ngrok._npm_agent import npm_agent_path
+from typed_ngrok._install.npm_agent import npm_agent_path
 from typed_ngrok.edge import LocalEdge
 
 REPO = Path(__file__).resolve().parents[2]

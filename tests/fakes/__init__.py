@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def real_agent_path() -> str | None:
     """The pinned ngrok 2.3.41 binary in ``<repo>/.cache`` when it is there (``make agent-bin`` fetches it)."""
-    from typed_ngrok._npm_agent import npm_agent_path
+    from typed_ngrok._install.npm_agent import npm_agent_path
 
     path = npm_agent_path(REPO / ".cache")
     return str(path) if path.is_file() and os.access(path, os.X_OK) else None

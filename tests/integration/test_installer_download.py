@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from tests.integration.installer_helpers import FAKE_BINARY, ArchiveServer, Member, Route, tgz_bytes, zip_bytes
-from typed_ngrok import _download, installer
+from typed_ngrok import installer
+from typed_ngrok._install import download as _download
 from typed_ngrok.exception import PyngrokNgrokInstallError, PyngrokSecurityError
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX: shell-script binaries and a pty")

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from typed_ngrok import _platform, conf
+from typed_ngrok import conf
+from typed_ngrok._install import platform as _platform
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError
 

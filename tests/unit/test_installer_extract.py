@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.integration.installer_helpers import FAKE_BINARY, Member, tgz_bytes, write, zip_bytes
-from typed_ngrok import _download, installer
+from typed_ngrok import installer
+from typed_ngrok._install import download as _download
 from typed_ngrok.exception import PyngrokNgrokInstallError
 
 BUILDERS = {"tgz": tgz_bytes, "zip": zip_bytes}

@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from typed_ngrok import _download
+from typed_ngrok._install import download as _download
 from typed_ngrok.exception import PyngrokSecurityError
 
 
