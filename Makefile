@@ -6,7 +6,8 @@ VENV_STAMP := .venv/.installed
 
 .PHONY: install generate check check-generated lint typecheck agent-bin sdks prism test bench demo clean
 
-$(VENV_STAMP): pyproject.toml
+# __init__.py holds the one version source (__version__): a bump reinstalls so the metadata follows.
+$(VENV_STAMP): pyproject.toml src/typed_ngrok/__init__.py
 	python3 -m venv .venv
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
