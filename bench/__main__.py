@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-MODULES = ["log_bench", "edge_bench", "api_bench"]
+MODULES = ["log_bench", "edge_bench", "api_bench", "cloud_bench"]
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

@@ -9,6 +9,7 @@ core. The send loop and the page loop are the only code written twice (as httpx 
 from __future__ import annotations
 
 import asyncio
+import http.cookiejar
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from types import TracebackType
@@ -34,6 +35,16 @@ __all__ = ["AsyncCloudClient", "CloudClient"]
 S = TypeVar("S")
 T = TypeVar("T")
 M = TypeVar("M")
+
+
+class _NoCookies(http.cookiejar.CookieJar):
+    """ngrok's API sets no cookies: the clients keep none (no state between calls, and less work per answer)."""
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+    def add_cookie_header(self, request: Any) -> None:
+        return None
 
 
 class _Services(Generic[S]):
@@ -86,7 +97,7 @@ class CloudClient(_Services[Sync]):
         self._core = CloudCore(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries, function="CloudClient"
         )
-        self._http = httpx.Client(headers=self._core.headers(), timeout=httpx.Timeout(timeout))
+        self._http = httpx.Client(headers=self._core.headers(), timeout=httpx.Timeout(timeout), cookies=_NoCookies())
         self._attach_services()
 
     def request(
@@ -124,7 +135,7 @@ class CloudClient(_Services[Sync]):
                     request.url,
                     params=request.params or None,
                     content=request.content,
-                    headers=request.headers,
+                    headers=request.headers or None,
                 )
             except HTTPX_ERRORS as exc:
                 delay = self._core.retry_delay(request, attempt, error=exc)
@@ -164,7 +175,9 @@ class AsyncCloudClient(_Services[Async]):
         self._core = CloudCore(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries, function="AsyncCloudClient"
         )
-        self._http = httpx.AsyncClient(headers=self._core.headers(), timeout=httpx.Timeout(timeout))
+        self._http = httpx.AsyncClient(
+            headers=self._core.headers(), timeout=httpx.Timeout(timeout), cookies=_NoCookies()
+        )
         self._attach_services()
 
     async def request(
@@ -201,7 +214,7 @@ class AsyncCloudClient(_Services[Async]):
                     request.url,
                     params=request.params or None,
                     content=request.content,
-                    headers=request.headers,
+                    headers=request.headers or None,
                 )
             except HTTPX_ERRORS as exc:
                 delay = self._core.retry_delay(request, attempt, error=exc)

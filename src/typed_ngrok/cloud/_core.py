@@ -118,24 +118,44 @@ _SCALARS: Final[dict[str, type | tuple[type, ...]]] = {
 }
 
 
+_MODEL_NAME = re.compile(r"\b(?!Unset\b|None\b|Any\b)[A-Z]\w*|\blist\[")
+
+
+_Plan = tuple[tuple[tuple[str, type | tuple[type, ...] | None], ...], tuple[str, ...]]
+_PLANS: dict[type, _Plan] = {}
+
+
+def _plan(cls: type) -> _Plan:
+    """For a generated model class: its required fields (with their scalar type, when scalar) and the fields that
+    may hold other models (lists or nested objects), read once from the attrs fields' annotations."""
+    required: list[tuple[str, type | tuple[type, ...] | None]] = []
+    nested: list[str] = []
+    for f in attrs.fields(cls):
+        annotation = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "")
+        if f.default is attrs.NOTHING:
+            required.append((f.name, _SCALARS.get(annotation)))
+        if f.name != "additional_properties" and _MODEL_NAME.search(annotation):
+            nested.append(f.name)
+    return _PLANS.setdefault(cls, (tuple(required), tuple(nested)))
+
+
 def _check_required(obj: object, where: str) -> None:
     """Required fields of generated models (and of the models inside them) are present, not null, and of their
     scalar type. ``from_dict`` checks presence only (KeyError); this closes the rest."""
-    cls = type(obj)
     if isinstance(obj, list):
         for item in obj:
             _check_required(item, where)
         return
-    if not attrs.has(cls):
+    if not hasattr(type(obj), "__attrs_attrs__"):
         return
-    for f in attrs.fields(cls):
-        value = getattr(obj, f.name)
-        if f.default is attrs.NOTHING:
-            annotation = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "")
-            expected = _SCALARS.get(annotation)
-            if value is None or (expected is not None and not isinstance(value, expected)):
-                raise TypeError(f"{where}: required field {f.name.rstrip('_')!r} is {value!r}")
-        if isinstance(value, list) or attrs.has(type(value)):
+    required, nested = _PLANS.get(type(obj)) or _plan(type(obj))
+    for name, expected in required:
+        value = getattr(obj, name)
+        if value is None or (expected is not None and not isinstance(value, expected)):
+            raise TypeError(f"{where}: required field {name.rstrip('_')!r} is {value!r}")
+    for name in nested:
+        value = getattr(obj, name)
+        if isinstance(value, list) or hasattr(type(value), "__attrs_attrs__"):
             _check_required(value, where)
 
 
@@ -346,7 +366,8 @@ class CloudCore:
 
     def check_status(self, request: Request, status: int, headers: Mapping[str, str], content: bytes) -> None:
         """Raise the mapped error for any answer that is not 2xx."""
-        logger.debug("%s -> %d", request.describe(), status)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s -> %d", request.describe(), status)
         if 200 <= status < 300:
             return
         raise _errors.cloud_http_error(
