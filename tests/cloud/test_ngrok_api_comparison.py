@@ -107,3 +107,20 @@ def test_user_agent_and_error_code_type(fake: FakeNgrokAPI, clients: tuple[Any, 
     assert fake.requests[-1].headers["user-agent"].startswith("ngrok-api-python/0.0.0/")
     ours.tunnels.get("tn_32ELtunnel")
     assert fake.requests[-1].headers["user-agent"].startswith("typed-ngrok/")
+
+
+def test_html_errors_and_unreadable_answers(fake: FakeNgrokAPI, clients: tuple[Any, CloudClient]) -> None:
+    theirs, ours = clients
+    html = Scripted(502, b"<html><body>bad gateway</body></html>", "text/html")
+    fake.script(html, html)
+    with pytest.raises(RuntimeError):
+        theirs.tunnels.get("tn_32ELtunnel")
+    with pytest.raises(ServerError) as caught:
+        ours.tunnels.get("tn_32ELtunnel")
+    assert caught.value.body == html.body.decode()
+    garbage = Scripted(200, b"{not json")
+    fake.script(garbage, garbage)
+    with pytest.raises(ValueError):  # requests' JSONDecodeError
+        theirs.tunnels.get("tn_32ELtunnel")
+    with pytest.raises(CloudAPIError, match="unreadable body"):
+        ours.tunnels.get("tn_32ELtunnel")

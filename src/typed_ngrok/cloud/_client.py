@@ -8,7 +8,6 @@ core. The send loop and the page loop are the only code written twice (as httpx 
 
 from __future__ import annotations
 
-import asyncio
 import http.cookiejar
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -224,6 +223,8 @@ class AsyncCloudClient(_Services[Async]):
                 delay = self._core.retry_delay(request, attempt, status=response.status_code, headers=response.headers)
                 if delay is None:
                     return response
+            import asyncio  # only a retry needs it (importing asyncio costs ~25 ms)
+
             await asyncio.sleep(delay)
             attempt += 1
 
