@@ -18,6 +18,7 @@ def restart_us_sessions() -> list[str]:
             cloud.tunnel_sessions.page(next_page_uri=page.next_page_uri)
         key = cloud.api_keys.create(description="ci")
         cloud.api_keys.update(key.id, metadata="rotated")
+        cloud.credentials.update(id="cr_1", acl=["bind:*.example.com"])
         cloud.api_keys.delete(key.id)
         print(one.started_at.isoformat(), cloud.request("GET", "/ip_policies"))
     return restarted

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Generic, ParamSpec, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, Protocol, TypeVar, overload
 
 from typed_ngrok import _errors
 from typed_ngrok.cloud._core import Listing, Page
@@ -115,6 +115,14 @@ class _PageAsync(Protocol[M]):
         *,
         next_page_uri: str | None = None,
     ) -> Coroutine[Any, Any, Page[M]]: ...
+
+
+class _UpdateSync(Protocol[P, M_co]):
+    def __call__(self, id: str, *args: P.args, **kwargs: P.kwargs) -> M_co: ...
+
+
+class _UpdateAsync(Protocol[P, M_co]):
+    def __call__(self, id: str, *args: P.args, **kwargs: P.kwargs) -> Coroutine[Any, Any, M_co]: ...
 
 
 class _IdSync(Protocol):
@@ -250,9 +258,9 @@ class Update(_Operation, Generic[P, M]):
     @overload
     def __get__(self, obj: None, owner: type) -> Update[P, M]: ...
     @overload
-    def __get__(self, obj: Service[Sync], owner: type) -> Callable[Concatenate[str, P], M]: ...
+    def __get__(self, obj: Service[Sync], owner: type) -> _UpdateSync[P, M]: ...
     @overload
-    def __get__(self, obj: Service[Async], owner: type) -> Callable[Concatenate[str, P], Coroutine[Any, Any, M]]: ...
+    def __get__(self, obj: Service[Async], owner: type) -> _UpdateAsync[P, M]: ...
     def __get__(self, obj: Service[Any] | None, owner: type) -> Any:
         if obj is None:
             return self
