@@ -21,11 +21,10 @@ from typing import Any
 import httpx
 import yaml
 
-from typed_ngrok._install.npm_agent import npm_agent_path
+from tests.outside_files import AGENT_BIN as AGENT_BIN
 from typed_ngrok.edge import LocalEdge
 
 REPO = Path(__file__).resolve().parents[2]
-AGENT_BIN = npm_agent_path(REPO / ".cache")
 
 
 def free_port() -> int:

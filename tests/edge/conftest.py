@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.edge.agent_harness import AGENT_BIN, Agent, Upstream
+from tests.edge.agent_harness import Agent, Upstream
+from tests.outside_files import require_agent
 from typed_ngrok.edge import LocalEdge
 
 
@@ -32,8 +33,7 @@ def edge() -> Iterator[LocalEdge]:
 
 @pytest.fixture(scope="module")
 def agent(edge: LocalEdge, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
-    if not AGENT_BIN.is_file():
-        pytest.skip(f"ngrok 2.3.41 not fetched ({AGENT_BIN}): run `make agent-bin`")
+    require_agent()
     started = Agent(edge, tmp_path_factory.mktemp("agent"))
     try:
         started.wait_ready()
@@ -45,8 +45,7 @@ def agent(edge: LocalEdge, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 @pytest.fixture
 def spawn_agent(tmp_path: Path) -> Iterator[Callable[..., Agent]]:
     """Start extra agents for one test (each stopped afterwards)."""
-    if not AGENT_BIN.is_file():
-        pytest.skip(f"ngrok 2.3.41 not fetched ({AGENT_BIN}): run `make agent-bin`")
+    require_agent()
     started: list[Agent] = []
 
     def spawn(edge: LocalEdge, **extra: Any) -> Agent:

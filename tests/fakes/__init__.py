@@ -23,8 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def real_agent_path() -> str | None:
-    """The pinned ngrok 2.3.41 binary in ``<repo>/.cache`` when it is there (``make agent-bin`` fetches it)."""
-    from typed_ngrok._install.npm_agent import npm_agent_path
+    """The pinned ngrok 2.3.41 binary when ``make agent-bin`` fetched it (the one lookup: tests/outside_files.py)."""
+    from tests.outside_files import AGENT_BIN, agent_present
 
-    path = npm_agent_path(REPO / ".cache")
-    return str(path) if path.is_file() and os.access(path, os.X_OK) else None
+    return str(AGENT_BIN) if agent_present() else None

@@ -11,14 +11,12 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import pytest
-
+from tests.outside_files import AGENT_BIN, REPO
+from tests.outside_files import needs_agent as needs_agent
 from typed_ngrok.conf import PyngrokConfig
 
-ROOT = Path(__file__).resolve().parents[2]
-AGENT = ROOT / ".cache" / "ngrok-2.3.41-linux-x64" / "ngrok"
-
-needs_agent = pytest.mark.skipif(not AGENT.is_file(), reason="the ngrok 2.3.41 binary is missing: run make agent-bin")
+ROOT = REPO
+AGENT = AGENT_BIN  # the one lookup (tests/outside_files.py); skips say `make agent-bin`
 
 
 def agent_config(folder: Path, **overrides: object) -> PyngrokConfig:

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.installer_helpers import FAKE_BINARY, ArchiveServer, Member, Route, tgz_bytes, zip_bytes
+from tests.outside_files import CACHE, needs_agent
 from typed_ngrok import installer
 from typed_ngrok._install import download as _download
 from typed_ngrok.exception import PyngrokNgrokInstallError, PyngrokSecurityError
@@ -27,7 +28,7 @@ from typed_ngrok.exception import PyngrokNgrokInstallError, PyngrokSecurityError
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX: shell-script binaries and a pty")
 
 REPO = Path(__file__).resolve().parents[2]
-NPM_CACHE = REPO / ".cache"
+NPM_CACHE = CACHE
 GOOD_TGZ = tgz_bytes([Member("ngrok")])
 GOOD_ZIP = zip_bytes([Member("ngrok")])
 PREVIOUS = b"#!/bin/sh\necho previous\n"
@@ -310,9 +311,7 @@ def test_interrupted_download_keeps_previous_binary(server: ArchiveServer, targe
     assert_untouched(target, private_tmp)
 
 
-@pytest.mark.skipif(
-    not (NPM_CACHE / "ngrok-2.3.41-linux-x64" / "ngrok").is_file(), reason="run scripts/fetch_agent.py first"
-)
+@needs_agent
 def test_v2_agent_from_the_verified_npm_cache(target: Path) -> None:
     with_previous(target)
     installer.install_ngrok(str(target), ngrok_version="2.3.41", cache_dir=str(NPM_CACHE))

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from tests.fakes import real_agent_path
+from tests.outside_files import needs_agent
 from typed_ngrok import process
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.edge import LocalEdge
@@ -26,7 +27,7 @@ from typed_ngrok.log import NgrokLog
 AGENT = real_agent_path()
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.skipif(AGENT is None, reason="ngrok 2.3.41 is not in .cache (run `make agent-bin`)"),
+    needs_agent,
 ]
 STARTUP = 30  # generous: other engineers load the machine too
 
