@@ -343,6 +343,16 @@ async def test_a_refused_connection_raises_the_connection_error(twin: Twin, refu
     assert caught.value.__cause__ is not None
 
 
+async def test_a_closed_client_refuses_calls(twin: Twin, fake: FakeNgrokAPI) -> None:
+    cloud = twin.open(fake.url)
+    await twin.run(cloud.close)
+    with pytest.raises(CloudAPIError, match="closed"):
+        await twin.run(lambda: cloud.tunnels.get("tn_32ELtunnel"))
+    with pytest.raises(CloudAPIError, match="closed"):
+        await twin.items(cloud.tunnels.list())
+    assert fake.requests == []
+
+
 # --------------------------------------------------------------------------- request() for any operation
 async def test_request_any_operation(twin: Twin, fake: FakeNgrokAPI) -> None:
     cloud = twin.open(fake.url)

@@ -126,6 +126,8 @@ class CloudClient(_Services[Sync]):
 
     # ----------------------------------------------------------------------- I/O
     def _send(self, request: Request) -> httpx.Response:
+        if self._http.is_closed:
+            raise self._core.closed_error(request)
         attempt = 0
         while True:
             try:
@@ -205,6 +207,8 @@ class AsyncCloudClient(_Services[Async]):
 
     # ----------------------------------------------------------------------- I/O
     async def _send(self, request: Request) -> httpx.Response:
+        if self._http.is_closed:
+            raise self._core.closed_error(request)
         attempt = 0
         while True:
             try:

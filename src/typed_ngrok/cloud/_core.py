@@ -360,6 +360,10 @@ class CloudCore:
         return delay
 
     # ----------------------------------------------------------------------- answers
+    def closed_error(self, request: Request) -> CloudAPIError:
+        """A call on a closed client (httpx would raise a bare RuntimeError)."""
+        return CloudAPIError(f"{request.describe()}: this client is closed; make a new one")
+
     def transport_error(self, request: Request, exc: Exception) -> CloudAPIError:
         """The exception for an httpx failure while sending ``request`` (timeouts and connection failures)."""
         return _errors.cloud_transport_error(exc, where=request.describe(), secrets=(self._api_key,))
