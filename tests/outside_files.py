@@ -34,6 +34,10 @@ AGENT_MISSING = (
 
 NGROK_OPENAPI = REPO.parent / "shared" / "reference" / "ngrok-openapi" / "ngrok.yaml"
 """ngrok's published OpenAPI file (ngrok/ngrok-openapi), not vendored: the cloud cross-checks read it from here."""
+OPENAPI_HOW = (
+    "it is not vendored; put ngrok.yaml from https://github.com/ngrok/ngrok-openapi at that path "
+    "(a shared/ folder beside the repository)"
+)
 
 
 def agent_present() -> bool:

@@ -20,9 +20,11 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.outside_files import NGROK_OPENAPI, OPENAPI_HOW, require_file
+
 REPO = Path(__file__).resolve().parents[2]
 OURS = REPO / "openapi" / "cloud-api.yaml"
-THEIRS = REPO.parent / "shared" / "reference" / "ngrok-openapi" / "ngrok.yaml"
+THEIRS = NGROK_OPENAPI
 METHODS = ("get", "put", "post", "delete", "patch")
 IGNORED_THEIR_PARAMETERS = {"ngrok-version"}
 
@@ -64,8 +66,7 @@ def our_operations() -> list[str]:
 
 @pytest.fixture(scope="module")
 def specs() -> tuple[dict[str, Any], dict[str, Any]]:
-    if not THEIRS.is_file():
-        pytest.skip(f"ngrok's OpenAPI file is not at {THEIRS} (it lives outside the repository, in ../shared)")
+    require_file(THEIRS, "ngrok's OpenAPI file", OPENAPI_HOW)
     return load(OURS), load(THEIRS)
 
 
