@@ -9,7 +9,9 @@
 - ``import_cloud``: ``import typed_ngrok.cloud`` vs ``import ngrok`` in a fresh interpreter. Target <= 1.0.
   ``import typed_ngrok.cloud`` defers httpx and the generated models to first use, so the row
   ``import_cloud_client`` (``from typed_ngrok.cloud import CloudClient``, which loads httpx and the models) is
-  reported next to it, measured the same way, for an honest picture of what a user pays before the first call.
+  reported next to it, measured the same way and without a target, for an honest picture of what a user pays
+  before the first call (httpx, which in a venv with rich and click installed also imports its CLI, and the
+  models).
 
 Timings interleave ours and theirs, the order alternating every iteration; figures are medians.
 """
@@ -28,17 +30,21 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGETS = {"cloud_tunnel_sessions_list": 0.6, "import_cloud": 1.0, "import_cloud_client": 1.0}
+TARGETS: dict[str, float | None] = {
+    "cloud_tunnel_sessions_list": 0.6,
+    "import_cloud": 1.0,
+    "import_cloud_client": None,  # informational: what a user pays before the first call
+}
 
 
-def _row(ours: list[float], theirs: list[float], target: float, **extra: Any) -> dict[str, Any]:
+def _row(ours: list[float], theirs: list[float], target: float | None, **extra: Any) -> dict[str, Any]:
     ratio = statistics.median(ours) / statistics.median(theirs)
     return {
         "ours_ms": round(statistics.median(ours) * 1000, 3),
         "ngrok_api_ms": round(statistics.median(theirs) * 1000, 3),
         "ratio": round(ratio, 3),
         "target": target,
-        "meets_target": ratio <= target,
+        "meets_target": None if target is None else ratio <= target,
         "n": len(ours),
         **extra,
     }
@@ -145,11 +151,11 @@ def table(results: dict[str, Any]) -> str:
     lines = ["| benchmark | ours (ms) | ngrok-api (ms) | ratio | target | ok |", "|---|---|---|---|---|---|"]
     for name in TARGETS:
         row = results.get(name)
-        if isinstance(row, dict):
-            lines.append(
-                f"| {name} | {row['ours_ms']} | {row['ngrok_api_ms']} | {row['ratio']} | <= {row['target']} | "
-                f"{'yes' if row['meets_target'] else 'NO'} |"
-            )
+        if not isinstance(row, dict):
+            continue
+        target = "-" if row["target"] is None else f"<= {row['target']}"
+        ok = "-" if row["meets_target"] is None else ("yes" if row["meets_target"] else "NO")
+        lines.append(f"| {name} | {row['ours_ms']} | {row['ngrok_api_ms']} | {row['ratio']} | {target} | {ok} |")
     return "\n".join(lines)
 
 
