@@ -396,7 +396,9 @@ def cloud_parse_error(status_code: int, content: bytes | str, reason: str, *, wh
     """A 2xx cloud answer that is not what the operation promises (bad JSON, a missing or null required field, a bad
     timestamp): :class:`CloudAPIError` with the raw body."""
     body = _text(content)
-    text = f"ngrok cloud API answered {status_code} with an unreadable body: {reason}" + (f" [{where}]" if where else "")
+    text = f"ngrok cloud API answered {status_code} with an unreadable body: {reason}" + (
+        f" [{where}]" if where else ""
+    )
     return CloudAPIError(text + f": {_short(body) or '<empty body>'}", status_code=status_code, body=body)
 
 
