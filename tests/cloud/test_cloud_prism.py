@@ -28,10 +28,10 @@ import pytest
 from tests.cloud.conftest import Twin
 from tests.cloud.fake_ngrok_api import FakeNgrokAPI
 from tests.cloud.operations import ROWS, Row
+from tests.outside_files import NGROK_OPENAPI, OPENAPI_HOW, require_file
 from typed_ngrok.cloud import AsyncCloudClient, Page
 
 ROOT = Path(__file__).resolve().parents[2]
-NGROK_YAML = ROOT.parent / "shared" / "reference" / "ngrok-openapi" / "ngrok.yaml"
 PRISM = ROOT / ".cache" / "prism-5.16.0" / "node_modules" / ".bin" / "prism"
 QUIRK = (["response", "body", "next_page_uri"], "type")
 
@@ -45,13 +45,11 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def prism() -> Iterator[tuple[str, FakeNgrokAPI]]:
     """Prism on a random loopback port in front of a fake API server; (prism's URL, the fake)."""
-    if not NGROK_YAML.is_file():
-        pytest.skip(f"ngrok's OpenAPI file is not at {NGROK_YAML} (a copy of shared/ must sit beside the repository)")
-    if not PRISM.is_file():
-        pytest.skip(f"Prism is not installed at {PRISM}: run `make prism`")
+    ngrok_yaml = require_file(NGROK_OPENAPI, "ngrok's OpenAPI file", OPENAPI_HOW)
+    require_file(PRISM, "Prism 5.16.0", "run `make prism` (python3 scripts/fetch_prism.py; needs npm and network once)")
     fake = FakeNgrokAPI().start()
     port = _free_port()
-    argv = [str(PRISM), "proxy", str(NGROK_YAML), fake.url, "-h", "127.0.0.1", "-p", str(port), "--errors", "false"]
+    argv = [str(PRISM), "proxy", str(ngrok_yaml), fake.url, "-h", "127.0.0.1", "-p", str(port), "--errors", "false"]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output: list[str] = []
     assert proc.stdout is not None
