@@ -31,18 +31,40 @@ _TIMEOUT = 30.0
 _SDK_MODULE = "_ngrok_python_sdk"
 
 
+def py_sdk_missing() -> str | None:
+    """Why the Python SDK cannot run here (None: it can)."""
+    if (
+        not (PY_SDK_DIR / f"ngrok-{SDK_VERSION}.dist-info").is_dir()
+        or not (PY_SDK_DIR / "ngrok" / "__init__.py").is_file()
+    ):
+        return f"the ngrok {SDK_VERSION} Python SDK is not installed ({PY_SDK_DIR}): run `make sdks`"
+    return None
+
+
+def js_sdk_missing() -> str | None:
+    """Why the JavaScript SDK cannot run here (None: it can)."""
+    if not (JS_SDK_DIR / "node_modules" / "@ngrok" / "ngrok" / "package.json").is_file():
+        return f"the @ngrok/ngrok {SDK_VERSION} JavaScript SDK is not installed ({JS_SDK_DIR}): run `make sdks`"
+    if shutil.which("node") is None:
+        return "node is not installed"
+    return None
+
+
 def py_sdk() -> Any:
     """The ``ngrok`` package of the Python SDK (typed ``Any``: it lives outside the venv), or skip the test.
 
-    It is loaded from ``.cache/`` under a private module name: the top-level name ``ngrok`` is also taken by
-    ngrok's API client (PyPI ``ngrok-api``), which may be installed in the venv.
+    It is loaded from ``.cache/`` under the private module name ``_ngrok_python_sdk``: the top-level name ``ngrok`` is
+    also taken by ngrok's API client (PyPI ``ngrok-api``, a dev dependency), so ``import ngrok`` in the venv may find
+    either package. Loading by file location never consults ``sys.path`` or ``sys.modules["ngrok"]``. The SDK's
+    module-level helpers (``ngrok.forward``, ``ngrok.connect``, ...) run Python code that does ``import ngrok`` by
+    name, so they are used only in a child process (``sdk_py_forward.py``); in-process tests use the builders.
     """
     loaded = sys.modules.get(_SDK_MODULE)
     if loaded is not None:
         return loaded
     package = PY_SDK_DIR / "ngrok"
-    if not (PY_SDK_DIR / f"ngrok-{SDK_VERSION}.dist-info").is_dir() or not (package / "__init__.py").is_file():
-        pytest.skip(f"the ngrok {SDK_VERSION} Python SDK is not installed ({PY_SDK_DIR}): run `make sdks`")
+    if (missing := py_sdk_missing()) is not None:
+        pytest.skip(missing)
     spec = importlib.util.spec_from_file_location(
         _SDK_MODULE, package / "__init__.py", submodule_search_locations=[str(package)]
     )
@@ -54,10 +76,8 @@ def py_sdk() -> Any:
 
 
 def need_js_sdk() -> None:
-    if not (JS_SDK_DIR / "node_modules" / "@ngrok" / "ngrok" / "package.json").is_file():
-        pytest.skip(f"the @ngrok/ngrok {SDK_VERSION} JavaScript SDK is not installed ({JS_SDK_DIR}): run `make sdks`")
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed")
+    if (missing := js_sdk_missing()) is not None:
+        pytest.skip(missing)
 
 
 def agent_ca(edge: LocalEdge) -> bytearray:
@@ -146,6 +166,14 @@ class JsClient:
             raise AssertionError(f"the JS SDK failed: {self.started}")
         urls: list[str] = self.started["urls"]
         return urls
+
+    @property
+    def results(self) -> list[dict[str, str]]:
+        """Per listener ``{"url": u}`` or ``{"error": text}`` (started with ``each=True``)."""
+        if not self.started.get("ok"):
+            raise AssertionError(f"the JS SDK failed: {self.started}")
+        results: list[dict[str, str]] = self.started["results"]
+        return results
 
     def command(self, cmd: str, **args: Any) -> dict[str, Any]:
         return self._send({"cmd": cmd, **args})

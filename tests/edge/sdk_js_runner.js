@@ -1,8 +1,11 @@
 // Drives ngrok's JavaScript SDK (@ngrok/ngrok) against the local edge for tests/edge/test_edge_sdk_*.py.
 // Everything arrives on stdin as JSON lines (so the authtoken is never on a command line); answers are JSON lines.
-// Line 1: {"authtoken", "serverAddr", "caPath", "metadata"?, "listeners": [{"kind": "http"|"tcp"|"tls",
-//          "forward": URL, "options": [[builderMethod, ...args]]}]}  (an arg {"base64": s} becomes a Buffer)
+// Line 1: {"authtoken", "serverAddr", "caPath", "metadata"?, "each"?, "listeners": [{"kind": "http"|"tcp"|"tls"|
+//          "labeled", "forward": URL, "options": [[builderMethod, ...args]]}]}  (an arg {"base64": s} becomes a Buffer)
 //   -> {"ok": true, "urls": [...]} or {"ok": false, "stage": "connect"|"listen", "error": text}
+//   With "each": true every listener is tried (a failure does not stop the rest):
+//   -> {"ok": true, "results": [{"url": u} | {"error": text}, ...], "methods": {}}
+//   "describe": [className, ...] fills "methods" with each SDK class's prototype method names.
 // Then commands: {"cmd": "close_listener", "index": n} | {"cmd": "close"}  -> {"ok": true} / {"ok": false, ...}
 // With "handleStop": true, the edge's Stop command prints {"event": "stop"}.
 // End of input (or {"cmd": "exit"}) ends the process.
@@ -40,12 +43,35 @@ async function start(config) {
     return null;
   }
   const listeners = [];
-  try {
+  const methods = {};
+  for (const name of config.describe || []) methods[name] = Object.getOwnPropertyNames(ngrok[name].prototype);
+  const kinds = {
+    http: () => session.httpEndpoint(),
+    tcp: () => session.tcpEndpoint(),
+    tls: () => session.tlsEndpoint(),
+    labeled: () => session.labeledListener(),
+  };
+  const open = async (spec) => {
+    let builder = kinds[spec.kind]();
+    for (const [method, ...args] of spec.options || []) builder = builder[method](...args.map(arg));
+    return builder.listenAndForward(spec.forward);
+  };
+  if (config.each) {
+    const results = [];
     for (const spec of config.listeners || []) {
-      let builder = { http: () => session.httpEndpoint(), tcp: () => session.tcpEndpoint(), tls: () => session.tlsEndpoint() }[spec.kind]();
-      for (const [method, ...args] of spec.options || []) builder = builder[method](...args.map(arg));
-      listeners.push(await builder.listenAndForward(spec.forward));
+      try {
+        const listener = await open(spec);
+        listeners.push(listener);
+        results.push({ url: listener.url() });
+      } catch (err) {
+        results.push({ error: text(err) });
+      }
     }
+    say({ ok: true, results, methods });
+    return { session, listeners };
+  }
+  try {
+    for (const spec of config.listeners || []) listeners.push(await open(spec));
   } catch (err) {
     say({ ok: false, stage: "listen", error: text(err), code: err && err.errorCode });
     return { session, listeners };

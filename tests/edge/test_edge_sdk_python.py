@@ -1,7 +1,21 @@
 """ngrok's Python SDK (PyPI ``ngrok`` 1.7.0, the Rust core) against the local edge, in-process, with real upstreams.
 
 Every option the SDK can send is either enforced by the edge (tested here end to end) or refused at bind time with an
-``ERR_NGROK_4012`` error naming it; nothing is accepted and ignored.
+``ERR_NGROK_4012`` error naming it; nothing is accepted and ignored (``test_edge_option_rule.py`` holds the exhaustive
+check over every wire field).
+
+Two packages claim the top-level name ``ngrok``: this SDK and ngrok's API client (PyPI ``ngrok-api``, a dev
+dependency of this project), so the venv's ``import ngrok`` may find either. No test here relies on it:
+
+- in-process tests get the SDK from ``sdk_harness.py_sdk()``, which loads ``.cache/ngrok-py-1.7.0/ngrok`` by file
+  location under the private name ``_ngrok_python_sdk`` (``sys.path`` and ``sys.modules["ngrok"]`` are never
+  consulted), and use only its builders (``SessionBuilder`` and the listener builders);
+- the SDK's module-level helpers (``ngrok.forward`` and friends) run embedded Python that does ``import ngrok`` by
+  name, so they run in a child process, ``python -I sdk_py_forward.py`` (``PYTHONPATH`` ignored), which puts the SDK
+  folder first on ``sys.path`` and checks that the ``ngrok`` it imported lives there before using it.
+
+``test_sdk_is_loaded_whatever_the_venvs_ngrok_is`` and ``test_forward_child_ignores_an_ngrok_on_pythonpath`` prove
+both paths with a decoy ``ngrok`` in the way.
 """
 
 from __future__ import annotations
@@ -403,20 +417,28 @@ async def test_listener_close_unbinds_and_frees_the_port(edge: LocalEdge, upstre
 
 
 # -- ngrok.forward(), the SDK's one-call API ----------------------------------------------------------------------
-def _forward(edge: LocalEdge, **options: Any) -> tuple[subprocess.Popen[str], str]:
-    """``ngrok.forward`` in a child process (it imports ``ngrok`` by name, which the venv's ngrok-api may shadow)."""
+def _forward(
+    edge: LocalEdge, *, env_extra: dict[str, str] | None = None, **options: Any
+) -> tuple[subprocess.Popen[str], str]:
+    """``ngrok.forward`` in an isolated child process (it imports ``ngrok`` by name; see ``sdk_py_forward.py``)."""
     py_sdk()  # skips when the SDK is not installed
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NGROK")}
-    env["PYTHONPATH"] = str(PY_SDK_DIR)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NGROK") and k != "PYTHONPATH"}
+    env.update(env_extra or {})
     proc = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("sdk_py_forward.py"))],
+        [sys.executable, "-I", str(Path(__file__).with_name("sdk_py_forward.py"))],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
         env=env,
     )
     assert proc.stdin is not None and proc.stdout is not None
-    config = {"authtoken": edge.authtoken, "server_addr": edge.server_addr, "ca_path": edge.agent_ca_path, **options}
+    config = {
+        "authtoken": edge.authtoken,
+        "server_addr": edge.server_addr,
+        "ca_path": edge.agent_ca_path,
+        "sdk_dir": str(PY_SDK_DIR),
+        **options,
+    }
     proc.stdin.write(json.dumps(config) + "\n")
     proc.stdin.flush()
     return proc, proc.stdout.readline().strip()
@@ -431,6 +453,47 @@ def _end(proc: subprocess.Popen[str]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(15)
+
+
+def _decoy(tmp_path: Path) -> Path:
+    """A folder holding a decoy top-level ``ngrok`` package that breaks whoever imports it."""
+    (tmp_path / "ngrok").mkdir()
+    (tmp_path / "ngrok" / "__init__.py").write_text("raise ImportError('the decoy ngrok package was imported')\n")
+    return tmp_path
+
+
+def test_forward_child_ignores_an_ngrok_on_pythonpath(edge: LocalEdge, upstream: Upstream, tmp_path: Path) -> None:
+    decoy = _decoy(tmp_path)
+    proc, url = _forward(edge, env_extra={"PYTHONPATH": str(decoy)}, addr=upstream.port, schemes=["HTTP"])
+    try:
+        assert url.startswith("http://localhost:"), url
+        assert httpx.get(f"{url}/decoy", timeout=30).text == "hello /decoy"
+    finally:
+        _end(proc)
+
+
+def test_sdk_is_loaded_whatever_the_venvs_ngrok_is(tmp_path: Path) -> None:
+    """In a fresh interpreter whose ``import ngrok`` finds a decoy, ``py_sdk()`` still loads the SDK (and leaves the
+    name ``ngrok`` alone)."""
+    py_sdk()  # skips when the SDK is not installed
+    repo = Path(__file__).resolve().parents[2]
+    probe = (
+        "import sys\n"
+        f"sys.path[:0] = [{str(_decoy(tmp_path))!r}, {str(repo)!r}, {str(repo / 'src')!r}]\n"
+        "from tests.edge.sdk_harness import py_sdk\n"
+        "sdk = py_sdk()\n"
+        "assert 'ngrok' not in sys.modules, sorted(m for m in sys.modules if 'ngrok' in m)\n"
+        "sdk.SessionBuilder().metadata('x')\n"
+        "print(sdk.__name__, sdk.__file__)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NGROK") and k != "PYTHONPATH"}
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", probe], capture_output=True, text=True, env=env, timeout=50, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    name, path = done.stdout.split()
+    assert name == "_ngrok_python_sdk"
+    assert Path(path).resolve().is_relative_to(PY_SDK_DIR.resolve())
 
 
 def test_forward_with_basic_auth_and_a_refused_option(edge: LocalEdge, upstream: Upstream) -> None:

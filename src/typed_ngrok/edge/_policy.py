@@ -208,6 +208,8 @@ def read_policy(req: BindRequest) -> EndpointPolicy:
     for key, value in req.extra.items():
         if str(key).casefold() not in {n.casefold() for n in _EXTRA_READ} and is_set(value):
             raise refusal(f"the option {key!r}", f"Extra.{key}", proto)
+    if field_str(req.extra, "Token"):  # the edge hands out "" in every Bind reply: any other value is not its own
+        raise refusal("a bind token the edge never issued", "Extra.Token", proto)
     if field_str(req.extra, "IPPolicyRef"):
         raise refusal("IP policies", "Extra.IPPolicyRef", proto)
     if is_set(get_field(req.extra, "PoolingEnabled")):
