@@ -2,7 +2,7 @@
 
 The corpus (``bench/corpus/agent-2.3.41.log``) was captured from the real agent running against the local edge with
 ``--log-level debug`` (``python -m bench.log_bench --capture`` re-captures it), plus the fatal lines of
-agent-api.md section 9 that only a failing agent prints. Target: at least 5x pyngrok's lines per second.
+docs/agent-api.md §8 that only a failing agent prints. Target: at least 5x pyngrok's lines per second.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus" / "agent-2.3.41.log"
 TARGET_SPEEDUP = 5.0
 
-# Lines only a failing agent prints (agent-api.md section 9): appended to the capture so the corpus covers them.
+# Lines only a failing agent prints (docs/agent-api.md §8): appended to the capture so the corpus covers them.
 _FATAL_LINES = [
     't=2026-11-22T11:37:50+0000 lvl=eror msg="failed to auth" obj=tunnels.session err="The authtoken you specified '
     'does not look like a proper ngrok tunnel authtoken.\\nYour authtoken: ********\\n\\r\\n\\r\\nERR_NGROK_105\\r\\n"',

@@ -1,6 +1,6 @@
 """A realistic fake of ngrok's cloud REST API on loopback, for the cloud client's tests and benchmark.
 
-It behaves as ../shared/docs/cloud-api.md describes api.ngrok.com: ``Authorization: Bearer`` and
+It behaves as docs/cloud-api.md describes api.ngrok.com: ``Authorization: Bearer`` and
 ``Ngrok-Version: 2`` are required (401 / 400 ERR_NGROK_218 otherwise); bodies must be JSON with
 ``Content-Type: application/json`` (400 ERR_NGROK_213 otherwise); create 201, get/list/update 200, delete and the
 tunnel-session actions 204 without a body; lists are newest first with ``limit``/``before_id`` and an envelope whose

@@ -32,7 +32,7 @@ FILTER = (
     "the API takes a CEL `filter` on this list (docs api/api-filtering.mdx, ngrok-api 0.19.0); ngrok's file lacks it"
 )
 DEPRECATED_ARRAY = "the API and ngrok's clients send repeated `{name}=`; ngrok's file names this array `{name}s`"
-RESOLVES_TO = "`resolves_to` is in ngrok's docs and live responses but missing from ngrok's file (cloud-api.md §7)"
+RESOLVES_TO = "`resolves_to` is in ngrok's docs and live responses but missing from ngrok's file (docs/cloud-api.md §4)"
 
 DIFFERENCES: dict[str, str] = {
     "GET /tunnel_sessions parameter filter": FILTER,

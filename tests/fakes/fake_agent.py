@@ -1,4 +1,4 @@
-"""A fake ngrok agent: prints recorded agent lines (agent-api.md section 9) and behaves per ``--mode``.
+"""A fake ngrok agent: prints recorded agent lines (docs/agent-api.md §8) and behaves per ``--mode``.
 
 Run through a wrapper script (see :func:`tests.fakes.make_fake_binary`) so the launcher can use it as ``ngrok_path``.
 Modes:

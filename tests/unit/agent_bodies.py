@@ -1,4 +1,4 @@
-"""Agent local API response bodies as the real agent sends them (/work/shared/docs/agent-api.md).
+"""Agent local API response bodies as the real agent sends them (docs/agent-api.md).
 
 Bodies marked (obs) were observed on ngrok 2.3.41; (docs) come from ngrok's v3 documentation. Each constant is a
 fresh-enough plain JSON value: tests must not mutate them (use ``copy.deepcopy`` when they need to).

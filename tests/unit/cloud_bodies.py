@@ -1,4 +1,4 @@
-"""Response bodies of the ngrok cloud API, shaped like the examples in ../shared/docs/cloud-api.md (§3, §6).
+"""Response bodies of the ngrok cloud API, shaped like the examples in docs/cloud-api.md (§2, §3).
 
 Ids and tokens are fakes. Timestamps use the API's RFC 3339 `Z` form. Used by tests/unit/test_cloud_api_client.py.
 """
@@ -15,7 +15,7 @@ def ref(kind: str, rid: str) -> dict[str, str]:
     return {"id": rid, "uri": f"{BASE}/{kind}/{rid}"}
 
 
-# --------------------------------------------------------------------------- bodies (cloud-api.md §3, §6)
+# --------------------------------------------------------------------------- bodies (docs/cloud-api.md §2, §3)
 TUNNEL_SESSION: dict[str, Any] = {
     "agent_version": "3.1000.0-development",
     "credential": ref("credentials", "cr_32ELcredential"),

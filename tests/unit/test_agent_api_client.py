@@ -87,7 +87,7 @@ def _spec_ops() -> dict[str, SpecOp]:
 
 SPEC_OPS = _spec_ops()
 
-# What the agent really answers per operation (agent-api.md §3, §4): success codes plus handler errors.
+# What the agent really answers per operation (docs/agent-api.md §3, §4): success codes plus handler errors.
 EXPECTED_STATUSES: dict[str, set[int]] = {
     "getRoot": {200},
     "listTunnels": {200},
@@ -201,7 +201,7 @@ def _json_response(status: int, body: object) -> httpx.Response:
 
 
 def _no_content(status: int = 204) -> httpx.Response:
-    """The agent's 204: Content-Type application/json and an empty body (agent-api.md §2)."""
+    """The agent's 204: Content-Type application/json and an empty body (docs/agent-api.md §2)."""
     return httpx.Response(status, content=b"", headers={"Content-Type": "application/json"})
 
 

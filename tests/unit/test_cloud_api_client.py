@@ -1,6 +1,6 @@
 """The generated cloud API client (typed_ngrok_cloud_api) against httpx.MockTransport.
 
-Bodies are shaped like the examples in ../shared/docs/cloud-api.md (ngrok docs and observed responses); ids and
+Bodies are shaped like the examples in docs/cloud-api.md (ngrok docs and observed responses); ids and
 tokens are fakes. Every operation of openapi/cloud-api.yaml is in OPERATIONS, and a test checks that the table and the
 generated package agree, so a new operation cannot go untested.
 """
@@ -403,7 +403,7 @@ def test_non_json_500_raises_value_error() -> None:
     """Pinned behaviour the wrapper must handle: a declared status with a non-JSON body fails to decode.
 
     The generated code calls response.json() for the declared 500 and raises json.JSONDecodeError (a ValueError),
-    losing the Response; the wrapper catches ValueError (house-style §D) and reports a server error.
+    losing the Response; the wrapper catches ValueError (errors are mapped in _errors.py) and reports a server error.
     """
     with pytest.raises(ValueError):
         call(op_named("get_tunnel_session"), Server(500, raw=b"upstream connect error"))

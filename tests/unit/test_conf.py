@@ -205,7 +205,7 @@ def test_get_config_path_prefers_config_path(tmp_path: Path) -> None:
 
 
 def test_unsupported_os_does_not_break_import(monkeypatch: pytest.MonkeyPatch) -> None:
-    """pyngrok raises at import on an unknown OS (quirk 23); ours computes the defaults anyway."""
+    """pyngrok raises at import on an unknown OS (docs/pyngrok-differences.md item 23); ours computes defaults."""
     monkeypatch.setattr(platform, "system", lambda: "Plan9")
     assert _platform.detect_system() is None
     # Execute conf's source as a fresh, unregistered module: sys.modules and its classes stay untouched.

@@ -59,7 +59,7 @@ def test_unsupported_system(monkeypatch: pytest.MonkeyPatch) -> None:
         installer.get_system()
     with pytest.raises(PyngrokNgrokInstallError):
         installer.get_ngrok_cdn_url("3")
-    assert installer.get_default_ngrok_dir()  # never raises (quirk 23)
+    assert installer.get_default_ngrok_dir()  # never raises (docs/pyngrok-differences.md item 23)
 
 
 def test_unsupported_platform(monkeypatch: pytest.MonkeyPatch) -> None:

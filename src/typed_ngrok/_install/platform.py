@@ -1,8 +1,8 @@
 """Platform facts for the installer and the default paths (standard library only, never raises).
 
-pyngrok computes its default paths at import and raises on an unsupported OS (its quirk 23). Here the lookups return
-``None`` for an unknown system, and only :mod:`typed_ngrok.installer` turns that into an error, when a download is
-actually attempted.
+pyngrok computes its default paths at import and raises on an unsupported OS (docs/pyngrok-differences.md item 23).
+Here the lookups return ``None`` for an unknown system, and only :mod:`typed_ngrok.installer` turns that into an
+error, when a download is actually attempted.
 """
 
 from __future__ import annotations
