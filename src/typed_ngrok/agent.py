@@ -21,14 +21,18 @@ Every function starts the agent when it is not running (as pyngrok does).
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from typed_ngrok import _captured
-from typed_ngrok._http_message import HttpMessage, decode_raw, parse_http_message
 from typed_ngrok._shapes import agent_object, optional_int, optional_object, optional_str, shown
-from typed_ngrok._surface import check_limit, resolve_config
+from typed_ngrok._tunnels import captured as _captured
+from typed_ngrok._tunnels.http_message import HttpMessage, decode_raw, parse_http_message
+from typed_ngrok._tunnels.resolve import resolve_config
 from typed_ngrok.conf import PyngrokConfig
-from typed_ngrok.exception import PyngrokNgrokError, PyngrokNgrokHTTPError
+from typed_ngrok.exception import PyngrokNgrokError
+
+if TYPE_CHECKING:
+    from typed_ngrok._agent_api.sync import AgentAPI
+    from typed_ngrok._tunnels.flows import Agent
 
 __all__ = [
     "CapturedHttpRequest",
@@ -177,12 +181,10 @@ class CapturedRequest:
         return None if wire is None else parse_http_message(wire)
 
 
-def _api(pyngrok_config: PyngrokConfig | None) -> Any:
+def _api(pyngrok_config: PyngrokConfig | None) -> Agent[AgentAPI]:
     from typed_ngrok import ngrok
 
-    cfg = resolve_config(pyngrok_config)
-    _process, api, _registry = ngrok._agent(cfg)
-    return api
+    return ngrok._agent(resolve_config(pyngrok_config))
 
 
 def get_agent_status(pyngrok_config: PyngrokConfig | None = None) -> NgrokAgent:
@@ -192,16 +194,11 @@ def get_agent_status(pyngrok_config: PyngrokConfig | None = None) -> NgrokAgent:
         PyngrokNgrokHTTPError: the agent has no ``/api/status`` (v2 agents, v3 before 3.9), or refused.
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
     """
-    from typed_ngrok._errors import no_status_route_error
+    from typed_ngrok._drive import run_sync
+    from typed_ngrok._tunnels import flows
 
-    api = _api(pyngrok_config)
-    try:
-        return NgrokAgent(api.get_status())
-    except PyngrokNgrokHTTPError as exc:
-        error = no_status_route_error(api.api_url, exc)
-        if error is None:
-            raise
-        raise error from exc
+    agent = _api(pyngrok_config)
+    return run_sync(flows.agent_status(agent), agent.api)
 
 
 def get_requests(
@@ -222,10 +219,11 @@ def get_requests(
         PyngrokNgrokError: the agent's answer is malformed.
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
     """
-    check_limit(limit)
-    name = _captured.check_tunnel_name(tunnel_name)
-    items = _api(pyngrok_config).list_requests(tunnel_name=name)
-    return _captured.newest_first((CapturedRequest(item) for item in items), name, limit)
+    from typed_ngrok._drive import run_sync
+    from typed_ngrok._tunnels import flows
+
+    flow = flows.get_requests(tunnel_name, limit)
+    return run_sync(flow, _api(pyngrok_config).api)
 
 
 def get_request(request_id: str, pyngrok_config: PyngrokConfig | None = None) -> CapturedRequest:
@@ -238,8 +236,11 @@ def get_request(request_id: str, pyngrok_config: PyngrokConfig | None = None) ->
         PyngrokNgrokError: the agent's answer is malformed.
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
     """
-    request_id = _captured.check_request_id(request_id)
-    return CapturedRequest(_api(pyngrok_config).get_request(request_id))
+    from typed_ngrok._drive import run_sync
+    from typed_ngrok._tunnels import flows
+
+    flow = flows.get_request(request_id)
+    return run_sync(flow, _api(pyngrok_config).api)
 
 
 def replay_request(
@@ -253,9 +254,11 @@ def replay_request(
         PyngrokNgrokHTTPError: unknown id (404, 106); ``TunnelNotFoundError`` for an unknown ``tunnel_name``.
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
     """
-    request_id = _captured.check_request_id(request_id)
-    tunnel_name = _captured.check_tunnel_name(tunnel_name)
-    _api(pyngrok_config).replay_request(request_id, tunnel_name)
+    from typed_ngrok._drive import run_sync
+    from typed_ngrok._tunnels import flows
+
+    flow = flows.replay_request(request_id, tunnel_name)
+    run_sync(flow, _api(pyngrok_config).api)
 
 
 def delete_requests(pyngrok_config: PyngrokConfig | None = None) -> None:
@@ -264,4 +267,7 @@ def delete_requests(pyngrok_config: PyngrokConfig | None = None) -> None:
     Raises:
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
     """
-    _api(pyngrok_config).delete_requests()
+    from typed_ngrok._drive import run_sync
+    from typed_ngrok._tunnels import flows
+
+    run_sync(flows.delete_requests(), _api(pyngrok_config).api)

@@ -23,26 +23,19 @@ exact ``tunnel_name`` matching, errors) is as documented in
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import TYPE_CHECKING, Any, Unpack
 
-from typed_ngrok import __version__, _captured, ngrok
-from typed_ngrok._aprocess import AsyncNgrokProcess
-from typed_ngrok._surface import agent_format as _agent_format
-from typed_ngrok._surface import check_limit as _check_limit
-from typed_ngrok._surface import check_name_free as _check_name_free
-from typed_ngrok._surface import check_public_url as _check_public_url
-from typed_ngrok._surface import companion_names as _companions
-from typed_ngrok._surface import resolve_config as _cfg
-from typed_ngrok._surface import user_config as _user_config
+from typed_ngrok import __version__, ngrok
+from typed_ngrok._agent_process.aio import AsyncNgrokProcess
+from typed_ngrok._tunnels.resolve import check_public_url as _check_public_url
+from typed_ngrok._tunnels.resolve import resolve_config as _cfg
 from typed_ngrok.agent import CapturedRequest, NgrokAgent
 from typed_ngrok.conf import PyngrokConfig
-from typed_ngrok.exception import PyngrokError, PyngrokNgrokHTTPError, PyngrokNgrokURLError, TunnelNotFoundError
 from typed_ngrok.ngrok import ConnectedTunnel, NgrokApiResponse, NgrokTunnel, Proto, TunnelOptions
 
 if TYPE_CHECKING:
-    from typed_ngrok._async_agent_api import AsyncAgentAPI
-    from typed_ngrok._registry import TunnelRegistry
+    from typed_ngrok._agent_api.aio import AsyncAgentAPI
+    from typed_ngrok._tunnels.flows import Agent
 
 __all__ = [
     "AsyncNgrokProcess",
@@ -76,14 +69,13 @@ __all__ = [
 AsyncNgrokProcess.__module__ = __name__
 
 
-async def _agent(cfg: PyngrokConfig) -> tuple[AsyncNgrokProcess, AsyncAgentAPI, TunnelRegistry]:
-    from typed_ngrok._registry import registry_for
+async def _agent(cfg: PyngrokConfig) -> Agent[AsyncAgentAPI]:
+    from typed_ngrok._tunnels.flows import Agent, require_api_url
+    from typed_ngrok._tunnels.registry import registry_for
 
     process = await get_ngrok_process(cfg)
-    api_url = process.api_url
-    if not api_url:
-        raise PyngrokError(f"the ngrok agent at {cfg.ngrok_path} has no API URL (is web_addr disabled?)")
-    return process, process.agent_api(float(cfg.request_timeout)), registry_for(cfg.ngrok_path, api_url)
+    api_url = require_api_url(process.api_url, cfg.ngrok_path)
+    return Agent(cfg, api_url, process.agent_api(float(cfg.request_timeout)), registry_for(cfg.ngrok_path, api_url))
 
 
 # ---- ngrok twins -------------------------------------------------------------------------------------------------
@@ -122,12 +114,12 @@ async def get_ngrok_process(pyngrok_config: PyngrokConfig | None = None) -> Asyn
         PyngrokNgrokInstallError: installing it failed.
         PyngrokError: the agent for that path belongs to another running event loop.
     """
-    from typed_ngrok import _aprocess
+    from typed_ngrok._agent_process import aio as agent_aio
 
     cfg = _cfg(pyngrok_config)
-    if not await _aprocess.is_process_running(cfg.ngrok_path):
+    if not await agent_aio.is_process_running(cfg.ngrok_path):
         await install_ngrok(cfg)
-    return await _aprocess.get_process(cfg)
+    return await agent_aio.get_process(cfg)
 
 
 async def connect(
@@ -149,54 +141,13 @@ async def connect(
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
         ProcessStartError: starting the agent failed.
     """
-    from typed_ngrok._errors import is_missing_route
-    from typed_ngrok._reaper import AbandonedTunnel, abandon_timed_out, check_not_abandoned, timed_out
-    from typed_ngrok._tunnel_request import ENDPOINTS_PATH, build_connect_request
+    from typed_ngrok._drive import run_async
+    from typed_ngrok._tunnels import flows
 
     cfg = _cfg(pyngrok_config)
-    agent_format = _agent_format(cfg)
-    request = build_connect_request(
-        addr,
-        proto,
-        name,
-        options,
-        config_version=agent_format,
-        config=_user_config(cfg),
-        ngrok_version=cfg.ngrok_version,
-    )
-    process, api, registry = await _agent(cfg)
-    _check_name_free(request.name, registry.tunnels())
-    check_not_abandoned(registry, request.name)
-    body = request.body
-    endpoint = request.path == ENDPOINTS_PATH and registry.endpoints_supported is not False
-    if request.path == ENDPOINTS_PATH and not endpoint and request.fallback_body is not None:
-        body = request.fallback_body
-    try:
-        if endpoint:
-            try:
-                data = await api.create_endpoint(body)
-                registry.endpoints_supported = True
-            except PyngrokNgrokHTTPError as exc:
-                if request.fallback_body is None or not is_missing_route(exc.status_code, exc.body):
-                    raise
-                registry.endpoints_supported = False
-                body, endpoint = request.fallback_body, False
-                data = await api.start_tunnel(body)
-        else:
-            data = await api.start_tunnel(body)
-    except PyngrokNgrokURLError as exc:
-        if not timed_out(exc):
-            raise
-        abandoned = AbandonedTunnel(request.name, endpoint, tuple(_companions(body, request.name, agent_format)))
-        raise abandon_timed_out(exc, api, registry, abandoned) from exc
-    tunnel = ConnectedTunnel(data, cfg, process.api_url)  # raises PyngrokError when public_url is missing
-    companions = _companions(body, tunnel.name, agent_format)
-    twins: list[NgrokTunnel] = []
-    for companion in companions:  # list it too, so the registry holds what the agent holds
-        with contextlib.suppress(PyngrokError):  # best effort: the tunnel is up, disconnect still knows the name
-            twins.append(NgrokTunnel(await api.get_tunnel(companion), cfg, process.api_url))
-    registry.add(tunnel, companions, twins)
-    return tunnel
+    request = flows.connect_request(cfg, addr, proto, name, options)
+    agent = await _agent(cfg)
+    return await run_async(flows.connect(agent, request), agent.api)
 
 
 async def connect_all(pyngrok_config: PyngrokConfig | None = None) -> list[ConnectedTunnel]:
@@ -205,26 +156,10 @@ async def connect_all(pyngrok_config: PyngrokConfig | None = None) -> list[Conne
     Raises:
         The same errors as :func:`connect`.
     """
-    from typed_ngrok._tunnel_request import definition_names
+    from typed_ngrok._tunnels.flows import connect_all_names
 
     cfg = _cfg(pyngrok_config)
-    names = definition_names(_user_config(cfg), _agent_format(cfg))
-    return [await connect(name=item, pyngrok_config=cfg) for item in names]
-
-
-async def _list(cfg: PyngrokConfig, api: AsyncAgentAPI, registry: TunnelRegistry) -> list[dict[str, Any]]:
-    from typed_ngrok._errors import is_missing_route
-
-    if _agent_format(cfg) == "3" and registry.endpoints_supported is not False:
-        try:
-            items = await api.list_endpoints()
-            registry.endpoints_supported = True
-            return items
-        except PyngrokNgrokHTTPError as exc:
-            if not is_missing_route(exc.status_code, exc.body):
-                raise
-            registry.endpoints_supported = False
-    return await api.list_tunnels()
+    return [await connect(name=item, pyngrok_config=cfg) for item in connect_all_names(cfg)]
 
 
 async def get_tunnels(pyngrok_config: PyngrokConfig | None = None) -> list[ConnectedTunnel]:
@@ -235,12 +170,11 @@ async def get_tunnels(pyngrok_config: PyngrokConfig | None = None) -> list[Conne
         PyngrokNgrokHTTPError: the agent refused.
         PyngrokError: a listed tunnel has no ``public_url``.
     """
-    cfg = _cfg(pyngrok_config)
-    process, api, registry = await _agent(cfg)
-    with registry.listing() as listing:  # started before the request: see _registry on concurrent changes
-        tunnels = [ConnectedTunnel(item, cfg, process.api_url) for item in await _list(cfg, api, registry)]
-        listing.apply(tunnels)
-    return tunnels
+    from typed_ngrok._drive import run_async
+    from typed_ngrok._tunnels import flows
+
+    agent = await _agent(_cfg(pyngrok_config))
+    return await run_async(flows.get_tunnels(agent), agent.api)
 
 
 async def disconnect(public_url: str, pyngrok_config: PyngrokConfig | None = None) -> None:
@@ -251,34 +185,16 @@ async def disconnect(public_url: str, pyngrok_config: PyngrokConfig | None = Non
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
         PyngrokNgrokHTTPError: the agent refused (e.g. 500 ``error_code`` 107 while its session is reconnecting).
     """
-    from typed_ngrok import _aprocess
-    from typed_ngrok._tunnel import tunnel_name_from_uri
+    from typed_ngrok._agent_process import aio as agent_aio
+    from typed_ngrok._drive import run_async
+    from typed_ngrok._tunnels import flows
 
     _check_public_url(public_url)
     cfg = _cfg(pyngrok_config)
-    if not await _aprocess.is_process_running(cfg.ngrok_path):
+    if not await agent_aio.is_process_running(cfg.ngrok_path):
         return
-    _process, api, registry = await _agent(cfg)
-    tunnel = registry.get(public_url)
-    if tunnel is None:
-        await get_tunnels(cfg)
-        tunnel = registry.get(public_url)
-        if tunnel is None:
-            return
-    uri = tunnel.uri or ""
-    name = tunnel_name_from_uri(uri) if uri else (tunnel.name or "")
-    companions = registry.companions(public_url)  # before the stop: a listing landing after it may drop them
-    try:
-        if "/api/endpoints/" in uri:
-            await api.stop_endpoint(name)
-        else:
-            await api.stop_tunnel(name)
-    except TunnelNotFoundError:
-        pass  # already gone: the goal is reached
-    for companion in companions:
-        with contextlib.suppress(TunnelNotFoundError):
-            await api.stop_tunnel(companion)
-    registry.remove(public_url, companions)
+    agent = await _agent(cfg)
+    await run_async(flows.disconnect(agent, public_url), agent.api)
 
 
 async def kill(pyngrok_config: PyngrokConfig | None = None) -> None:
@@ -288,11 +204,11 @@ async def kill(pyngrok_config: PyngrokConfig | None = None) -> None:
         PyngrokNgrokError: the process could not be stopped.
         PyngrokError: the agent for that path belongs to another running event loop.
     """
-    from typed_ngrok import _aprocess
-    from typed_ngrok._registry import drop_registry
+    from typed_ngrok._agent_process import aio as agent_aio
+    from typed_ngrok._tunnels.registry import drop_registry
 
     cfg = _cfg(pyngrok_config)
-    await _aprocess.kill_process(cfg.ngrok_path)
+    await agent_aio.kill_process(cfg.ngrok_path)
     drop_registry(cfg.ngrok_path)
 
 
@@ -303,11 +219,12 @@ async def api(*args: Any, pyngrok_config: PyngrokConfig | None = None) -> NgrokA
         PyngrokNgrokError: the command exited with a non-zero code (its output is in the message).
         PyngrokError: the private config file could not be written.
     """
-    from typed_ngrok import _aprocess, _cli
+    from typed_ngrok._agent_process import aio as agent_aio
+    from typed_ngrok._agent_process import commands
 
     cfg = _cfg(pyngrok_config)
-    with _cli.api_command(cfg, args) as command:
-        output = await _aprocess.capture_run_process(cfg.ngrok_path, command.args, secrets=command.secrets)
+    with commands.api_command(cfg, args) as command:
+        output = await agent_aio.capture_run_process(cfg.ngrok_path, command.args, secrets=command.secrets)
     return NgrokApiResponse.from_body(output)
 
 
@@ -317,11 +234,11 @@ async def get_version(pyngrok_config: PyngrokConfig | None = None) -> tuple[str,
     Raises:
         PyngrokNgrokError: ``ngrok --version`` failed.
     """
-    from typed_ngrok import _aprocess
+    from typed_ngrok._agent_process import aio as agent_aio
 
     cfg = _cfg(pyngrok_config)
     await install_ngrok(cfg)
-    output = await _aprocess.capture_run_process(cfg.ngrok_path, ["--version"])
+    output = await agent_aio.capture_run_process(cfg.ngrok_path, ["--version"])
     return output.split("version ", 1)[-1].strip(), __version__
 
 
@@ -331,12 +248,13 @@ async def update(pyngrok_config: PyngrokConfig | None = None) -> str:
     Raises:
         PyngrokNgrokError: the command failed (its output, secrets masked, is in the message).
     """
-    from typed_ngrok import _aprocess, _cli
+    from typed_ngrok._agent_process import aio as agent_aio
+    from typed_ngrok._agent_process import commands
 
     cfg = _cfg(pyngrok_config)
     await install_ngrok(cfg)
-    command = _cli.update_command(cfg)
-    return await _aprocess.capture_run_process(cfg.ngrok_path, command.args, secrets=command.secrets)
+    command = commands.update_command(cfg)
+    return await agent_aio.capture_run_process(cfg.ngrok_path, command.args, secrets=command.secrets)
 
 
 async def api_request(
@@ -358,16 +276,15 @@ async def api_request(
         PyngrokNgrokURLError: unreachable, a redirect loop, or no answer within ``timeout`` (reason ``"timed out"``).
         PyngrokNgrokError: a successful answer whose body is not a JSON object or cannot be decoded.
     """
-    from typed_ngrok._aprocess import request_client
-    from typed_ngrok._async_agent_api import send_api_request
+    from typed_ngrok._agent_api.api_request import asend_api_request
+    from typed_ngrok._agent_process.aio import request_client
 
-    return await send_api_request(await request_client(), url, method, data, params, timeout, auth)
+    return await asend_api_request(await request_client(), url, method, data, params, timeout, auth)
 
 
 # ---- agent twins -------------------------------------------------------------------------------------------------
-async def _api(pyngrok_config: PyngrokConfig | None) -> AsyncAgentAPI:
-    _process, agent_api, _registry = await _agent(_cfg(pyngrok_config))
-    return agent_api
+async def _api(pyngrok_config: PyngrokConfig | None) -> Agent[AsyncAgentAPI]:
+    return await _agent(_cfg(pyngrok_config))
 
 
 async def get_agent_status(pyngrok_config: PyngrokConfig | None = None) -> NgrokAgent:
@@ -377,16 +294,11 @@ async def get_agent_status(pyngrok_config: PyngrokConfig | None = None) -> Ngrok
         PyngrokNgrokHTTPError: the agent has no ``/api/status`` (v2 agents, v3 before 3.9), or refused.
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
     """
-    from typed_ngrok._errors import no_status_route_error
+    from typed_ngrok._drive import run_async
+    from typed_ngrok._tunnels import flows
 
-    agent_api = await _api(pyngrok_config)
-    try:
-        return NgrokAgent(await agent_api.get_status())
-    except PyngrokNgrokHTTPError as exc:
-        error = no_status_route_error(agent_api.api_url, exc)
-        if error is None:
-            raise
-        raise error from exc
+    agent = await _api(pyngrok_config)
+    return await run_async(flows.agent_status(agent), agent.api)
 
 
 async def get_requests(
@@ -401,10 +313,11 @@ async def get_requests(
         PyngrokNgrokError: the agent's answer is malformed.
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
     """
-    _check_limit(limit)
-    name = _captured.check_tunnel_name(tunnel_name)
-    items = await (await _api(pyngrok_config)).list_requests(tunnel_name=name)
-    return _captured.newest_first((CapturedRequest(item) for item in items), name, limit)
+    from typed_ngrok._drive import run_async
+    from typed_ngrok._tunnels import flows
+
+    flow = flows.get_requests(tunnel_name, limit)
+    return await run_async(flow, (await _api(pyngrok_config)).api)
 
 
 async def get_request(request_id: str, pyngrok_config: PyngrokConfig | None = None) -> CapturedRequest:
@@ -417,8 +330,11 @@ async def get_request(request_id: str, pyngrok_config: PyngrokConfig | None = No
         PyngrokNgrokError: the agent's answer is malformed.
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
     """
-    request_id = _captured.check_request_id(request_id)
-    return CapturedRequest(await (await _api(pyngrok_config)).get_request(request_id))
+    from typed_ngrok._drive import run_async
+    from typed_ngrok._tunnels import flows
+
+    flow = flows.get_request(request_id)
+    return await run_async(flow, (await _api(pyngrok_config)).api)
 
 
 async def replay_request(
@@ -431,9 +347,11 @@ async def replay_request(
         PyngrokNgrokHTTPError: unknown id (404, 106); ``TunnelNotFoundError`` for an unknown ``tunnel_name``.
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
     """
-    request_id = _captured.check_request_id(request_id)
-    tunnel_name = _captured.check_tunnel_name(tunnel_name)
-    await (await _api(pyngrok_config)).replay_request(request_id, tunnel_name)
+    from typed_ngrok._drive import run_async
+    from typed_ngrok._tunnels import flows
+
+    flow = flows.replay_request(request_id, tunnel_name)
+    await run_async(flow, (await _api(pyngrok_config)).api)
 
 
 async def delete_requests(pyngrok_config: PyngrokConfig | None = None) -> None:
@@ -442,4 +360,7 @@ async def delete_requests(pyngrok_config: PyngrokConfig | None = None) -> None:
     Raises:
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
     """
-    await (await _api(pyngrok_config)).delete_requests()
+    from typed_ngrok._drive import run_async
+    from typed_ngrok._tunnels import flows
+
+    await run_async(flows.delete_requests(), (await _api(pyngrok_config)).api)

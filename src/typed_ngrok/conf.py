@@ -61,7 +61,8 @@ DEFAULT_NGROK_PATH: str = os.path.join(DEFAULT_NGROK_DIR, ngrok_bin_name())
 def normalize_ngrok_version(value: object, field: str = "ngrok_version") -> str:
     """``"3"``/``"v3"``/``3`` → ``"3"``; ``"2"``/``"2.3.41"`` → ``"2"``.
 
-    :raises PyngrokError: for anything else, naming ``field``.
+    Raises:
+        PyngrokError: for anything else, naming ``field``.
     """
     text = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else None
     if text is not None:
@@ -135,7 +136,8 @@ class PyngrokConfig:
     A plain mutable object: set attributes freely, then call :meth:`validate` (the process layer does) to check and
     normalise them again. Secrets (``auth_token``, ``api_key``) are never shown by ``repr``.
 
-    :raises PyngrokError: when a value is invalid; the message names the field.
+    Raises:
+        PyngrokError: when a value is invalid; the message names the field.
     """
 
     def __init__(
@@ -190,7 +192,8 @@ class PyngrokConfig:
     def validate(self) -> PyngrokConfig:
         """Check every attribute again and normalise it in place (versions become ``"2"``/``"3"``); returns self.
 
-        :raises PyngrokError: naming the first invalid field.
+        Raises:
+            PyngrokError: naming the first invalid field.
         """
         self.ngrok_path = cast(str, _path("ngrok_path", self.ngrok_path, optional=False))
         self.config_path = _path("config_path", self.config_path, optional=True)
@@ -231,7 +234,8 @@ _default_pyngrok_config: PyngrokConfig | None = None
 def get_default() -> PyngrokConfig:
     """The default config used when a ``pyngrok_config`` argument is None (created on first use).
 
-    :raises PyngrokError: when the environment holds an invalid value (e.g. ``$TYPED_NGROK_EDGE``).
+    Raises:
+        PyngrokError: when the environment holds an invalid value (e.g. ``$TYPED_NGROK_EDGE``).
     """
     global _default_pyngrok_config
     with _default_lock:
@@ -243,7 +247,8 @@ def get_default() -> PyngrokConfig:
 def set_default(pyngrok_config: PyngrokConfig) -> None:
     """Make ``pyngrok_config`` the default.
 
-    :raises PyngrokError: when it is not a :class:`PyngrokConfig`.
+    Raises:
+        PyngrokError: when it is not a :class:`PyngrokConfig`.
     """
     global _default_pyngrok_config
     if not isinstance(pyngrok_config, PyngrokConfig):
@@ -255,9 +260,10 @@ def set_default(pyngrok_config: PyngrokConfig) -> None:
 def get_config_path(pyngrok_config: PyngrokConfig) -> str:
     """``pyngrok_config.config_path`` when set, else :data:`DEFAULT_NGROK_CONFIG_PATH` (read at call time).
 
-    :raises PyngrokError: ``pyngrok_config`` is not a ``PyngrokConfig`` (None means the default).
+    Raises:
+        PyngrokError: ``pyngrok_config`` is not a ``PyngrokConfig`` (None means the default).
     """
-    from typed_ngrok._surface import resolve_config  # the one shared check (_surface imports this module)
+    from typed_ngrok._tunnels.resolve import resolve_config  # the one shared check (it imports this module)
 
     pyngrok_config = resolve_config(pyngrok_config)
     if pyngrok_config.config_path is not None:

@@ -35,19 +35,12 @@ module is cheap: httpx, the generated client and YAML load on first use.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from typing import TYPE_CHECKING, Any, Unpack
 
 from typed_ngrok import __version__, conf
-from typed_ngrok._surface import agent_format as _agent_format
-from typed_ngrok._surface import check_name_free as _check_name_free
-from typed_ngrok._surface import check_public_url as _check_public_url
-from typed_ngrok._surface import companion_names as _companions
-from typed_ngrok._surface import resolve_config as _cfg
-from typed_ngrok._surface import user_config as _user_config
-from typed_ngrok._tunnel import (
+from typed_ngrok._tunnels.model import (
     ConnectedTunnel,
     ConnMetrics,
     HttpMetrics,
@@ -57,13 +50,15 @@ from typed_ngrok._tunnel import (
     TunnelMetrics,
     Upstream,
 )
-from typed_ngrok._tunnel_request import Proto, TunnelOptions, UpstreamOptions
+from typed_ngrok._tunnels.requests import Proto, TunnelOptions, UpstreamOptions
+from typed_ngrok._tunnels.resolve import agent_format as _agent_format
+from typed_ngrok._tunnels.resolve import check_public_url as _check_public_url
+from typed_ngrok._tunnels.resolve import resolve_config as _cfg
 from typed_ngrok.conf import PyngrokConfig
-from typed_ngrok.exception import PyngrokError, PyngrokNgrokHTTPError, PyngrokNgrokURLError, TunnelNotFoundError
 
 if TYPE_CHECKING:
-    from typed_ngrok._agent_api import AgentAPI
-    from typed_ngrok._registry import TunnelRegistry
+    from typed_ngrok._agent_api.sync import AgentAPI
+    from typed_ngrok._tunnels.flows import Agent
     from typed_ngrok.process import NgrokProcess
 
 __all__ = [
@@ -100,16 +95,14 @@ ConnectedTunnel.__module__ = __name__
 NgrokApiResponse.__module__ = __name__
 
 
-def _agent(pyngrok_config: PyngrokConfig) -> tuple[NgrokProcess, AgentAPI, TunnelRegistry]:
-    from typed_ngrok._agent_api import agent_api_for
-    from typed_ngrok._registry import registry_for
+def _agent(pyngrok_config: PyngrokConfig) -> Agent[AgentAPI]:
+    from typed_ngrok._agent_api.sync import agent_api_for
+    from typed_ngrok._tunnels.flows import Agent, require_api_url
+    from typed_ngrok._tunnels.registry import registry_for
 
-    process = get_ngrok_process(pyngrok_config)
-    api_url = process.api_url
-    if not api_url:
-        raise PyngrokError(f"the ngrok agent at {pyngrok_config.ngrok_path} has no API URL (is web_addr disabled?)")
+    api_url = require_api_url(get_ngrok_process(pyngrok_config).api_url, pyngrok_config.ngrok_path)
     api = agent_api_for(api_url, float(pyngrok_config.request_timeout))
-    return process, api, registry_for(pyngrok_config.ngrok_path, api_url)
+    return Agent(pyngrok_config, api_url, api, registry_for(pyngrok_config.ngrok_path, api_url))
 
 
 def install_ngrok(pyngrok_config: PyngrokConfig | None = None) -> None:
@@ -205,54 +198,13 @@ def connect(
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
         ProcessStartError: starting the agent failed.
     """
-    from typed_ngrok._errors import is_missing_route
-    from typed_ngrok._reaper import AbandonedTunnel, abandon_timed_out, check_not_abandoned, timed_out
-    from typed_ngrok._tunnel_request import ENDPOINTS_PATH, build_connect_request
+    from typed_ngrok._drive import run_sync
+    from typed_ngrok._tunnels import flows
 
     cfg = _cfg(pyngrok_config)
-    agent_format = _agent_format(cfg)
-    request = build_connect_request(
-        addr,
-        proto,
-        name,
-        options,
-        config_version=agent_format,
-        config=_user_config(cfg),
-        ngrok_version=cfg.ngrok_version,
-    )
-    process, api, registry = _agent(cfg)
-    _check_name_free(request.name, registry.tunnels())
-    check_not_abandoned(registry, request.name)
-    body = request.body
-    endpoint = request.path == ENDPOINTS_PATH and registry.endpoints_supported is not False
-    if request.path == ENDPOINTS_PATH and not endpoint and request.fallback_body is not None:
-        body = request.fallback_body
-    try:
-        if endpoint:
-            try:
-                data = api.create_endpoint(body)
-                registry.endpoints_supported = True
-            except PyngrokNgrokHTTPError as exc:
-                if request.fallback_body is None or not is_missing_route(exc.status_code, exc.body):
-                    raise
-                registry.endpoints_supported = False
-                body, endpoint = request.fallback_body, False
-                data = api.start_tunnel(body)
-        else:
-            data = api.start_tunnel(body)
-    except PyngrokNgrokURLError as exc:
-        if not timed_out(exc):
-            raise
-        abandoned = AbandonedTunnel(request.name, endpoint, tuple(_companions(body, request.name, agent_format)))
-        raise abandon_timed_out(exc, api, registry, abandoned) from exc
-    tunnel = ConnectedTunnel(data, cfg, process.api_url)  # raises PyngrokError when public_url is missing
-    companions = _companions(body, tunnel.name, agent_format)
-    twins: list[NgrokTunnel] = []
-    for companion in companions:  # list it too, so the registry holds what the agent holds
-        with contextlib.suppress(PyngrokError):  # best effort: the tunnel is up, disconnect still knows the name
-            twins.append(NgrokTunnel(api.get_tunnel(companion), cfg, process.api_url))
-    registry.add(tunnel, companions, twins)
-    return tunnel
+    request = flows.connect_request(cfg, addr, proto, name, options)
+    agent = _agent(cfg)
+    return run_sync(flows.connect(agent, request), agent.api)
 
 
 def connect_all(pyngrok_config: PyngrokConfig | None = None) -> list[ConnectedTunnel]:
@@ -261,26 +213,10 @@ def connect_all(pyngrok_config: PyngrokConfig | None = None) -> list[ConnectedTu
     Raises:
         The same errors as :func:`connect`.
     """
-    from typed_ngrok._tunnel_request import definition_names
+    from typed_ngrok._tunnels.flows import connect_all_names
 
     cfg = _cfg(pyngrok_config)
-    names = definition_names(_user_config(cfg), _agent_format(cfg))
-    return [connect(name=item, pyngrok_config=cfg) for item in names]
-
-
-def _list(cfg: PyngrokConfig, api: AgentAPI, registry: TunnelRegistry) -> list[dict[str, Any]]:
-    from typed_ngrok._errors import is_missing_route
-
-    if _agent_format(cfg) == "3" and registry.endpoints_supported is not False:
-        try:
-            items = api.list_endpoints()
-            registry.endpoints_supported = True
-            return items
-        except PyngrokNgrokHTTPError as exc:
-            if not is_missing_route(exc.status_code, exc.body):
-                raise
-            registry.endpoints_supported = False
-    return api.list_tunnels()
+    return [connect(name=item, pyngrok_config=cfg) for item in connect_all_names(cfg)]
 
 
 def get_tunnels(pyngrok_config: PyngrokConfig | None = None) -> list[ConnectedTunnel]:
@@ -291,12 +227,11 @@ def get_tunnels(pyngrok_config: PyngrokConfig | None = None) -> list[ConnectedTu
         PyngrokNgrokHTTPError: the agent refused.
         PyngrokError: a listed tunnel has no ``public_url``.
     """
-    cfg = _cfg(pyngrok_config)
-    process, api, registry = _agent(cfg)
-    with registry.listing() as listing:  # started before the request: see _registry on concurrent changes
-        tunnels = [ConnectedTunnel(item, cfg, process.api_url) for item in _list(cfg, api, registry)]
-        listing.apply(tunnels)
-    return tunnels
+    from typed_ngrok._drive import run_sync
+    from typed_ngrok._tunnels import flows
+
+    agent = _agent(_cfg(pyngrok_config))
+    return run_sync(flows.get_tunnels(agent), agent.api)
 
 
 def disconnect(public_url: str, pyngrok_config: PyngrokConfig | None = None) -> None:
@@ -308,41 +243,23 @@ def disconnect(public_url: str, pyngrok_config: PyngrokConfig | None = None) -> 
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
         PyngrokNgrokHTTPError: the agent refused (e.g. 500 ``error_code`` 107 while its session is reconnecting).
     """
-    from typed_ngrok import process as process_module
-    from typed_ngrok._tunnel import tunnel_name_from_uri
+    from typed_ngrok import process
+    from typed_ngrok._drive import run_sync
+    from typed_ngrok._tunnels import flows
 
     _check_public_url(public_url)
     cfg = _cfg(pyngrok_config)
-    if not process_module.is_process_running(cfg.ngrok_path):
+    if not process.is_process_running(cfg.ngrok_path):
         return
-    _process, api, registry = _agent(cfg)
-    tunnel = registry.get(public_url)
-    if tunnel is None:
-        get_tunnels(cfg)
-        tunnel = registry.get(public_url)
-        if tunnel is None:
-            return
-    uri = tunnel.uri or ""
-    name = tunnel_name_from_uri(uri) if uri else (tunnel.name or "")
-    companions = registry.companions(public_url)  # before the stop: a listing landing after it may drop them
-    try:
-        if "/api/endpoints/" in uri:
-            api.stop_endpoint(name)
-        else:
-            api.stop_tunnel(name)
-    except TunnelNotFoundError:
-        pass  # already gone: the goal is reached
-    for companion in companions:
-        with contextlib.suppress(TunnelNotFoundError):  # the agent may already have dropped it
-            api.stop_tunnel(companion)
-    registry.remove(public_url, companions)
+    agent = _agent(cfg)
+    run_sync(flows.disconnect(agent, public_url), agent.api)
 
 
 def kill(pyngrok_config: PyngrokConfig | None = None) -> None:
     """Stop the agent for ``ngrok_path`` (SIGTERM, then SIGKILL) and forget its tunnels. No-op when none runs."""
     from typed_ngrok import process
-    from typed_ngrok._agent_api import close_agent_api
-    from typed_ngrok._registry import drop_registry
+    from typed_ngrok._agent_api.sync import close_agent_api
+    from typed_ngrok._tunnels.registry import drop_registry
 
     cfg = _cfg(pyngrok_config)
     api_url = None
@@ -365,10 +282,11 @@ def api(*args: Any, pyngrok_config: PyngrokConfig | None = None) -> NgrokApiResp
         PyngrokNgrokError: the command exited with a non-zero code (its output is in the message).
         PyngrokError: the private config file could not be written.
     """
-    from typed_ngrok import _cli, process
+    from typed_ngrok import process
+    from typed_ngrok._agent_process import commands
 
     cfg = _cfg(pyngrok_config)
-    with _cli.api_command(cfg, args) as command:
+    with commands.api_command(cfg, args) as command:
         output = process.capture_run_process(cfg.ngrok_path, command.args, secrets=command.secrets)
     return NgrokApiResponse.from_body(output)
 
@@ -393,11 +311,12 @@ def update(pyngrok_config: PyngrokConfig | None = None) -> str:
     Raises:
         PyngrokNgrokError: the command failed (its output, secrets masked, is in the message).
     """
-    from typed_ngrok import _cli, process
+    from typed_ngrok import process
+    from typed_ngrok._agent_process import commands
 
     cfg = _cfg(pyngrok_config)
     install_ngrok(cfg)
-    command = _cli.update_command(cfg)
+    command = commands.update_command(cfg)
     return process.capture_run_process(cfg.ngrok_path, command.args, secrets=command.secrets)
 
 
@@ -422,7 +341,7 @@ def api_request(
         PyngrokNgrokURLError: unreachable, a redirect loop, or no answer within ``timeout`` (reason ``"timed out"``).
         PyngrokNgrokError: a successful answer whose body is not a JSON object or cannot be decoded.
     """
-    from typed_ngrok._api_request import send_api_request, shared_client
+    from typed_ngrok._agent_api.api_request import send_api_request, shared_client
 
     return send_api_request(shared_client(), url, method, data, params, timeout, auth)
 

@@ -23,7 +23,7 @@ import pytest
 from tests.integration.ngrok_env import agent_config, http_upstream, needs_agent
 from tests.typing import user_script
 from typed_ngrok import agent, ngrok
-from typed_ngrok._agent_api import agent_api_for
+from typed_ngrok._agent_api.sync import agent_api_for
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokError
 

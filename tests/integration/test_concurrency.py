@@ -18,9 +18,9 @@ import yaml
 
 from tests.integration.ngrok_env import agent_config, http_upstream, needs_agent
 from typed_ngrok import aio, ngrok
-from typed_ngrok._agent_api import AgentAPI
-from typed_ngrok._async_agent_api import AsyncAgentAPI
-from typed_ngrok._registry import registry_for
+from typed_ngrok._agent_api.sync import AgentAPI
+from typed_ngrok._agent_api.aio import AsyncAgentAPI
+from typed_ngrok._tunnels.registry import registry_for
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.edge import LocalEdge
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokURLError

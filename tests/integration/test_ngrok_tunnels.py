@@ -14,7 +14,7 @@ import yaml
 
 from tests.integration.ngrok_env import agent_config, echo_through, http_upstream, needs_agent, tcp_echo
 from typed_ngrok import ngrok
-from typed_ngrok._agent_api import agent_api_for
+from typed_ngrok._agent_api.sync import agent_api_for
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokHTTPError, TunnelNotFoundError
 

@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from typed_ngrok._agent_api import AgentAPI
-from typed_ngrok._api_request import check_http_url, send_api_request
-from typed_ngrok._registry import TunnelRegistry, drop_registry, registry_for
-from typed_ngrok._tunnel import NgrokApiResponse, NgrokTunnel, tunnel_name_from_uri
+from typed_ngrok._agent_api.sync import AgentAPI
+from typed_ngrok._agent_api.api_request import check_http_url, send_api_request
+from typed_ngrok._tunnels.model import NgrokApiResponse, NgrokTunnel, tunnel_name_from_uri
+from typed_ngrok._tunnels.registry import TunnelRegistry, drop_registry, registry_for
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import (
     PyngrokError,

@@ -1,5 +1,5 @@
 """Issue 9 item 7: wrong arguments are refused before any I/O with a ``PyngrokError`` naming the argument, in the
-shared places both twins call (``_tunnel_request.build_connect_request``, ``_surface``, ``_cli``).
+shared places both twins call (``_tunnels.requests.build_connect_request``, ``_tunnels.resolve``, ``_cli``).
 
 The public-function tests use a config whose binary does not exist: had the check not come first, the call would
 have tried to install or start an agent and failed with another message (or, for ``api()``, with a
@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from typed_ngrok import agent, aio, conf, ngrok, process
-from typed_ngrok._surface import check_limit, check_name_free, check_public_url, edge_ca_path, resolve_config
-from typed_ngrok._tunnel_request import build_connect_request
+from typed_ngrok._tunnels.requests import build_connect_request
+from typed_ngrok._tunnels.resolve import check_limit, check_name_free, check_public_url, edge_ca_path, resolve_config
 from typed_ngrok.conf import PyngrokConfig, get_default
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokError
 from typed_ngrok.ngrok import NgrokTunnel

@@ -14,11 +14,14 @@ from typing import Any
 import httpx
 import pytest
 
-from typed_ngrok import _http_message, agent, aio
-from typed_ngrok._agent_api import AgentAPI
-from typed_ngrok._async_agent_api import AsyncAgentAPI
-from typed_ngrok._http_message import HttpMessage, parse_http_message
-from typed_ngrok._tunnel import NgrokTunnel
+from typed_ngrok import agent, aio
+from typed_ngrok._agent_api.aio import AsyncAgentAPI
+from typed_ngrok._agent_api.sync import AgentAPI
+from typed_ngrok._tunnels import http_message as _http_message
+from typed_ngrok._tunnels.flows import Agent
+from typed_ngrok._tunnels.http_message import HttpMessage, parse_http_message
+from typed_ngrok._tunnels.model import NgrokTunnel
+from typed_ngrok._tunnels.registry import TunnelRegistry
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokError
 
@@ -239,7 +242,9 @@ def test_get_requests_sorts_newest_first_and_limits_after_sorting(
 ) -> None:
     seen: list[httpx.URL] = []
     api = AgentAPI("http://127.0.0.1:4040", transport=httpx.MockTransport(_handler(seen)))
-    monkeypatch.setattr(agent, "_api", lambda cfg: api)
+    monkeypatch.setattr(
+        agent, "_api", lambda cfg: Agent(PyngrokConfig(), api.api_url, api, TunnelRegistry(api.api_url))
+    )
     try:
         assert [r.id for r in agent.get_requests(tunnel_name, PyngrokConfig(), limit=limit)] == expected
     finally:
@@ -250,8 +255,8 @@ def test_get_requests_sorts_newest_first_and_limits_after_sorting(
         aseen: list[httpx.URL] = []
         aapi = AsyncAgentAPI("http://127.0.0.1:4040", transport=httpx.MockTransport(_handler(aseen)))
 
-        async def _api(cfg: object) -> AsyncAgentAPI:
-            return aapi
+        async def _api(cfg: object) -> Agent[AsyncAgentAPI]:
+            return Agent(PyngrokConfig(), aapi.api_url, aapi, TunnelRegistry(aapi.api_url))
 
         monkeypatch.setattr(aio, "_api", _api)
         try:

@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from typed_ngrok import aio, installer, ngrok
-from typed_ngrok._surface import check_limit, resolve_config
-from typed_ngrok._tunnel_request import TunnelOptions, build_connect_request
+from typed_ngrok._tunnels.requests import TunnelOptions, build_connect_request
+from typed_ngrok._tunnels.resolve import check_limit, resolve_config
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError
 

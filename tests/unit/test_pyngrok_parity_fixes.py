@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from typed_ngrok import installer
-from typed_ngrok._tunnel_request import build_connect_request, translate_v2_options
+from typed_ngrok._tunnels.requests import build_connect_request, translate_v2_options
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError
 from typed_ngrok.ngrok import NgrokTunnel

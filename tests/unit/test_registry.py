@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from typed_ngrok._reaper import _outcome, check_not_abandoned, reap_schedule
-from typed_ngrok._registry import AbandonedTunnel, TunnelRegistry, drop_registry, registry_for
-from typed_ngrok._tunnel import NgrokTunnel
+from typed_ngrok._tunnels.model import NgrokTunnel
+from typed_ngrok._tunnels.reaper import _outcome, check_not_abandoned, reap_schedule
+from typed_ngrok._tunnels.registry import AbandonedTunnel, TunnelRegistry, drop_registry, registry_for
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokHTTPError, PyngrokNgrokURLError, TunnelNotFoundError
 

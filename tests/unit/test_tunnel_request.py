@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from typed_ngrok._tunnel_request import (
+from typed_ngrok._tunnels.requests import (
     ENDPOINTS_PATH,
     TUNNELS_PATH,
     build_connect_request,

@@ -16,7 +16,7 @@ from typed_ngrok.exception import PyngrokError
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from typed_ngrok._tunnel import NgrokTunnel
+    from typed_ngrok._tunnels.model import NgrokTunnel
     from typed_ngrok.edge import LocalEdge
 
 __all__ = [
@@ -116,8 +116,8 @@ def user_config(pyngrok_config: PyngrokConfig) -> dict[str, Any] | None:
     Raises:
         PyngrokError: the file exists but cannot be read or parsed.
     """
-    from typed_ngrok._agent_config import base_config_path
-    from typed_ngrok._config_file import read_config
+    from typed_ngrok._agent_process.config import base_config_path
+    from typed_ngrok._agent_process.config_file import read_config
 
     path = base_config_path(pyngrok_config)
     if path is None or not os.path.isfile(path):

@@ -1,6 +1,6 @@
 """Captured requests: what :mod:`typed_ngrok.agent` and its :mod:`typed_ngrok.aio` twins share (pure, no I/O).
 
-- **Arguments** (:func:`check_request_id`, :func:`check_tunnel_name`; ``limit`` is ``_surface.check_limit``'s)
+- **Arguments** (:func:`check_request_id`, :func:`check_tunnel_name`; ``limit`` is ``resolve.check_limit``'s)
   are checked before any I/O, so ``get_request("")`` is a clear :class:`~typed_ngrok.exception.PyngrokError` naming
   the argument instead of a call to the list route, and ``.``/``..`` never become other routes.
 - **Blocks** (:func:`http_block`): a captured ``request``/``response`` object typed (``null`` values dropped, other
@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Final, Protocol, TypeVar
 
-from typed_ngrok._logfmt import parse_timestamp
+from typed_ngrok._agent_process.logfmt import parse_timestamp
 from typed_ngrok._shapes import check_path_segment, malformed, shown
 from typed_ngrok.exception import PyngrokError
 

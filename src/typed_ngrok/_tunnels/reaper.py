@@ -5,7 +5,7 @@ raises, yet the agent may still create the tunnel a moment later (the 2.3.41 age
 however long it takes). Nothing the caller was told failed may stay public, and typed-ngrok knows the tunnel's name,
 so it removes it:
 
-- the name is recorded as *abandoned* in the agent's :class:`~typed_ngrok._registry.TunnelRegistry` (``connect``
+- the name is recorded as *abandoned* in the agent's :class:`~typed_ngrok._tunnels.registry.TunnelRegistry` (``connect``
   refuses that name until it is settled);
 - a background worker (a daemon thread for the sync twin, a task on the agent's event loop for ``aio``) tries
   ``DELETE`` on a short back-off schedule (:func:`reap_schedule`) through the agent's shared client, so the
@@ -26,12 +26,12 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from typed_ngrok._agent_api import AgentAPI
-from typed_ngrok._registry import AbandonedTunnel, TunnelRegistry
+from typed_ngrok._agent_api.sync import AgentAPI
+from typed_ngrok._tunnels.registry import AbandonedTunnel, TunnelRegistry
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokURLError
 
 if TYPE_CHECKING:
-    from typed_ngrok._async_agent_api import AsyncAgentAPI
+    from typed_ngrok._agent_api.aio import AsyncAgentAPI
 
 __all__ = [
     "REAP_WINDOW",

@@ -14,7 +14,7 @@ Concurrency rules (no lock is held across I/O; the sync and async twins use the 
 - ``disconnect`` reads the companions *before* it stops the tunnel, so a listing landing in between cannot make it
   forget the ``(http)`` twin.
 - A ``connect`` that timed out may still be carried out by the agent afterwards. Its tunnel name is *abandoned*:
-  :mod:`typed_ngrok._reaper` removes it (and its companion) as soon as the agent creates it, and ``connect`` refuses
+  :mod:`typed_ngrok._tunnels.reaper` removes it (and its companion) as soon as the agent creates it, and ``connect`` refuses
   that name until then.
 """
 
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from typed_ngrok._tunnel import NgrokTunnel
+    from typed_ngrok._tunnels.model import NgrokTunnel
 
 __all__ = ["AbandonedTunnel", "Listing", "TunnelRegistry", "drop_registry", "registry_for"]
 

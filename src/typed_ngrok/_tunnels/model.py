@@ -125,7 +125,7 @@ def _agent_gone(pyngrok_config: PyngrokConfig, api_url: str, exc: PyngrokError) 
     path = getattr(pyngrok_config, "ngrok_path", None)
     if not isinstance(exc, PyngrokNgrokURLError) or exc.reason == "timed out" or not isinstance(path, str):
         return None
-    aprocess = sys.modules.get("typed_ngrok._aprocess")  # only loaded when aio started agents
+    aprocess = sys.modules.get("typed_ngrok._agent_process.aio")  # only loaded when aio started agents
     if process._serves(path, api_url) or (aprocess is not None and aprocess.serves(path, api_url)):
         return None
     return agent_not_running_error(path, api_url, exc)
@@ -194,7 +194,7 @@ class NgrokTunnel:
         """
         if not self.api_url or not self.uri:
             raise PyngrokError(f"{self!r} has no api_url or uri, so its metrics cannot be refreshed.")
-        from typed_ngrok._agent_api import agent_api_for
+        from typed_ngrok._agent_api.sync import agent_api_for
         from typed_ngrok.exception import PyngrokNgrokURLError
 
         timeout = float(getattr(self.pyngrok_config, "request_timeout", 4))
