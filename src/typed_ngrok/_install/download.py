@@ -78,7 +78,8 @@ class _Retryable(Exception):
 def check_url(url: str) -> None:
     """Allow only ``http``/``https`` URLs with a host.
 
-    :raises PyngrokSecurityError: for any other scheme (``file:``, ``ftp:``, ``httpx:``, ...) or no host.
+    Raises:
+        PyngrokSecurityError: for any other scheme (``file:``, ``ftp:``, ``httpx:``, ...) or no host.
     """
     try:
         parts = urlsplit(url)
@@ -200,8 +201,9 @@ def download(
     Timeouts, transport errors, truncated bodies and 5xx answers are retried; other statuses and a checksum mismatch
     are not.
 
-    :raises PyngrokSecurityError: for a non-http(s) URL or redirect, or when ``sha256`` does not match.
-    :raises PyngrokNgrokInstallError: when every attempt failed (the last cause is chained).
+    Raises:
+        PyngrokSecurityError: for a non-http(s) URL or redirect, or when ``sha256`` does not match.
+        PyngrokNgrokInstallError: when every attempt failed (the last cause is chained).
     """
     check_url(url)
     name = posixpath.basename(urlsplit(url).path) or "download"
@@ -345,8 +347,9 @@ def extract_binary(archive: str, out: IO[bytes], *, max_member: int = MAX_BINARY
 
     Returns the member's name.
 
-    :raises PyngrokNgrokInstallError: for an unknown format, a corrupt or truncated archive, a hostile member
-        (absolute path, ``..``, link, device, oversized), no binary, or two binaries.
+    Raises:
+        PyngrokNgrokInstallError: for an unknown format, a corrupt or truncated archive, a hostile member
+            (absolute path, ``..``, link, device, oversized), no binary, or two binaries.
     """
     try:
         with open(archive, "rb") as fh:
@@ -370,7 +373,8 @@ def atomic_install(target: str, mode: int = 0o700) -> Iterator[IO[bytes]]:
 
     On any exception (including KeyboardInterrupt) the temporary file is removed and ``target`` is left as it was.
 
-    :raises PyngrokNgrokInstallError: when the folder cannot be created or the file cannot be written or renamed.
+    Raises:
+        PyngrokNgrokInstallError: when the folder cannot be created or the file cannot be written or renamed.
     """
     directory = os.path.dirname(os.path.abspath(target))
     try:

@@ -36,22 +36,25 @@ class LocalEdge(EdgeControls):
     ``async with`` / :meth:`astart` (inside the running loop, no thread). Every method whose name starts with ``a``
     is the coroutine twin of the same method without it; call the sync ones from any thread but the edge's loop.
 
-    :param host: must be an IPv4 loopback address; the edge contacts and serves nothing else.
-    :param port: the agent-facing TLS port (0 = a free port). Reuse an old edge's port and ``certs`` to restart it.
-    :param authtoken: the only token Auth accepts; None accepts any non-empty token (and :attr:`authtoken` is
-        ``"local-edge-token"``).
-    :param certs: the https listeners' CA and certificate and the agent link's certificate (default: minted now).
-    :param heartbeat_interval: seconds between the edge's own heartbeats (0 disables them).
-    :param heartbeat_tolerance: seconds the agent has to echo one before its session is dropped.
-    :param tunnel_grace: seconds a lost session's listeners stay open for a reconnecting agent to re-bind.
-    :param state_dir: a folder that keeps the certificates, their keys and the agent-facing port across runs
-        (``state.json``, mode 0600; certificates valid for a year, renewed when less than a week is left), so an agent
-        config written for one run keeps working with the next. Without it everything lives in a temporary folder
-        deleted by :meth:`stop`.
-    :param answer_timeout: seconds an agent has to acknowledge a new public connection (any frame on its proxy
-        stream; live agents do so at once) before the client gets 502 and the session is probed by a heartbeat
-        (and dropped when that goes unanswered too). Catches SDK sessions closed without a GOAWAY.
-    :raises LocalEdgeError: for a non-loopback host, or when the certificate files cannot be written.
+    Args:
+        host: must be an IPv4 loopback address; the edge contacts and serves nothing else.
+        port: the agent-facing TLS port (0 = a free port). Reuse an old edge's port and ``certs`` to restart it.
+        authtoken: the only token Auth accepts; None accepts any non-empty token (and :attr:`authtoken` is
+            ``"local-edge-token"``).
+        certs: the https listeners' CA and certificate and the agent link's certificate (default: minted now).
+        heartbeat_interval: seconds between the edge's own heartbeats (0 disables them).
+        heartbeat_tolerance: seconds the agent has to echo one before its session is dropped.
+        tunnel_grace: seconds a lost session's listeners stay open for a reconnecting agent to re-bind.
+        state_dir: a folder that keeps the certificates, their keys and the agent-facing port across runs
+            (``state.json``, mode 0600; certificates valid for a year, renewed when less than a week is left), so an
+            agent config written for one run keeps working with the next. Without it everything lives in a temporary
+            folder deleted by :meth:`stop`.
+        answer_timeout: seconds an agent has to acknowledge a new public connection (any frame on its proxy
+            stream; live agents do so at once) before the client gets 502 and the session is probed by a heartbeat
+            (and dropped when that goes unanswered too). Catches SDK sessions closed without a GOAWAY.
+
+    Raises:
+        LocalEdgeError: for a non-loopback host, or when the certificate files cannot be written.
     """
 
     def __init__(
