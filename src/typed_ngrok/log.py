@@ -19,7 +19,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from typed_ngrok._logfmt import parse_line, parse_timestamp
+from typed_ngrok._agent_process.logfmt import parse_line, parse_timestamp
 from typed_ngrok._redact import redact
 from typed_ngrok.exception import PyngrokError
 

@@ -14,18 +14,19 @@ With ``edge="local"`` a :class:`typed_ngrok.edge.LocalEdge` is started with the 
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import subprocess
 import threading
 from typing import TYPE_CHECKING
 
-from typed_ngrok import _config_file, conf
-from typed_ngrok._agent_config import agent_format, mask_secrets
-from typed_ngrok._launcher import AgentRunner
-from typed_ngrok._startup import child_env
-from typed_ngrok._surface import edge_ca_path, resolve_config
+from typed_ngrok import conf
+from typed_ngrok._agent_process import config_file, state
+from typed_ngrok._agent_process.config import agent_format, mask_secrets
+from typed_ngrok._agent_process.runner import terminate_flow
+from typed_ngrok._agent_process.startup import check_binary, child_env
+from typed_ngrok._agent_process.sync import AgentRunner, PopenControl
+from typed_ngrok._drive import run_sync
+from typed_ngrok._tunnels.resolve import edge_ca_path, resolve_config
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokError
 from typed_ngrok.log import NgrokLog
@@ -47,8 +48,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_current_processes: dict[str, NgrokProcess] = {}
-_current_processes_lock = threading.RLock()
+_current_processes = state.processes  # the registry (one agent per ngrok_path) lives in _agent_process.state
+_current_processes_lock = state.processes_lock
 
 
 class NgrokProcess:
@@ -129,28 +130,13 @@ def _on_agent_exit(runner: AgentRunner) -> None:
             _current_processes.pop(path, None)
 
 
-def _validate_path(ngrok_path: str) -> None:
-    if not os.path.exists(ngrok_path):
-        raise PyngrokNgrokError(
-            f'ngrok binary was not found. Be sure to call "ngrok.install_ngrok()" first for "ngrok_path": {ngrok_path}'
-        )
-
-
 def _terminate_process(process: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
     """SIGTERM, wait up to ``timeout``, then SIGKILL; always reaps."""
-    if process.poll() is None:
-        with contextlib.suppress(OSError):
-            process.terminate()
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(OSError):
-                process.kill()
-    process.wait()
+    run_sync(terminate_flow(timeout), PopenControl(process))
 
 
 def _start_process(pyngrok_config: PyngrokConfig) -> NgrokProcess:
-    _validate_path(pyngrok_config.ngrok_path)
+    check_binary(pyngrok_config.ngrok_path)
     runner = AgentRunner(pyngrok_config, on_exit=_on_agent_exit)
     runner.start()
     assert runner.proc is not None
@@ -223,7 +209,7 @@ def run_process(ngrok_path: str, args: list[str]) -> None:
 
     :raises PyngrokNgrokError: the binary is missing, cannot be run, or an agent already runs for ``ngrok_path``.
     """
-    _validate_path(ngrok_path)
+    check_binary(ngrok_path)
     if is_process_running(ngrok_path):
         raise PyngrokNgrokError(f'ngrok is already running for the "ngrok_path": {ngrok_path}')
     try:
@@ -241,7 +227,7 @@ def capture_run_process(ngrok_path: str, args: list[str], *, secrets: tuple[str,
     :raises PyngrokNgrokError: the binary is missing or cannot be run, or it exits non-zero
         (``The ngrok process exited with code N: <output>``).
     """
-    _validate_path(ngrok_path)
+    check_binary(ngrok_path)
     try:
         result = subprocess.run(
             [ngrok_path, *args],
@@ -274,7 +260,7 @@ def set_auth_token(pyngrok_config: PyngrokConfig, token: str) -> None:
     """
     pyngrok_config = resolve_config(pyngrok_config)
     path = conf.get_config_path(pyngrok_config)
-    _config_file.set_authtoken(path, token, agent_format(pyngrok_config))
+    config_file.set_authtoken(path, token, agent_format(pyngrok_config))
     logger.info("Authtoken saved to %s", path)
 
 
@@ -286,5 +272,5 @@ def set_api_key(pyngrok_config: PyngrokConfig, key: str) -> None:
     """
     pyngrok_config = resolve_config(pyngrok_config)
     path = conf.get_config_path(pyngrok_config)
-    _config_file.set_api_key(path, key, agent_format(pyngrok_config))
+    config_file.set_api_key(path, key, agent_format(pyngrok_config))
     logger.info("API key saved to %s", path)

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from typed_ngrok._logfmt import parse_timestamp
+from typed_ngrok._agent_process.logfmt import parse_timestamp
 from typed_ngrok.agent import CapturedRequest
 
 #: A JSON document sent as a request body (chunked, gzip-compressed, or both) and answered gzip-compressed.

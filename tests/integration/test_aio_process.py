@@ -13,8 +13,10 @@ import psutil
 import pytest
 
 from tests.fakes import make_fake_binary
-from typed_ngrok import _aprocess, aio
-from typed_ngrok._alauncher import AsyncAgentRunner
+from typed_ngrok import aio
+from typed_ngrok._agent_process import aio as agent_aio
+from typed_ngrok._agent_process import state
+from typed_ngrok._agent_process.aio import AsyncAgentRunner
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import ProcessStartError, PyngrokNgrokError
 from typed_ngrok.log import NgrokLog
@@ -29,10 +31,10 @@ def children() -> set[int]:
 
 @pytest.fixture(autouse=True)
 async def stop_started() -> AsyncIterator[None]:
-    before = set(_aprocess._processes)
+    before = set(state.aio_processes)
     yield
-    for path in set(_aprocess._processes) - before:
-        await _aprocess.kill_process(path)
+    for path in set(state.aio_processes) - before:
+        await agent_aio.kill_process(path)
 
 
 def config(tmp_path: Path, mode: str, **kwargs: object) -> PyngrokConfig:
@@ -53,7 +55,7 @@ async def test_deadline_holds_for_hung_and_stubborn_binaries(tmp_path: Path, mod
         await aio.get_ngrok_process(cfg)
     assert timeout - 0.1 <= loop.time() - started  # the deadline is what ended it, not the output
     assert children() == before  # killed and reaped, even the one that ignores SIGTERM
-    assert not await _aprocess.is_process_running(cfg.ngrok_path)
+    assert not await agent_aio.is_process_running(cfg.ngrok_path)
     if mode == "hung":
         assert [log.msg for log in info.value.ngrok_logs] == ["open config file", "starting web service"]
 
@@ -85,9 +87,9 @@ async def test_command_failed_and_silent_exit(tmp_path: Path, caplog: pytest.Log
 async def test_missing_binary(tmp_path: Path) -> None:
     cfg = PyngrokConfig(ngrok_path=str(tmp_path / "nope"), config_path=str(tmp_path / "c.yml"), ngrok_version="2")
     with pytest.raises(PyngrokNgrokError, match="ngrok binary was not found"):
-        await _aprocess.get_process(cfg)
+        await agent_aio.get_process(cfg)
     with pytest.raises(PyngrokNgrokError, match="ngrok binary was not found"):
-        await _aprocess.capture_run_process(cfg.ngrok_path, ["--version"])
+        await agent_aio.capture_run_process(cfg.ngrok_path, ["--version"])
 
 
 @pytest.mark.parametrize("mode", ["v3", "v3-old"])

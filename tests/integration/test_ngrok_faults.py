@@ -11,7 +11,7 @@ import yaml
 
 from tests.integration.ngrok_env import agent_config, http_upstream, hung_server, needs_agent
 from typed_ngrok import ngrok
-from typed_ngrok._agent_api import AgentAPI
+from typed_ngrok._agent_api.sync import AgentAPI
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.edge import LocalEdge
 from typed_ngrok.exception import PyngrokNgrokHTTPError, PyngrokNgrokURLError
@@ -88,7 +88,7 @@ def test_agent_not_ready_gives_503_code_104(tmp_path: Path) -> None:
     import threading
 
     from tests.integration.ngrok_env import AGENT
-    from typed_ngrok._agent_config import free_loopback_addr
+    from typed_ngrok._agent_process.config import free_loopback_addr
 
     edge = LocalEdge().start()
     # nothing listens at server_addr, so the agent never gets its first session

@@ -17,7 +17,7 @@ import pytest
 
 from tests.fakes import make_fake_binary
 from typed_ngrok import process
-from typed_ngrok._launcher import AgentRunner
+from typed_ngrok._agent_process.sync import AgentRunner
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import ProcessStartError, PyngrokNgrokError
 from typed_ngrok.log import NgrokLog

@@ -27,9 +27,12 @@ import psutil
 import pytest
 
 from tests.fakes import make_fake_binary
-from typed_ngrok import _aprocess, aio, process
-from typed_ngrok._alauncher import AsyncAgentRunner
-from typed_ngrok._launcher import AgentRunner
+from typed_ngrok import aio, process
+from typed_ngrok._agent_process import aio as agent_aio
+from typed_ngrok._agent_process import state
+from typed_ngrok._agent_process.aio import AsyncAgentRunner
+from typed_ngrok._agent_process.runner import RunnerCore
+from typed_ngrok._agent_process.sync import AgentRunner
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import ProcessStartError
 from typed_ngrok.log import NgrokLog
@@ -52,10 +55,10 @@ def stop_started() -> Iterator[None]:
 
 @pytest.fixture
 async def stop_started_aio() -> AsyncIterator[None]:
-    before = set(_aprocess._processes)
+    before = set(state.aio_processes)
     yield
-    for path in set(_aprocess._processes) - before:
-        await _aprocess.kill_process(path)
+    for path in set(state.aio_processes) - before:
+        await agent_aio.kill_process(path)
 
 
 def config(tmp_path: Path, mode: str, **kwargs: object) -> PyngrokConfig:
@@ -362,8 +365,7 @@ async def test_an_unexpected_failure_inside_start_is_the_same_error(
     def boom(self: object) -> list[str]:
         raise ValueError("boom")
 
-    monkeypatch.setattr(AgentRunner, "_prepare", boom)
-    monkeypatch.setattr(AsyncAgentRunner, "_prepare", boom)
+    monkeypatch.setattr(RunnerCore, "prepare", boom)  # the one preparation both runners call
     cfg = config(tmp_path, "v3")
     sync_error = await asyncio.to_thread(sync_start_error, cfg)
     async_error = await aio_start_error(cfg)

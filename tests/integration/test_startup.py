@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from typed_ngrok import _startup
-from typed_ngrok._startup import SECRET_ENV, child_env, prepare_start
+from typed_ngrok._agent_process import startup as _startup
+from typed_ngrok._agent_process.startup import SECRET_ENV, child_env, prepare_start
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.edge import LocalEdge
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from typed_ngrok import conf
-from typed_ngrok._agent_config import (
+from typed_ngrok._agent_process.config import (
     agent_format,
     base_config_path,
     build_argv,

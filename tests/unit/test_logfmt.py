@@ -1,4 +1,4 @@
-"""Table tests for the agent log parser (_logfmt) and NgrokLog, on real agent lines (agent-api.md section 9)."""
+"""Table tests for the agent log parser (_logfmt) and NgrokLog, on real agent lines (docs/agent-api.md §8)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from typed_ngrok._logfmt import level_name, parse_line, parse_timestamp, unquote_go
+from typed_ngrok._agent_process.logfmt import level_name, parse_line, parse_timestamp, unquote_go
 from typed_ngrok.log import NgrokLog
 
 WEB = 't=2026-11-22T11:37:49+0000 lvl=info msg="starting web service" obj=web addr=127.0.0.1:49193'

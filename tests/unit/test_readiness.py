@@ -1,10 +1,10 @@
-"""The startup state machine (_readiness) over recorded 2.3.41 and v3 line sequences (agent-api.md sections 9-10)."""
+"""The startup state machine (_readiness) over recorded 2.3.41 and v3 line sequences (docs/agent-api.md §8-9)."""
 
 from __future__ import annotations
 
 import pytest
 
-from typed_ngrok._readiness import Action, Readiness, interpret_probe, probe_paths
+from typed_ngrok._agent_process.readiness import Action, Readiness, interpret_probe, probe_paths
 from typed_ngrok.log import NgrokLog
 
 T = "t=2026-11-22T11:37:49+0000"

@@ -15,7 +15,7 @@ from urllib.parse import quote, quote_plus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from typed_ngrok._agent_config import REDACTED, mask_secrets
+from typed_ngrok._agent_process.config import REDACTED, mask_secrets
 from typed_ngrok._redact import redact
 from typed_ngrok.log import NgrokLog
 

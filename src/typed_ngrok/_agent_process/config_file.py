@@ -1,6 +1,6 @@
 """ngrok agent config files: read (mtime-aware cache), validate, deep-merge, convert v2 <-> v3, write 0600 atomically.
 
-Two formats exist (agent-api.md section 11):
+Two formats exist (docs/agent-api.md §10):
 
 - **v2**: every agent setting at the top level (``authtoken: …``, ``web_addr: …``, ``tunnels: {…}``), optionally
   ``version: "2"``. The 2.3.41 agent reads only this one.

@@ -1,6 +1,16 @@
-"""The agent's startup, as a pure state machine (no I/O), shared by the sync and async launchers.
+"""The agent's startup decisions, without I/O, shared by the sync and async runners (``sync``, ``aio``).
 
-Rules (agent-api.md section 10):
+:class:`Readiness` is the state machine fed with the agent's lines; :func:`probe_flow` is the one readiness probe
+(which request, which answer counts as ready) and :func:`wait_ready_flow` the startup schedule (what to wait for,
+when to probe, the deadlines). Both flows run through :mod:`typed_ngrok._drive`: they yield
+:class:`~typed_ngrok._drive.Call` requests that the shells answer with I/O:
+
+- ``Call("next_event", (timeout,))``: the next startup event from the reader, an :class:`~typed_ngrok.log.NgrokLog`,
+  :class:`Exited` (the output closed), or None when ``timeout`` seconds passed first;
+- ``Call("probe_get", (path, timeout))``: one ``GET path`` of the agent's API with ``Accept: application/json``;
+  ``(status, body)``, or None when it could not be sent or answered (refused, reset, timed out).
+
+Rules (docs/agent-api.md §9):
 
 1. ``msg="starting web service" addr=H:P`` gives the API URL ``http://H:P``.
 2. The session is up once both ``client session established`` and ``tunnel session started`` were seen, in either
@@ -20,11 +30,41 @@ from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Final, Literal
 
+from typed_ngrok._drive import Call, Flow
 from typed_ngrok.log import NgrokLog
 
-__all__ = ["Action", "Readiness", "interpret_probe", "probe_paths"]
+__all__ = [
+    "FATAL_GRACE",
+    "PROBE_TIMEOUT",
+    "Action",
+    "Exited",
+    "Failure",
+    "Readiness",
+    "interpret_probe",
+    "probe_flow",
+    "probe_paths",
+    "wait_ready_flow",
+]
+
+PROBE_TIMEOUT: Final = 2.0  # one startup probe's budget (never past the startup deadline)
+FATAL_GRACE: Final = 1.0  # after a fatal line, how long to collect the rest of the agent's output
+_MIN_BUDGET: Final = 0.05
+_FIRST_BACKOFF: Final = 0.1
+_MAX_BACKOFF: Final = 1.0
+
+Failure = Literal["fatal", "exited", "timeout"]
+"""Why a start failed: a fatal line, the process ended, or not ready before the deadline."""
+
+
+@dataclass(frozen=True)
+class Exited:
+    """The startup event for the agent's output reaching EOF; ``returncode`` is None when it is still unknown."""
+
+    returncode: int | None
 
 
 class Action(enum.Enum):
@@ -55,6 +95,70 @@ def interpret_probe(status: int, body: bytes | str) -> str:
         if not isinstance(data, dict) or "error_code" not in data:
             return "fallback"
     return "retry"
+
+
+def probe_flow(config_version: str, timeout: float) -> Flow[bool]:
+    """One readiness probe: ``GET`` the collection route (for config version 3 ``/api/endpoints`` first, then
+    ``/api/tunnels`` after a code-less 404), each within ``timeout``; True on a 200, False for any other answer or
+    failure."""
+    for path in probe_paths(config_version):
+        answer = yield Call("probe_get", (path, max(timeout, _MIN_BUDGET)))
+        if not isinstance(answer, tuple):
+            return False
+        status, body = answer
+        verdict = interpret_probe(status, body)
+        if verdict != "fallback":
+            return verdict == "ok"
+    return False
+
+
+def wait_ready_flow(
+    state: Readiness, config_version: str, deadline: float, clock: Callable[[], float]
+) -> Flow[Failure | None]:
+    """Feed startup events to ``state`` and probe the API when it says so, until ready (None) or a failure.
+
+    ``clock`` is the shell's monotonic clock (``deadline`` is on it). The first probe comes as soon as the API is
+    announced (a failure then just waits for the session); once the session is up, probes repeat with a backoff
+    (0.1 s doubling to 1 s) until one succeeds. After a fatal line the rest of the output is collected for up to
+    :data:`FATAL_GRACE` seconds (or until EOF), so the error text is complete.
+    """
+    next_probe: float | None = None
+    backoff = _FIRST_BACKOFF
+
+    def budget() -> float:
+        return min(PROBE_TIMEOUT, max(_MIN_BUDGET, deadline - clock()))
+
+    while True:
+        now = clock()
+        if now >= deadline:
+            return "timeout"
+        wait = deadline - now if next_probe is None else max(0.0, min(deadline, next_probe) - now)
+        item = yield Call("next_event", (wait,))
+        if isinstance(item, Exited):
+            state.exited(item.returncode)
+            return "exited"
+        action = state.feed(item) if isinstance(item, NgrokLog) else Action.WAIT
+        if action is Action.FAIL:
+            until = min(deadline, clock() + FATAL_GRACE)
+            while (remaining := until - clock()) > 0:
+                item = yield Call("next_event", (remaining,))
+                if not isinstance(item, NgrokLog):
+                    break
+                state.feed(item)
+            return "fatal"
+        if action is Action.READY:  # the session came up after an early probe had succeeded
+            return None
+        if action is Action.EARLY_PROBE:  # off the critical path; a failure just waits for the session
+            assert state.api_url is not None
+            if state.probed((yield from probe_flow(config_version, budget()))) is Action.READY:
+                return None
+            continue
+        if action is Action.PROBE or (next_probe is not None and clock() >= next_probe):
+            assert state.api_url is not None
+            if state.probed((yield from probe_flow(config_version, budget()))) is Action.READY:
+                return None
+            next_probe = clock() + backoff
+            backoff = min(backoff * 2, _MAX_BACKOFF)
 
 
 @dataclass

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from typed_ngrok import conf
-from typed_ngrok._config_file import file_version, read_config, validate_config
+from typed_ngrok._agent_process.config_file import file_version, read_config, validate_config
 from typed_ngrok._redact import MASK, redact
-from typed_ngrok._surface import agent_format
+from typed_ngrok._tunnels.resolve import agent_format
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError
 

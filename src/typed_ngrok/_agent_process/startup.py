@@ -1,4 +1,4 @@
-"""Blocking start-up work shared by the sync and async launchers (``_launcher``, ``_alauncher``).
+"""Blocking start-up work shared by the sync and async runners (``sync``, ``aio``; driven by ``runner``).
 
 Everything an agent needs before it is spawned: the user's config checked, the local edge started (``edge="local"``),
 the private 0600 overlay written (authtoken, edge settings), argv, and the environment and platform options of the
@@ -15,14 +15,15 @@ import tempfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from typed_ngrok import _agent_config as agent_config
-from typed_ngrok._config_file import write_private_config
+from typed_ngrok._agent_process import config as agent_config
+from typed_ngrok._agent_process.config_file import write_private_config
 from typed_ngrok.conf import PyngrokConfig
+from typed_ngrok.exception import PyngrokNgrokError
 
 if TYPE_CHECKING:
     from typed_ngrok.edge import LocalEdge
 
-__all__ = ["SECRET_ENV", "StartPlan", "child_env", "platform_spawn_options", "prepare_start"]
+__all__ = ["SECRET_ENV", "StartPlan", "check_binary", "child_env", "platform_spawn_options", "prepare_start"]
 
 #: Environment variables that carry secrets: pyngrok reads them, the agent must not inherit them (the overlay file
 #: carries what it needs).
@@ -82,6 +83,18 @@ def prepare_start(pyngrok_config: PyngrokConfig) -> StartPlan:
         edge=edge,
         private_dir=private_dir,
     )
+
+
+def check_binary(ngrok_path: str) -> None:
+    """Refuse a missing binary before anything runs (agent starts and one-shot commands, both twins).
+
+    Raises:
+        PyngrokNgrokError: ``ngrok_path`` does not exist.
+    """
+    if not os.path.exists(ngrok_path):
+        raise PyngrokNgrokError(
+            f'ngrok binary was not found. Be sure to call "ngrok.install_ngrok()" first for "ngrok_path": {ngrok_path}'
+        )
 
 
 def child_env() -> dict[str, str]:

@@ -16,9 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from typed_ngrok._agent_config import secrets_of
-from typed_ngrok._config_file import write_private_config
-from typed_ngrok._surface import agent_format
+from typed_ngrok._agent_process.config import secrets_of
+from typed_ngrok._agent_process.config_file import write_private_config
+from typed_ngrok._tunnels.resolve import agent_format
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError
 

@@ -1,0 +1,244 @@
+"""What one agent run decides, without I/O: :class:`RunnerCore`, the base of the sync and async runners.
+
+The sync shell (``sync.AgentRunner``: ``Popen`` + a reader thread) and the async shell (``aio.AsyncAgentRunner``:
+an asyncio subprocess + a reader task) only do I/O. Everything they decide is here, once:
+
+- the agent's output: which lines are kept (drain-only when neither starting nor monitoring), parsing, secret
+  redaction, the bounded log list, logging and ``log_event_callback`` (:meth:`RunnerCore.take_line`);
+- the start: preparation (``startup.prepare_start``), the readiness schedule (``readiness.wait_ready_flow``),
+  failure messages (``_errors.process_start_error``/``start_crash_error``) and cleanup on failure
+  (:meth:`RunnerCore.start_flow`);
+- the health check (:meth:`RunnerCore.healthy_flow`, the one probe of ``readiness.probe_flow``);
+- the stop policy: SIGTERM, a bounded wait, SIGKILL, always reaped (:func:`terminate_flow`), then the reader joined
+  and the run's resources released (:meth:`RunnerCore.stop_flow`);
+- the exit of an agent that dies on its own after a successful start (:meth:`RunnerCore.claim_exit`).
+
+Flows run through :func:`typed_ngrok._drive.run_sync`/:func:`~typed_ngrok._drive.run_async` with the runner as the
+target; the calls a shell answers are listed on each flow.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Final
+
+from typed_ngrok._agent_process import config as agent_config
+from typed_ngrok._agent_process import state
+from typed_ngrok._agent_process.readiness import Readiness, probe_flow, wait_ready_flow
+from typed_ngrok._agent_process.startup import prepare_start
+from typed_ngrok._drive import Call, Flow
+from typed_ngrok.conf import PyngrokConfig
+from typed_ngrok.exception import PyngrokError, PyngrokNgrokError
+from typed_ngrok.log import NgrokLog
+
+if TYPE_CHECKING:
+    from typed_ngrok.edge import LocalEdge
+
+__all__ = ["FAIL_JOIN", "FAIL_TERM_GRACE", "RunnerCore", "terminate_flow"]
+
+logger = logging.getLogger("typed_ngrok.process")
+ngrok_logger = logging.getLogger("typed_ngrok.process.ngrok")
+
+FAIL_TERM_GRACE: Final = 0.2  # SIGTERM grace when a start failed (the deadline leaves 0.5 s in total)
+FAIL_JOIN: Final = 0.3  # after a failed start, how long the reader may take to reach EOF
+STOP_JOIN: Final = 2.0  # the same after a stop
+
+
+def terminate_flow(grace: float) -> Flow[None]:
+    """The stop policy: SIGTERM, wait up to ``grace`` seconds, then SIGKILL; always reaped (no zombie).
+
+    Calls: ``running()`` -> bool, ``send_signal("terminate" | "kill")``, ``wait_exit(grace)`` -> bool (False when
+    it timed out), ``reap()``.
+    """
+    if (yield Call("running")):
+        yield Call("send_signal", ("terminate",))
+        if not (yield Call("wait_exit", (grace,))):
+            yield Call("send_signal", ("kill",))
+    yield Call("reap")
+
+
+class RunnerCore:
+    """State and decisions of one agent process, shared by both shells (``on_exit`` is the shell's exit callback,
+    already bound to the shell).
+
+    Shells implement ``_returncode``, ``_pid``, ``_has_exited`` and ``stop_at_exit``; the calls of the flows are
+    documented on each flow.
+    """
+
+    def __init__(self, pyngrok_config: PyngrokConfig, on_exit: Callable[[], None] | None) -> None:
+        self.pyngrok_config = pyngrok_config
+        self.api_url: str | None = None
+        self.startup_error: str | None = None
+        self.logs: list[NgrokLog] = []
+        self.readiness = Readiness()
+        self.monitoring = False
+        self.edge: LocalEdge | None = None  # local-edge mode only
+        self._on_exit = on_exit
+        self._secrets: tuple[str, ...] = ()
+        self._private_dir: str | None = None
+        self._starting = True
+        self._stopping = False
+        self._exit_handled = False
+        self._logs_lock = threading.Lock()  # the sync reader thread appends while callers read
+        self._exit_lock = threading.Lock()
+
+    def _returncode(self) -> int | None:
+        raise NotImplementedError
+
+    def _pid(self) -> int | None:
+        raise NotImplementedError
+
+    def _has_exited(self) -> bool:
+        """The reader saw EOF and the process was reaped (the shell's ``exited`` event is set)."""
+        raise NotImplementedError
+
+    def stop_at_exit(self) -> None:
+        """The interpreter exits (``state.stop_all``): stop the agent without an event loop."""
+        raise NotImplementedError
+
+    # ---- output -------------------------------------------------------------------------------------------------
+    def take_line(self, raw: bytes) -> NgrokLog | None:
+        """Take one raw line of the agent's output; returns it parsed when it is a startup event for the waiter.
+
+        While neither starting nor monitoring (or once stopping) the line is only drained. Secrets are masked before
+        anything sees the line; empty lines are dropped.
+        """
+        if not (self._starting or self.monitoring) or self._stopping:
+            return None
+        log = NgrokLog(raw.decode("utf-8", "replace"))
+        if self._secrets:
+            log._redact(self._secrets, agent_config.REDACTED)
+        if not log.line:
+            return None
+        self._record(log)
+        return log if self._starting else None
+
+    def _record(self, log: NgrokLog) -> None:
+        cfg = self.pyngrok_config
+        with self._logs_lock:
+            self.logs.append(log)
+            extra = len(self.logs) - max(int(cfg.max_logs), 1)
+            if extra > 0:
+                del self.logs[:extra]
+        ngrok_logger.log(log.levelno or logging.INFO, log.line)
+        callback = cfg.log_event_callback
+        if callback is not None:
+            try:
+                callback(log)
+            except Exception:
+                logger.exception("log_event_callback raised; the agent's output is still being read")
+
+    def _logs_now(self) -> list[NgrokLog]:
+        with self._logs_lock:
+            return list(self.logs)
+
+    # ---- start --------------------------------------------------------------------------------------------------
+    def prepare(self) -> list[str]:
+        """Config checks, the local edge and the private overlay (blocking; see ``startup``); returns argv."""
+        plan = prepare_start(self.pyngrok_config)
+        self.edge, self._private_dir, self._secrets = plan.edge, plan.private_dir, plan.secrets
+        return plan.argv
+
+    def start_flow(self, clock: Callable[[], float]) -> Flow[None]:
+        """Start the agent and return once it is ready; on any failure nothing is left running.
+
+        Calls: ``prepare_argv()`` -> argv, ``spawn(argv)``, those of ``readiness.wait_ready_flow``, those of
+        :meth:`stop_flow`, ``started()`` (the start succeeded), ``after_eof()`` (it died right after the probe).
+
+        Raises:
+            ProcessStartError: the agent exited, printed a fatal error, or was not ready before ``startup_timeout``
+                (the agent's error text, ``ERR_NGROK_*`` code and logs are attached), or the start crashed.
+            PyngrokError: the user's config file has settings typed-ngrok cannot work with.
+        """
+        cfg = self.pyngrok_config
+        deadline = clock() + float(cfg.startup_timeout)
+        try:
+            argv = yield Call("prepare_argv")
+            yield Call("spawn", (argv,))
+            why = yield from wait_ready_flow(self.readiness, str(cfg.config_version), deadline, clock)
+        except BaseException as exc:
+            yield from self.stop_flow(FAIL_TERM_GRACE, FAIL_JOIN)
+            if isinstance(exc, PyngrokError):
+                raise
+            if isinstance(exc, Exception):
+                from typed_ngrok._errors import start_crash_error  # loaded on failure only (it imports httpx)
+
+                raise start_crash_error(exc, self._logs_now()) from exc
+            raise
+        if why is not None:
+            from typed_ngrok._errors import process_start_error
+
+            error = self.readiness.error
+            yield from self.stop_flow(FAIL_TERM_GRACE, FAIL_JOIN)
+            self.startup_error = error
+            raise process_start_error(
+                why,
+                error=error,
+                returncode=self._returncode(),
+                logs=self._logs_now(),
+                startup_timeout=cfg.startup_timeout,
+            )
+        self.api_url = self.readiness.api_url
+        yield Call("started")
+        self.startup_error = None
+        self.monitoring = bool(cfg.monitor_thread)
+        self._starting = False
+        if self._has_exited():  # died right after the probe: let the exit handler's work happen now
+            yield Call("after_eof")
+
+    # ---- health, exit, stop -------------------------------------------------------------------------------------
+    def healthy_flow(self) -> Flow[bool]:
+        """Ready once, still running, and the API answers a probe now within ``request_timeout`` (any failure counts
+        as unhealthy). Calls: ``running()`` -> bool and those of ``readiness.probe_flow``."""
+        if self.api_url is None or self._starting or self._stopping or self._has_exited():
+            return False
+        if not (yield Call("running")):
+            return False
+        cfg = self.pyngrok_config
+        return (yield from probe_flow(str(cfg.config_version), float(cfg.request_timeout)))
+
+    def claim_exit(self) -> bool:
+        """The output reached EOF after the process was reaped: True when this is an agent dying on its own after a
+        successful start (once), whose resources the shell then releases before calling :meth:`notify_exit`."""
+        with self._exit_lock:
+            if self._starting or self._stopping or self._exit_handled:
+                return False
+            self._exit_handled = True
+        logger.warning("The ngrok process %s exited on its own with code %s", self._pid(), self._returncode())
+        return True
+
+    def notify_exit(self) -> None:
+        if self._on_exit is not None:
+            try:
+                self._on_exit()
+            except Exception:
+                logger.exception("ngrok exit handler failed")
+
+    def stop_flow(self, grace: float, join: float = STOP_JOIN) -> Flow[None]:
+        """Stop the agent (:func:`terminate_flow` with ``grace``), then join the reader (up to ``join`` seconds) and
+        release what the run holds. Calls: those of :func:`terminate_flow` (as ``terminate(grace)``),
+        ``join_reader(join)``, ``release()``.
+
+        Raises:
+            PyngrokNgrokError: the process could not be signalled or reaped.
+        """
+        self._stopping = True
+        try:
+            yield Call("terminate", (grace,))
+        except OSError as exc:  # pragma: no cover - waitpid failing is not reproducible in tests
+            raise PyngrokNgrokError(f"could not stop the ngrok process: {exc}") from exc
+        finally:
+            yield Call("join_reader", (join,))
+            yield Call("release")
+
+    def take_resources(self) -> LocalEdge | None:
+        """Remove the private files and forget this run in the live set; returns the edge the shell must stop."""
+        edge, self.edge = self.edge, None
+        private, self._private_dir = self._private_dir, None
+        if private is not None:
+            shutil.rmtree(private, ignore_errors=True)
+        state.forget_runner(self)
+        return edge

@@ -1,0 +1,89 @@
+"""Every piece of process-level mutable state about agent processes, in one module.
+
+- :data:`live`: every agent runner (sync and ``aio``) whose process may still run; the one ``atexit`` hook
+  (:func:`stop_all`, registered on the first spawn) stops them: a sync runner is stopped (SIGTERM, 2 s, SIGKILL,
+  reaped), an ``aio`` runner is abandoned with SIGTERM (its event loop is usually gone by then).
+- :data:`processes` (+ :data:`processes_lock`): ``process.get_process``'s registry, one ``NgrokProcess`` per
+  ``ngrok_path`` (``process._current_processes`` is this dict, as in pyngrok).
+- :data:`aio_processes` (+ :data:`aio_processes_lock`, never held across an ``await``): the ``aio`` registry, one
+  ``AsyncNgrokProcess`` per ``ngrok_path``; an ``aio`` agent belongs to the loop that started it.
+- Per event loop (weakly keyed, dropped when the loop shuts down): :data:`aio_start_locks` (one start per path),
+  :data:`aio_guards` (the async generator whose finalizer stops the loop's agents) and :data:`aio_request_clients`
+  (the loop's keep-alive client for ``aio.api_request``).
+
+The agent API clients' registry lives with them (``_agent_api``), the tunnel registry in ``_tunnels.registry``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import threading
+import weakref
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import httpx
+
+    from typed_ngrok._agent_process.aio import AsyncNgrokProcess
+    from typed_ngrok.process import NgrokProcess
+
+__all__ = [
+    "aio_guards",
+    "aio_processes",
+    "aio_processes_lock",
+    "aio_request_clients",
+    "aio_start_locks",
+    "forget_runner",
+    "live",
+    "processes",
+    "processes_lock",
+    "register_runner",
+    "stop_all",
+]
+
+
+class _Stoppable(Protocol):
+    def stop_at_exit(self) -> None: ...
+
+
+live: weakref.WeakSet[_Stoppable] = weakref.WeakSet()
+_atexit_lock = threading.Lock()
+_atexit_registered = False
+
+processes: dict[str, NgrokProcess] = {}
+processes_lock = threading.RLock()
+
+aio_processes: dict[str, AsyncNgrokProcess] = {}
+aio_processes_lock = threading.Lock()
+aio_start_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
+aio_guards: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncIterator[None]] = weakref.WeakKeyDictionary()
+aio_request_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def stop_all() -> None:
+    """Stop every agent this interpreter started and that is still running (the atexit hook)."""
+    for runner in list(live):
+        with contextlib.suppress(Exception):
+            runner.stop_at_exit()
+
+
+def register_runner(runner: _Stoppable) -> None:
+    """A runner spawned its process: track it, and register :func:`stop_all` at exit once."""
+    global _atexit_registered
+    live.add(runner)
+    with _atexit_lock:
+        if not _atexit_registered:
+            atexit.register(stop_all)
+            _atexit_registered = True
+
+
+def forget_runner(runner: _Stoppable) -> None:
+    """The runner's process is stopped or gone."""
+    live.discard(runner)
