@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import socket
+import threading
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -64,6 +68,17 @@ REFUSED: dict[str, tuple[list[Any], str, str]] = {
     "websocket-tcp-conversion": (["websocketTcpConversion"], "WebsocketTCPConverter", "http"),
     "tcp-proxy-proto": (["proxyProto", "1"], "ProxyProto", "tcp"),
     "tls-mutual-tls": (["mutualTlsca", b64(EdgeCertificates.generate().ca_pem)], "MutualTLS", "tls"),
+    "http-mutual-tls": (["mutualTlsca", b64(EdgeCertificates.generate().ca_pem)], "MutualTLSCA", "http"),
+    "deny-user-agent": (["denyUserAgent", "bot.*"], "UserAgentFilter", "http"),
+    "policy": (["policy", '{"inbound": []}'], "TrafficPolicy", "http"),
+    "app-protocol-http2": (["appProtocol", "http2"], "ForwardsProto", "http"),
+    "http-pooling": (["poolingEnabled", True], "PoolingEnabled", "http"),
+    "http-binding-internal": (["binding", "internal"], "Bindings", "http"),
+    "tcp-traffic-policy": (["trafficPolicy", '{"on_tcp_connect": []}'], "TrafficPolicy", "tcp"),
+    "tcp-pooling": (["poolingEnabled", True], "PoolingEnabled", "tcp"),
+    "tls-proxy-proto": (["proxyProto", "1"], "ProxyProto", "tls"),
+    "tls-traffic-policy": (["trafficPolicy", '{"on_tcp_connect": []}'], "TrafficPolicy", "tls"),
+    "tls-pooling": (["poolingEnabled", True], "PoolingEnabled", "tls"),
 }
 
 
@@ -186,3 +201,163 @@ def test_bind_refused_by_the_edge_carries_its_code(edge: LocalEdge, upstream: Up
             assert "ERR_NGROK_302" in js.started["error"]
     finally:
         edge.reject_binds(None)
+
+
+# -- tests matching the Python SDK's (test_edge_sdk_python.py) ----------------------------------------------------
+def test_client_facts_are_exposed(edge: LocalEdge, upstream: Upstream) -> None:
+    listeners = [_http(upstream, ["scheme", "HTTP"], ["metadata", "js-bind-meta"])]
+    with JsClient(edge, listeners, metadata="js-session-meta") as js:
+        [url] = js.urls
+        [facts] = [s for s in edge.sessions if s.metadata == "js-session-meta"]
+        assert facts.client_type == "ngrok-javascript"
+        assert facts.user_agent.startswith(f"ngrok-javascript/{SDK_VERSION} ")
+        assert facts.agent_version == SDK_VERSION
+        [tunnel] = [t for t in edge.tunnels if t.url == url]
+        assert tunnel.metadata == "js-bind-meta"
+        assert tunnel.forwards_to == f"http://127.0.0.1:{upstream.port}/"  # listenAndForward sends its target
+        assert tunnel.session_id == facts.id
+
+
+def _tls_upstream(own: EdgeCertificates, tmp_path: Path) -> tuple[socket.socket, threading.Thread]:
+    """A TLS server (certificate of ``own``) that answers one line on each connection: ``upstream saw <line>``."""
+    (tmp_path / "chain.pem").write_bytes(own.cert_pem + own.ca_pem)
+    (tmp_path / "key.pem").write_bytes(own.key_pem)
+    ctx = own.server_context(tmp_path / "chain.pem", tmp_path / "key.pem")
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):  # the listening socket closed: done
+            while True:
+                raw, _ = listener.accept()
+                with contextlib.suppress(OSError), ctx.wrap_socket(raw, server_side=True) as conn:
+                    line = conn.makefile("rb").readline()
+                    conn.sendall(b"upstream saw " + line)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return listener, thread
+
+
+def test_tls_passthrough_reaches_a_tls_upstream(edge: LocalEdge, tmp_path: Path) -> None:
+    own = EdgeCertificates.generate("js-tls-upstream")  # the upstream terminates; the edge only relays bytes
+    server, thread = _tls_upstream(own, tmp_path)
+    try:
+        forward = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+        with JsClient(edge, [{"kind": "tls", "forward": forward, "options": []}]) as js:
+            [url] = js.urls
+            assert [t.tls_termination for t in edge.tunnels if t.url == url] == [False]
+            port = int(url.rsplit(":", 1)[1])
+            with (
+                socket.create_connection(("127.0.0.1", port), timeout=30) as raw,
+                own.client_context().wrap_socket(raw, server_hostname="localhost") as tls,  # verifies the upstream
+            ):
+                tls.sendall(b"js passthrough\n")
+                reply = tls.makefile("rb").read()
+            assert reply == b"upstream saw js passthrough\n"
+    finally:
+        server.close()
+        thread.join(10)
+
+
+def _tcp_exchange(url: str, payload: bytes) -> bytes:
+    host, port = url.removeprefix("tcp://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        try:
+            sock.sendall(payload)
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+        except ConnectionResetError:  # closed with our request unread
+            return b""
+    return data
+
+
+def test_ip_restriction_is_enforced_on_tcp(edge: LocalEdge, upstream: Upstream) -> None:
+    listeners = [
+        _http(upstream, ["denyCidr", "127.0.0.0/8"], kind="tcp"),
+        _http(upstream, ["allowCidr", "127.0.0.0/8"], kind="tcp"),
+    ]
+    request = b"GET /js-tcp-ip HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    with JsClient(edge, listeners) as js:
+        denied, allowed = js.urls
+        assert [t.ip_restricted for t in edge.tunnels if t.url in js.urls] == [True, True]
+        assert _tcp_exchange(denied, request) == b""  # closed unanswered
+        assert _tcp_exchange(allowed, request).endswith(b"hello /js-tcp-ip")
+
+
+def test_ip_restriction_is_enforced_on_http(edge: LocalEdge, upstream: Upstream) -> None:
+    cases = {
+        "deny-loopback": ([["denyCidr", "127.0.0.0/8"]], 403),
+        "allow-other": ([["allowCidr", "10.0.0.0/8"]], 403),
+        "allow-loopback": ([["allowCidr", "127.0.0.1/32"], ["denyCidr", "10.0.0.0/8"]], 200),
+        "deny-wins": ([["allowCidr", "127.0.0.0/8"], ["denyCidr", "127.0.0.1/32"]], 403),
+    }
+    listeners = [_http(upstream, ["scheme", "HTTP"], *options) for options, _ in cases.values()]
+    with JsClient(edge, listeners) as js, _client(edge) as client:
+        statuses = {name: client.get(f"{url}/ip").status_code for name, url in zip(cases, js.urls, strict=True)}
+    assert statuses == {name: status for name, (_, status) in cases.items()}
+
+
+@pytest.mark.parametrize("scheme", ["HTTP", "HTTPS"])
+def test_basic_auth_and_headers_on_both_schemes(edge: LocalEdge, upstream: Upstream, scheme: str) -> None:
+    listeners = [
+        _http(upstream, ["scheme", scheme], ["basicAuth", "alice", "correct-horse"]),
+        _http(
+            upstream,
+            ["scheme", scheme],
+            ["requestHeader", "X-Added", "by-edge"],
+            ["removeRequestHeader", "X-Secret"],
+            ["responseHeader", "X-Answer-Added", "yes"],
+            ["removeResponseHeader", "X-Upstream-Drop"],
+        ),
+    ]
+    with JsClient(edge, listeners) as js, _client(edge) as client:
+        auth_url, headers_url = js.urls
+        assert auth_url.startswith(f"{scheme.lower()}://")
+        missing = client.get(f"{auth_url}/private")
+        wrong = client.get(f"{auth_url}/private", auth=("alice", "wrong-horse"))
+        right = client.get(f"{auth_url}/private", auth=("alice", "correct-horse"))
+        assert (missing.status_code, wrong.status_code, right.status_code) == (401, 401, 200)
+        assert missing.headers["www-authenticate"] == 'Basic realm="ngrok"'
+        assert [t.basic_auth for t in edge.tunnels if t.url == auth_url] == [True]
+        response = client.get(f"{headers_url}/headers", headers={"X-Secret": "s", "X-Kept": "k"})
+        seen = response.json()
+        assert (seen["x-added"], seen["x-kept"]) == ("by-edge", "k") and "x-secret" not in seen
+        assert response.headers["x-answer-added"] == "yes" and response.headers["x-upstream-keep"] == "kept"
+        assert "x-upstream-drop" not in response.headers
+
+
+def test_domain_is_routed_by_host(edge: LocalEdge, upstream: Upstream) -> None:
+    with JsClient(edge, [_http(upstream, ["scheme", "HTTP"], ["domain", "js-route.localhost"])]) as js:
+        [url] = js.urls
+        assert url.startswith("http://js-route.localhost:")
+        port = int(url.rsplit(":", 1)[1])
+        [tunnel] = [t for t in edge.tunnels if t.url == url]
+        assert (tunnel.host, tunnel.hostname) == ("js-route.localhost", "js-route.localhost")
+        with httpx.Client(timeout=30) as client:
+            routed = client.get(f"http://127.0.0.1:{port}/dom", headers={"Host": f"js-route.localhost:{port}"})
+            other = client.get(f"http://127.0.0.1:{port}/dom", headers={"Host": f"else.localhost:{port}"})
+        assert (routed.status_code, routed.text) == (200, "hello /dom")
+        assert other.status_code == 404
+
+
+def test_public_binding_is_served_and_others_refused(edge: LocalEdge, upstream: Upstream) -> None:
+    listeners = [_http(upstream, ["scheme", "HTTP"], ["binding", "public"]), _http(upstream, ["binding", "internal"])]
+    with JsClient(edge, listeners, each=True) as js, _client(edge) as client:
+        public, internal = js.results
+        assert client.get(f"{public['url']}/pub").text == "hello /pub"
+        assert "ERR_NGROK_4012" in internal["error"] and "Bindings" in internal["error"]
+
+
+def test_tls_termination_with_an_unusable_key_is_refused(edge: LocalEdge, upstream: Upstream) -> None:
+    bogus_key = b"-----BEGIN PRIVATE KEY-----\n" + base64.encodebytes(b"x" * 48) + b"-----END PRIVATE KEY-----\n"
+    own = EdgeCertificates.generate("js-bogus")
+    with JsClient(edge, [_http(upstream, ["termination", b64(own.cert_pem), b64(bogus_key)], kind="tls")]) as js:
+        assert js.started["ok"] is False and js.started["stage"] == "listen"
+        assert "ERR_NGROK_4012" in js.started["error"] and "TLSTermination" in js.started["error"]
+
+
+def test_labeled_listener_is_refused(edge: LocalEdge, upstream: Upstream) -> None:
+    with JsClient(edge, [_http(upstream, ["label", "edge", "edghts_1"], kind="labeled")]) as js:
+        assert js.started["ok"] is False and js.started["stage"] == "listen"
+        assert "ERR_NGROK_4012" in js.started["error"]
