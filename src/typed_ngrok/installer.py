@@ -20,7 +20,7 @@ import os
 import tempfile
 from typing import Any, Final
 
-from typed_ngrok import _config_file
+from typed_ngrok._agent_process import config_file as _config_file
 from typed_ngrok._install.platform import UNIX_SYSTEMS, default_ngrok_dir, detect_arch, detect_system
 from typed_ngrok.conf import SUPPORTED_CONFIG_VERSIONS, normalize_ngrok_version
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokInstallError, PyngrokSecurityError
@@ -100,7 +100,8 @@ def get_default_ngrok_dir() -> str:
 def get_system() -> str:
     """``darwin``, ``windows`` (incl. cygwin and mingw), ``linux`` or ``freebsd``.
 
-    :raises PyngrokNgrokInstallError: on any other system.
+    Raises:
+        PyngrokNgrokInstallError: on any other system.
     """
     system = detect_system()
     if system is None:
@@ -118,7 +119,8 @@ def get_arch() -> str:
 def get_ngrok_bin() -> str:
     """``ngrok``, or ``ngrok.exe`` on Windows.
 
-    :raises PyngrokNgrokInstallError: on an unsupported system.
+    Raises:
+        PyngrokNgrokInstallError: on an unsupported system.
     """
     return "ngrok" if get_system() in UNIX_BINARIES else "ngrok.exe"
 
@@ -126,8 +128,9 @@ def get_ngrok_bin() -> str:
 def get_ngrok_cdn_url(ngrok_version: str | None) -> str:
     """The CDN download URL of the v3 agent for this system.
 
-    :raises PyngrokError: when ``ngrok_version`` is not supported, or is "2" (not on the CDN; see :func:`install_ngrok`).
-    :raises PyngrokNgrokInstallError: when this platform has no build.
+    Raises:
+        PyngrokError: when ``ngrok_version`` is not supported, or is "2" (not on the CDN; see :func:`install_ngrok`).
+        PyngrokNgrokInstallError: when this platform has no build.
     """
     version = normalize_ngrok_version(ngrok_version)
     if version != "3":
@@ -155,9 +158,10 @@ def install_ngrok(ngrok_path: str, ngrok_version: str | None = "3", **kwargs: An
     ``cache_dir`` (reuse or fill a cache such as the one ``scripts/fetch_agent.py`` fills), ``npm``, ``timeout``,
     ``platform_key``.
 
-    :raises PyngrokError: for an unsupported ``ngrok_version`` or an unknown option.
-    :raises PyngrokSecurityError: for a non-http(s) URL or a sha256 mismatch.
-    :raises PyngrokNgrokInstallError: when downloading, verifying or unpacking fails (the cause is chained).
+    Raises:
+        PyngrokError: for an unsupported ``ngrok_version`` or an unknown option.
+        PyngrokSecurityError: for a non-http(s) URL or a sha256 mismatch.
+        PyngrokNgrokInstallError: when downloading, verifying or unpacking fails (the cause is chained).
     """
     version = normalize_ngrok_version(ngrok_version)
     allowed = _V2_OPTIONS if version == "2" else _V3_OPTIONS
@@ -212,7 +216,8 @@ def _install_npm_agent(
 def _install_ngrok_archive(ngrok_path: str, archive_path: str) -> None:
     """Unpack the binary from ``archive_path`` (zip or tgz) and place it at ``ngrok_path`` atomically, mode 0700.
 
-    :raises PyngrokNgrokInstallError: for a corrupt or hostile archive, or when the binary cannot be written.
+    Raises:
+        PyngrokNgrokInstallError: for a corrupt or hostile archive, or when the binary cannot be written.
     """
     from typed_ngrok._install import download as _download
 
@@ -229,8 +234,9 @@ def _download_file(url: str, retries: int = 0, **kwargs: Any) -> str:
     :data:`DEFAULT_RETRY_COUNT`, read at call time) minus ``retries`` retries follow a failure. The sha256 pin is
     ``sha256=`` or :data:`CDN_SHA256_PINS`\\ ``[url]``.
 
-    :raises PyngrokSecurityError: for a non-http(s) URL or a sha256 mismatch.
-    :raises PyngrokNgrokInstallError: when every attempt failed.
+    Raises:
+        PyngrokSecurityError: for a non-http(s) URL or a sha256 mismatch.
+        PyngrokNgrokInstallError: when every attempt failed.
     """
     from typed_ngrok._install import download as _download
 
@@ -266,7 +272,8 @@ def get_ngrok_config(
 
     The cache is per path and is bypassed whenever the file's mtime, size or inode changed.
 
-    :raises PyngrokError: when the file is missing, unreadable or not a YAML mapping.
+    Raises:
+        PyngrokError: when the file is missing, unreadable or not a YAML mapping.
     """
     return _config_file.read_config(config_path, use_cache=use_cache, config_version=config_version)
 
@@ -274,7 +281,8 @@ def get_ngrok_config(
 def get_default_config(ngrok_version: str | None, config_version: str | None) -> dict[str, Any]:
     """The content of a fresh config file: ``{"version": config_version}``.
 
-    :raises PyngrokError: when ``ngrok_version`` is not supported.
+    Raises:
+        PyngrokError: when ``ngrok_version`` is not supported.
     """
     normalize_ngrok_version(ngrok_version)
     return _config_file.default_config(config_version)
@@ -294,8 +302,9 @@ def install_default_config(
     format. Keys of ``data`` and of the file are moved to where that format wants them. The file is validated, then
     written with mode 0600, atomically.
 
-    :raises PyngrokError: for an unsupported version (argument or ``data["version"]``), an unreadable or invalid file
-        or ``data``, or a write failure.
+    Raises:
+        PyngrokError: for an unsupported version (argument or ``data["version"]``), an unreadable or invalid file
+            or ``data``, or a write failure.
     """
     version = normalize_ngrok_version(ngrok_version)
     if data is not None and not isinstance(data, dict):
@@ -329,6 +338,7 @@ def install_default_config(
 def validate_config(data: dict[str, Any]) -> None:
     """Refuse config values typed-ngrok cannot work with (``agent:`` of a v3 config, else the top level).
 
-    :raises PyngrokError: when ``web_addr`` is False, ``log_format`` is json, or ``log_level`` is not info/debug.
+    Raises:
+        PyngrokError: when ``web_addr`` is False, ``log_format`` is json, or ``log_level`` is not info/debug.
     """
     _config_file.validate_config(data)

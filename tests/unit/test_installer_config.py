@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from typed_ngrok import _config_file, installer
+from typed_ngrok import installer
+from typed_ngrok._agent_process import config_file as _config_file
 from typed_ngrok.exception import PyngrokError
 
 
@@ -35,7 +36,7 @@ def test_install_default_config_v3_creates_file_0600(tmp_path: Path) -> None:
 
 
 def test_install_default_config_writes_requested_v2_format(tmp_path: Path) -> None:
-    """Quirk 21: config_version="2" gives a v2 file, not version '3'."""
+    """pyngrok difference 21 (docs/pyngrok-differences.md): config_version="2" gives a v2 file, not version '3'."""
     path = tmp_path / "ngrok.yml"
     installer.install_default_config(str(path), {"authtoken": "t", "web_addr": "127.0.0.1:0"}, config_version="2")
     assert load(path) == {"version": "2", "authtoken": "t", "web_addr": "127.0.0.1:0"}
@@ -130,7 +131,7 @@ def test_get_ngrok_config_empty_file_gives_default(tmp_path: Path) -> None:
 
 
 def test_get_ngrok_config_rereads_after_external_edit(tmp_path: Path) -> None:
-    """Quirk 22: the cache notices a changed mtime/size."""
+    """pyngrok difference 22 (docs/pyngrok-differences.md): the cache notices a changed mtime/size."""
     path = tmp_path / "ngrok.yml"
     path.write_text("version: '3'\nagent: {authtoken: one}\n")
     assert installer.get_ngrok_config(str(path))["agent"]["authtoken"] == "one"
