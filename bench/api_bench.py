@@ -144,9 +144,53 @@ def _bench_import(n: int) -> dict[str, Any]:
     return _row(ours, theirs, TARGETS["import_ngrok"])
 
 
-def run(iterations: int = 200) -> dict[str, Any]:
-    """All figures (the five, plus the ``*_both`` equal-work variants) as
-    ``{name: {ours_ms, pyngrok_ms, ratio, target, meets_target, n, ...}}`` plus ``cores``."""
+def _bench_transports(api_url: str, ours_cfg: Any, pcfg: Any, iterations: int) -> dict[str, Any]:
+    """``ngrok.get_tunnels()`` (10 tunnels) with the shared AgentAPI on each transport: typed-ngrok's
+    ``LoopbackTransport``, httpx's own ``HTTPTransport``, and ``StdlibTransport`` over ``http.client``; interleaved
+    (rotated order) with pyngrok's call in the same iterations."""
+    from pyngrok import ngrok as pngrok
+
+    from bench.stdlib_transport import StdlibTransport
+    from typed_ngrok import ngrok
+    from typed_ngrok._agent_api import sync as agent_sync
+    from typed_ngrok._agent_api.sync import AgentAPI
+    from typed_ngrok._agent_api.transport import LoopbackTransport
+
+    key = (api_url.rstrip("/"), float(ours_cfg.request_timeout))
+    saved = agent_sync._apis.get(key)
+    candidates = {
+        "loopback": AgentAPI(api_url, timeout=key[1], transport=LoopbackTransport()),
+        "httpx": AgentAPI(api_url, timeout=key[1], transport=httpx.HTTPTransport()),
+        "stdlib": AgentAPI(api_url, timeout=key[1], transport=StdlibTransport()),
+    }
+
+    def ours(api: AgentAPI) -> float:
+        agent_sync._apis[key] = api
+        return _timed(lambda: ngrok.get_tunnels(ours_cfg))
+
+    samples: dict[str, list[float]] = {name: [] for name in [*candidates, "pyngrok"]}
+    runs: list[Callable[[], float]] = [functools.partial(ours, api) for api in candidates.values()]
+    runs.append(lambda: _timed(lambda: pngrok.get_tunnels(pcfg)))
+    try:
+        for i in range(iterations):
+            for name, sample in zip(samples, _rotated(i, *runs), strict=True):
+                samples[name].append(sample)
+    finally:
+        if saved is not None:
+            agent_sync._apis[key] = saved
+        for api in candidates.values():
+            api.close()
+    theirs = samples.pop("pyngrok")
+    return {
+        f"get_tunnels_10_{name}_transport": _row(mine, theirs, TARGETS["get_tunnels_10"])
+        for name, mine in samples.items()
+    }
+
+
+def run(iterations: int = 200, rows: set[str] | None = None) -> dict[str, Any]:
+    """All figures (the five, plus the ``*_both`` equal-work variants, plus ``get_tunnels_10`` on each candidate
+    transport) as ``{name: {ours_ms, pyngrok_ms, ratio, target, meets_target, n, ...}}`` plus ``cores``.
+    ``rows={"get_tunnels_10", "transports"}`` stops after those (``python -m bench.api_bench transports``)."""
     if not AGENT.is_file():
         raise RuntimeError(f"{AGENT} is missing: run `make agent-bin`")
     from pyngrok import agent as pagent
@@ -213,6 +257,11 @@ def run(iterations: int = 200) -> dict[str, Any]:
             raw_http_client_ms=_median_ms(floor),
             ratio_vs_raw=round(statistics.median(ours) / statistics.median(floor), 3),
         )
+
+        # 1b. the same get_tunnels() with each candidate transport under the shared AgentAPI, side by side
+        results.update(_bench_transports(api_url, ours_cfg, pcfg, iterations))
+        if rows is not None and not rows - {"get_tunnels_10", "transports"}:
+            return results
 
         # 2. connect() + disconnect() with the agent running: ours by default (one https bind), ours with
         # bind_tls="both" (two binds, as pyngrok's call makes on this agent), pyngrok
@@ -400,7 +449,7 @@ def run(iterations: int = 200) -> dict[str, Any]:
 
 
 def _free_addr() -> str:
-    from typed_ngrok._agent_config import free_loopback_addr
+    from typed_ngrok._agent_process.config import free_loopback_addr
 
     return free_loopback_addr()
 
@@ -421,6 +470,12 @@ def table(results: dict[str, Any]) -> str:
             f"| {name} | {row['ours_ms']} | {row['pyngrok_ms']} | {row['ratio']} | <= {row['target']} | "
             f"{'yes' if row['meets_target'] else 'NO'} |"
         )
+    for name, row in results.items():  # the same get_tunnels() on each candidate transport
+        if name.startswith("get_tunnels_10_") and name.endswith("_transport") and isinstance(row, dict):
+            lines.append(
+                f"| {name} | {row['ours_ms']} | {row['pyngrok_ms']} | {row['ratio']} | <= {row['target']} | "
+                f"{'yes' if row['meets_target'] else 'NO'} |"
+            )
     floor = results.get("get_tunnels_10", {})
     if "raw_http_client_ms" in floor:
         lines.append("")
@@ -452,6 +507,9 @@ def table(results: dict[str, Any]) -> str:
 
 
 if __name__ == "__main__":
-    figures = run(int(sys.argv[1]) if len(sys.argv) > 1 else 200)
+    args = sys.argv[1:]
+    only = {"get_tunnels_10", "transports"} if "transports" in args else None
+    numbers = [int(arg) for arg in args if arg.isdigit()]
+    figures = run(numbers[0] if numbers else 200, only)
     print(json.dumps(figures, indent=2))
     print(table(figures))

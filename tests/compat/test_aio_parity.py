@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from typed_ngrok import agent, aio, ngrok, process
-from typed_ngrok._agent_api import AgentAPI
-from typed_ngrok._async_agent_api import AsyncAgentAPI
+from typed_ngrok._agent_api.aio import AsyncAgentAPI
+from typed_ngrok._agent_api.sync import AgentAPI
 
 #: sync-only: ``run``/``main`` run the agent in the foreground (pyngrok's aio has no twins for them either).
 SYNC_ONLY = {"run", "main"}

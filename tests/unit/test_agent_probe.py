@@ -1,17 +1,46 @@
-"""Startup probes over an agent's AgentAPI (probe_agent) and handing that AgentAPI on (share_agent_api)."""
+"""Startup probes (the readiness flow's ``probe_get`` calls) over an agent's AgentAPI / AsyncAgentAPI, and handing
+that AgentAPI on (share_agent_api). Each probe test runs through both shells (one body, two drivers)."""
 
 from __future__ import annotations
+
+import asyncio
 
 import httpx
 import pytest
 
-from typed_ngrok._agent_api import AgentAPI, agent_api_for, close_agent_api, probe_agent, share_agent_api
+from typed_ngrok._agent_api.aio import AsyncAgentAPI
+from typed_ngrok._agent_api.sync import AgentAPI, agent_api_for, close_agent_api, share_agent_api
+from typed_ngrok._agent_process.readiness import probe_flow
+from typed_ngrok._drive import run_async, run_sync
 
 BASE = "http://127.0.0.1:1"
+TWINS = ["sync", "aio"]
 
 
-def _api(handler: httpx.MockTransport, url: str = BASE) -> AgentAPI:
+@pytest.fixture(params=TWINS)
+def twin(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def probe_agent(api: AgentAPI | AsyncAgentAPI, config_version: str, timeout: float) -> bool:
+    """One readiness probe through the shell ``api`` (the sync one driven by run_sync, the async one by run_async)."""
+    if isinstance(api, AgentAPI):
+        return run_sync(probe_flow(config_version, timeout), api)
+    return asyncio.run(run_async(probe_flow(config_version, timeout), api))
+
+
+_twin = "sync"
+
+
+def _api(handler: httpx.MockTransport, url: str = BASE) -> AgentAPI | AsyncAgentAPI:
+    if _twin == "aio":
+        return AsyncAgentAPI(url, timeout=3.0, transport=handler)
     return AgentAPI(url, timeout=3.0, transport=handler)
+
+
+@pytest.fixture(autouse=True)
+def _which(twin: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(f"{__name__}._twin", twin)
 
 
 def _answers(*answers: tuple[int, object]) -> tuple[httpx.MockTransport, list[str]]:
@@ -76,7 +105,7 @@ def test_share_agent_api_adopts_or_defers_to_the_shared_one() -> None:
         assert agent_api_for(url, 7.0) is mine
         other = AgentAPI(url, timeout=7.0)
         assert share_agent_api(other) is mine
-        assert other._http.is_closed
+        assert other._closed
         assert agent_api_for(url, 8.0) is not mine  # another timeout, another client
     finally:
         close_agent_api(url)

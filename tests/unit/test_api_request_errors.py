@@ -1,4 +1,4 @@
-"""``api_request`` (sync ``_api_request.send_api_request`` and async ``_async_agent_api.send_api_request``): every
+"""``api_request`` (sync ``_agent_api.api_request.send_api_request`` and async ``asend_api_request``): every
 httpx exception becomes a ``PyngrokError`` subclass, every bad argument is refused before any I/O, and the two
 twins raise the same class with the same text.
 
@@ -20,8 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from typed_ngrok import _async_agent_api, aio, ngrok
-from typed_ngrok._api_request import send_api_request
+from typed_ngrok import aio, ngrok
+from typed_ngrok._agent_api.api_request import asend_api_request, send_api_request
 from typed_ngrok._errors import HTTPX_ERRORS
 from typed_ngrok.exception import (
     PyngrokError,
@@ -43,7 +43,7 @@ def _both(handler: Handler, **kwargs: Any) -> tuple[BaseException, BaseException
     async def run() -> BaseException:
         async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
             with pytest.raises(BaseException) as info:
-                await _async_agent_api.send_api_request(client, **kwargs)
+                await asend_api_request(client, **kwargs)
             return info.value
 
     return sync_info.value, asyncio.run(run())

@@ -12,8 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from typed_ngrok._agent_api import AgentAPI
-from typed_ngrok._async_agent_api import AsyncAgentAPI, send_api_request
+from typed_ngrok._agent_api.aio import AsyncAgentAPI
+from typed_ngrok._agent_api.api_request import asend_api_request
+from typed_ngrok._agent_api.sync import AgentAPI
 from typed_ngrok.exception import (
     PyngrokNgrokError,
     PyngrokNgrokHTTPError,
@@ -151,21 +152,21 @@ async def test_api_request_contract() -> None:
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
         data: dict[str, Any] = {}
-        result = await send_api_request(client, f"{BASE}/x?a=1", "post", data, {"b": 2}, 3, "key")
+        result = await asend_api_request(client, f"{BASE}/x?a=1", "post", data, {"b": 2}, 3, "key")
         assert result == {"ok": True}
         assert seen[0].content == b"{}"  # a {} body is sent
         assert seen[0].url.params.multi_items() == [("a", "1"), ("b", "2")]
         assert seen[0].headers["Authorization"] == "Bearer key"
         assert seen[0].headers["Ngrok-Version"] == "2"
-        assert await send_api_request(client, f"{BASE}/x", "DELETE") == {}
+        assert await asend_api_request(client, f"{BASE}/x", "DELETE") == {}
         assert seen[1].content == b""
-        assert await send_api_request(client, f"{BASE}/x") == {}
+        assert await asend_api_request(client, f"{BASE}/x") == {}
         with pytest.raises(PyngrokNgrokError, match="not an object"):
-            await send_api_request(client, f"{BASE}/x")
+            await asend_api_request(client, f"{BASE}/x")
         with pytest.raises(PyngrokNgrokHTTPError) as info:
-            await send_api_request(client, f"{BASE}/x")
+            await asend_api_request(client, f"{BASE}/x")
         assert info.value.body == "<h1>down</h1>"
         assert info.value.headers["x-why"] == "maintenance"
         for bad in ("httpx://h/x", "https-evil://h/x", "file:///etc/passwd", "http:///nohost"):
             with pytest.raises(PyngrokSecurityError):
-                await send_api_request(client, bad)
+                await asend_api_request(client, bad)

@@ -1,5 +1,5 @@
-"""List answers (``/api/tunnels``, ``/api/endpoints``, ``/api/requests/http``): the request the generated function
-builds, the answer checked by ``_convert.list_items`` without a model per item (sync and async twins alike).
+"""Agent answers (lists such as ``/api/tunnels`` and single objects alike) checked by one rule,
+``_agent_api.requests.check_object``, from the spec's tables the generator writes (sync and async twins alike).
 
 The light reader must accept exactly what the generated list parser accepts on the recorded agent bodies, give the
 same JSON, and refuse a malformed answer with a typed error naming what is wrong.
@@ -8,6 +8,7 @@ same JSON, and refuse a malformed answer with a typed error naming what is wrong
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,11 @@ from typed_ngrok_agent_api import Client
 from typed_ngrok_agent_api.api.endpoints import list_endpoints
 from typed_ngrok_agent_api.api.requests import list_requests
 from typed_ngrok_agent_api.api.tunnels import list_tunnels
-from typed_ngrok_agent_api.models import CapturedRequest, Endpoint, Tunnel
 
 from tests.unit import agent_bodies as bodies
-from typed_ngrok._agent_api import AgentAPI
-from typed_ngrok._async_agent_api import AsyncAgentAPI
-from typed_ngrok._convert import list_items, required_keys
+from typed_ngrok._agent_api import requests as ops
+from typed_ngrok._agent_api.aio import AsyncAgentAPI
+from typed_ngrok._agent_api.sync import AgentAPI
 from typed_ngrok.exception import PyngrokNgrokError, PyngrokNgrokHTTPError
 
 BASE = "http://127.0.0.1:4040"
@@ -39,12 +39,42 @@ def _answer(status: int, body: object) -> Handler:
     return handler
 
 
-@pytest.mark.parametrize(
-    ("model", "schema"), [(Tunnel, "Tunnel"), (Endpoint, "Endpoint"), (CapturedRequest, "CapturedRequest")]
-)
-def test_required_keys_are_the_specs(model: type, schema: str) -> None:
+def _spec_required(spec: dict[str, Any], schema: str) -> dict[str, Any]:
+    definition = spec["components"]["schemas"][schema]
+    properties = definition.get("properties", {})
+    return {key: properties[key] for key in definition.get("required", [])}
+
+
+@pytest.mark.parametrize("operation", sorted(ops.operations()))
+def test_operation_tables_are_the_specs(operation: str) -> None:
+    """The generated OPERATIONS/SCHEMAS/LISTS (our template) say what the spec says: method, path, success answer,
+    and for each answer schema (and list item schema) exactly the spec's required keys."""
     spec = yaml.safe_load(SPEC.read_text())
-    assert required_keys(model) == frozenset(spec["components"]["schemas"][schema].get("required", []))
+    op = ops.operations()[operation]
+    declared = spec["paths"][op.path][op.method.lower()]
+    assert [int(code) for code in declared["responses"] if code.startswith("2")] == list(op.ok)
+    for schema in filter(None, (op.schema, op.item_schema)):
+        assert [key for key, _ in ops.schema_types(schema)] == list(_spec_required(spec, schema))
+    if op.list_key is not None:
+        assert op.list_key in _spec_required(spec, str(op.schema))
+
+
+@pytest.mark.parametrize(
+    ("spelled", "value", "accepted"),
+    [
+        ("str", "x", True),
+        ("str", 1, False),
+        ("int", True, False),
+        ("int", 3, True),
+        ("str | None", None, True),
+        ("list[dict[str, Any]]", [], True),
+        ("dict[str, Any]", [], False),
+        ("float", 2, True),
+    ],
+)
+def test_json_types_as_the_generator_spells_them(spelled: str, value: object, accepted: bool) -> None:
+    types = ops._json_types(spelled)
+    assert (isinstance(value, types) and not (type(value) is bool and bool not in types)) is accepted
 
 
 def _generated_items(operation: Any, key: str, body: dict[str, Any], **kwargs: Any) -> list[dict[str, Any]]:
@@ -104,14 +134,15 @@ async def test_list_requests_sends_the_generated_query() -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ([], "expected an object with a 'tunnels' list"),
-        ({"uri": "/api/tunnels"}, "expected an object with a 'tunnels' list"),
-        ({"tunnels": {"web": bodies.TUNNEL_WEB}}, "expected an object with a 'tunnels' list"),
+        ([], "a TunnelList is not an object but list"),
+        ({"uri": "/api/tunnels"}, "a TunnelList lacks tunnels"),
+        ({"tunnels": {"web": bodies.TUNNEL_WEB}}, "a TunnelList has tunnels of type dict"),
         ({"tunnels": [bodies.TUNNEL_WEB, "web"]}, "a Tunnel in 'tunnels' is not an object but str"),
         (
             {"tunnels": [{k: v for k, v in bodies.TUNNEL_WEB.items() if k not in ("proto", "uri")}]},
-            "a Tunnel in 'tunnels' lacks proto, uri",
+            "a Tunnel in 'tunnels' lacks uri",
         ),
+        ({"tunnels": [{**bodies.TUNNEL_WEB, "public_url": None}]}, "a Tunnel in 'tunnels' has public_url of type"),
     ],
 )
 async def test_malformed_list_is_a_typed_error(body: object, message: str) -> None:
@@ -143,16 +174,32 @@ async def test_undeclared_success_status_is_an_http_error() -> None:
     assert sync_error.value.status_code == async_error.value.status_code == 202
 
 
-def test_list_items_hands_out_the_agents_objects() -> None:
+def test_list_answers_hand_out_the_agents_objects() -> None:
     data = copy.deepcopy(bodies.CAPTURED_REQUEST_LIST)
-    items = list_items(data, "requests", CapturedRequest, BASE)
-    assert items is data["requests"]  # not copied
+    content = json.dumps(data).encode()
+    items = ops.read_answer(ops.list_requests(), BASE, 200, content)
+    assert items == data["requests"]
+    assert all(type(item) is dict for item in items)
 
 
-def test_list_calls_keep_no_response_alive() -> None:
-    api = AgentAPI(BASE, transport=httpx.MockTransport(_answer(200, bodies.CAPTURED_REQUEST_LIST)))
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("web", "a Tunnel is not an object but str"),
+        ({k: v for k, v in bodies.TUNNEL_WEB.items() if k != "uri"}, "a Tunnel lacks uri"),
+        ({**bodies.TUNNEL_WEB, "name": 7}, "a Tunnel has name of type int"),
+    ],
+)
+async def test_single_objects_follow_the_same_rule(body: object, message: str) -> None:
+    """get_tunnel's answer is checked by the rule list items are (same message, without the list's place)."""
+    sync_api = AgentAPI(BASE, transport=httpx.MockTransport(_answer(200, body)))
+    async_api = AsyncAgentAPI(BASE, transport=httpx.MockTransport(_answer(200, body)))
     try:
-        assert len(api.list_requests()) == len(bodies.CAPTURED_REQUEST_LIST["requests"])
-        assert getattr(api._http._local, "last", None) is None
+        with pytest.raises(PyngrokNgrokError, match=message) as sync_error:
+            sync_api.get_tunnel("web")
+        with pytest.raises(PyngrokNgrokError, match=message) as async_error:
+            await async_api.get_tunnel("web")
     finally:
-        api.close()
+        sync_api.close()
+        await async_api.close()
+    assert str(sync_error.value) == str(async_error.value)

@@ -22,18 +22,17 @@ from unittest import mock
 import httpx
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typed_ngrok_agent_api.models import CapturedRequest as CapturedRequestModel
-from typed_ngrok_agent_api.models import Endpoint, Tunnel
 
-from typed_ngrok import _captured, agent, aio
-from typed_ngrok._agent_api import AgentAPI
-from typed_ngrok._async_agent_api import AsyncAgentAPI
-from typed_ngrok._config_file import convert_format, file_version, read_config, validate_config
-from typed_ngrok._convert import list_items
-from typed_ngrok._http_message import HttpMessage, decode_raw, parse_http_message
-from typed_ngrok._logfmt import parse_line, parse_timestamp
-from typed_ngrok._surface import check_limit
-from typed_ngrok._tunnel import NgrokApiResponse, NgrokTunnel
+from typed_ngrok import agent, aio
+from typed_ngrok._agent_api import requests as ops
+from typed_ngrok._agent_api.aio import AsyncAgentAPI
+from typed_ngrok._agent_api.sync import AgentAPI
+from typed_ngrok._agent_process.config_file import convert_format, file_version, read_config, validate_config
+from typed_ngrok._agent_process.logfmt import parse_line, parse_timestamp
+from typed_ngrok._tunnels import captured as _captured
+from typed_ngrok._tunnels.http_message import HttpMessage, decode_raw, parse_http_message
+from typed_ngrok._tunnels.model import NgrokApiResponse, NgrokTunnel
+from typed_ngrok._tunnels.resolve import check_limit
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError
 from typed_ngrok.log import NgrokLog
@@ -402,9 +401,10 @@ ENVELOPE: st.SearchStrategy[object] = st.one_of(
 
 @SOME
 @given(data=ENVELOPE, key=st.sampled_from(["requests", "tunnels", "endpoints"]))
-def test_list_items_gives_objects_or_a_pyngrok_error(data: object, key: str) -> None:
-    model = {"requests": CapturedRequestModel, "tunnels": Tunnel, "endpoints": Endpoint}[key]
-    items = outcome(lambda: list_items(data, key, model, "http://x/api"))
+def test_list_answers_give_objects_or_a_pyngrok_error(data: object, key: str) -> None:
+    request = {"requests": ops.list_requests, "tunnels": ops.list_tunnels, "endpoints": ops.list_endpoints}[key]()
+    content = json.dumps(data, default=str).encode()
+    items = outcome(lambda: ops.read_answer(request, "http://x/api", 200, content))
     if items is not None:
         assert all(isinstance(item, dict) for item in items)
 

@@ -1,4 +1,4 @@
-"""LoopbackTransport and AgentHttpClient against a real scripted HTTP/1.1 server on 127.0.0.1.
+"""LoopbackTransport (and AgentAPI over it) against a real scripted HTTP/1.1 server on 127.0.0.1.
 
 The server reads each request (request line, headers, Content-Length body) and answers with whatever the test's
 ``answer(seen)`` returns: raw bytes to write, ``CLOSE`` to close without answering, ``HANG`` to read and never
@@ -18,9 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
-from typed_ngrok._agent_api import AgentAPI
-from typed_ngrok._agent_http import NOT_CACHED, AgentHttpClient
-from typed_ngrok._transport import LoopbackResponse, LoopbackTransport, is_loopback_http
+from typed_ngrok._agent_api.sync import AgentAPI
+from typed_ngrok._agent_api.transport import LoopbackTransport, is_loopback_http
 from typed_ngrok.exception import PyngrokNgrokHTTPError, PyngrokNgrokURLError
 
 CLOSE = b"<close>"
@@ -358,19 +357,6 @@ def test_loopback_detection() -> None:
     assert not is_loopback_http("http://10.0.0.1:4040")
 
 
-def test_agent_http_client_reuses_the_decoded_json(serve: Any, transport: LoopbackTransport) -> None:
-    server = serve(lambda seen: ok(b'{"tunnels": []}'))
-    with AgentHttpClient(base_url=server.url, transport=transport, trust_env=False) as client:
-        response = client.request("get", "/api/tunnels")
-        assert isinstance(response, LoopbackResponse)
-        parsed = response.json()
-        assert client.parsed_json(response.content) is parsed
-        assert client.parsed_json(response.content) is NOT_CACHED  # forgotten after one use
-        other = client.request("get", "/api/tunnels", params={"limit": 2})
-        assert client.parsed_json(other.content) is NOT_CACHED  # never decoded
-    assert server.seen[-1].target == "/api/tunnels?limit=2"
-
-
 def test_agent_api_errors_keep_the_agent_text(serve: Any) -> None:
     body = b'{"error_code": 102, "status_code": 400, "msg": "invalid tunnel configuration", "details": {"err": "x"}}'
     server = serve(lambda seen: ok(body, status="400 Bad Request"))
@@ -380,23 +366,6 @@ def test_agent_api_errors_keep_the_agent_text(serve: Any) -> None:
             api.start_tunnel({"name": "x", "addr": "80", "proto": "bogus"})
         assert (info.value.status_code, info.value.error_code) == (400, 102)
         assert info.value.message == "invalid tunnel configuration"
-        assert isinstance(api._http._transport, LoopbackTransport)
+        assert isinstance(api._transport, LoopbackTransport)
     finally:
         api.close()
-
-
-def test_agent_http_client_runs_request_hooks_and_follows_base_url(serve: Any, transport: LoopbackTransport) -> None:
-    first = serve(lambda seen: ok(b'{"server": 1}'))
-    second = serve(lambda seen: ok(b'{"server": 2}'))
-    hooked: list[str] = []
-
-    def hook(request: httpx.Request) -> None:
-        hooked.append(str(request.url))
-
-    with AgentHttpClient(
-        base_url=first.url, transport=transport, trust_env=False, event_hooks={"request": [hook]}
-    ) as client:
-        assert client.request("get", "/api/tunnels").json() == {"server": 1}
-        client.base_url = httpx.URL(second.url)
-        assert client.request("get", "/api/tunnels").json() == {"server": 2}
-    assert hooked == [f"{first.url}/api/tunnels", f"{second.url}/api/tunnels"]

@@ -1,1 +1,30 @@
-"""Contains endpoint functions for accessing the API"""
+"""Endpoint functions for accessing the API, and a public description of this tag's operations (plain data).
+
+Written from the spec by typed-ngrok's template ``openapi/templates/endpoint_init.py.jinja``:
+
+- ``OPERATIONS``: ``{name: (method, path template, path parameters, query parameters, has a JSON body,
+  success statuses, success schema or None)}``; path parameters are ``{name}`` placeholders in the template.
+- ``SCHEMAS``: ``{schema: {required key: JSON type}}`` for every success schema and every schema listed in one;
+  JSON types as the generator spells them (``str``, ``int``, ``dict[str, Any]``, ``list[...]``, ``X | None``).
+- ``LISTS``: ``{envelope schema: (list key, item schema)}`` for success schemas that hold a required list of objects.
+"""
+
+from typing import Final
+
+OPERATIONS: Final[dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...], bool, tuple[int, ...], str | None]]] = {
+    "get_status": (
+        "GET",
+        "/api/status",
+        (),
+        (),
+        False,
+        (200,),
+        "AgentStatus",
+    ),
+}
+
+SCHEMAS: Final[dict[str, dict[str, str]]] = {
+    "AgentStatus": {},
+}
+
+LISTS: Final[dict[str, tuple[str, str]]] = {}

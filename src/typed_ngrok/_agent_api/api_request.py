@@ -1,4 +1,6 @@
-"""``ngrok.api_request``: pyngrok's generic JSON request helper, over one shared keep-alive httpx client.
+"""``ngrok.api_request`` and ``aio.api_request``: pyngrok's generic JSON request helper (one core: the checks, the
+request and the answer are decided by :func:`prepare_api_request` and :func:`read_api_response`; the sync and async
+senders only do the I/O).
 
 Differences from pyngrok on purpose: the URL scheme is parsed (only ``http``/``https``), a ``{}`` body is sent (any
 ``data`` that is not None), an empty 2xx body gives ``{}``, and a non-JSON body gives a typed error, never a
@@ -17,12 +19,14 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from typed_ngrok._agent_api.wire import closed_error
 from typed_ngrok._errors import agent_http_error, argument_error, decode_json_object, translate_transport_errors
 from typed_ngrok.exception import PyngrokSecurityError
 
 __all__ = [
     "MAX_TIMEOUT",
     "PreparedRequest",
+    "asend_api_request",
     "check_http_url",
     "prepare_api_request",
     "read_api_response",
@@ -212,6 +216,34 @@ def send_api_request(
     prepared = prepare_api_request(url, method, data, params, timeout, auth)
     with translate_transport_errors(url):
         response = client.request(
+            prepared.method,
+            prepared.url,
+            content=prepared.content,
+            headers=prepared.headers,
+            timeout=prepared.timeout,
+        )
+        body = response.content
+    return read_api_response(url, response.status_code, body, response.headers)
+
+
+async def asend_api_request(
+    client: httpx.AsyncClient,
+    url: str,
+    method: str = "GET",
+    data: Mapping[str, Any] | None = None,
+    params: Mapping[str, Any] | None = None,
+    timeout: float = 4,
+    auth: str | None = None,
+) -> dict[str, Any]:
+    """The async twin of :func:`send_api_request` (same checks, messages and mapping).
+
+    Raises: as :func:`send_api_request`; a closed ``client`` is a ``PyngrokNgrokURLError``.
+    """
+    prepared = prepare_api_request(url, method, data, params, timeout, auth)
+    if client.is_closed:
+        raise closed_error(url)
+    with translate_transport_errors(url):
+        response = await client.request(
             prepared.method,
             prepared.url,
             content=prepared.content,

@@ -25,11 +25,11 @@ import contextlib
 import select
 import socket
 import threading
-from typing import Any, Final
+from typing import Final
 
 import httpx
 
-__all__ = ["LoopbackResponse", "LoopbackTransport", "is_loopback_http"]
+__all__ = ["LoopbackTransport", "is_loopback_http"]
 
 _IDEMPOTENT: Final = frozenset({b"GET", b"HEAD", b"PUT", b"DELETE", b"OPTIONS", b"TRACE"})
 _MAX_HEAD: Final = 64 * 1024
@@ -44,24 +44,6 @@ def is_loopback_http(url: str) -> bool:
     parsed = httpx.URL(url)
     host = parsed.host.lower()
     return parsed.scheme == "http" and (host in _LOOPBACK_HOSTS or host.startswith("127."))
-
-
-class LoopbackResponse(httpx.Response):
-    """An ``httpx.Response`` whose ``json()`` (without arguments) parses the body once and then returns that object.
-
-    Callers that mutate the returned object see their own changes on the next call; the agent wrappers only read it.
-    """
-
-    _parsed: Any = None
-    _has_parsed: bool = False
-
-    def json(self, **kwargs: Any) -> Any:
-        if kwargs:
-            return super().json(**kwargs)
-        if not self._has_parsed:
-            self._parsed = super().json()
-            self._has_parsed = True
-        return self._parsed
 
 
 class _Closed(Exception):
@@ -329,7 +311,7 @@ class LoopbackTransport(httpx.BaseTransport):
             if conn.received:
                 raise error from exc
             raise _Retryable(error) from exc
-        response = LoopbackResponse(
+        response = httpx.Response(
             status,
             headers=headers,
             stream=httpx.ByteStream(content),
