@@ -51,7 +51,8 @@ prism:
 test: $(VENV_STAMP) agent-bin sdks prism
 	.venv/bin/pytest
 
-bench: $(VENV_STAMP) agent-bin
+# The edge rows (bench/edge_bench.py) drive the 2.3.41 agent and ngrok's SDKs: both are installed first.
+bench: $(VENV_STAMP) agent-bin sdks
 	$(PY) -m bench
 
 demo: $(VENV_STAMP)

@@ -1,9 +1,12 @@
 """Local edge + real agent vs direct: requests/s and p50/p99 latency, with 1 and with 16 keep-alive connections.
 
-Every party runs in its own process (upstream, ``python -m typed_ngrok.edge``, the ngrok 2.3.41 agent, ngrok's
-Python SDK 1.7.0 listener, and the client here), all on 127.0.0.1. Beside each tunnel row: the CPU time per proxied
-request of the edge process and of the client process relaying it (agent or SDK), measured from their processes
-during that row. ``run()`` returns the figures; ``python -m bench.edge_bench`` prints a table.
+Every party runs in its own process (upstream, ``python -m typed_ngrok.edge``, the ngrok 2.3.41 agent, listeners of
+ngrok's SDKs 1.7.0 -- Python and JavaScript --, and the client here), all on 127.0.0.1. Beside each tunnel row: the
+CPU time per proxied request of the edge process and of the client process relaying it (agent or SDK), measured from
+their processes during that row, and ``cpu_check``: the edge's CPU per request against the 2.3.41 agent's on the
+same traffic (target: at most twice). ``make bench`` installs the SDKs first (``make sdks``); an SDK that cannot run
+gets a row saying it was skipped and why. ``run()`` returns the figures; ``python -m bench.edge_bench`` prints a
+table.
 """
 
 from __future__ import annotations
@@ -127,7 +130,64 @@ async def _serve_sdk() -> None:
     await session.close()
 
 
+def _start_js_sdk(config: dict[str, str], env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+    """An ngrok JavaScript SDK 1.7.0 session (``tests/edge/sdk_js_runner.js``) with one http listener; its URL."""
+    from tests.edge.sdk_harness import JS_RUNNER, JS_SDK_DIR
+
+    node_env = {k: v for k, v in env.items() if not k.startswith("NGROK")}
+    node_env["NGROK_JS_DIR"] = str(JS_SDK_DIR)
+    proc = subprocess.Popen(
+        ["node", str(JS_RUNNER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=node_env
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    listener = {"kind": "http", "forward": config["upstream"], "options": [["scheme", "HTTP"]]}
+    start = {
+        "authtoken": config["authtoken"],
+        "serverAddr": config["server_addr"],
+        "caPath": config["ca_path"],
+        "listeners": [listener],
+    }
+    proc.stdin.write(json.dumps(start) + "\n")
+    proc.stdin.flush()
+    answer = json.loads(proc.stdout.readline() or "{}")
+    return proc, str(answer["urls"][0]) if answer.get("ok") else f"ERROR {answer}"
+
+
+def _start_py_sdk(config: dict[str, str], env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+    """An ngrok Python SDK 1.7.0 session in a child process (``--serve-sdk``) with one http listener; its URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.edge_bench", "--serve-sdk"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env=env,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(json.dumps(config) + "\n")
+    proc.stdin.flush()
+    return proc, proc.stdout.readline().strip() or "ERROR the SDK process exited without a URL"
+
+
+def _cpu_check(results: dict[str, Any]) -> dict[str, Any]:
+    """The edge's CPU per proxied request against the 2.3.41 agent's, on the same http traffic (16 connections)."""
+    row = results.get("tunnel http", {}).get(f"{CONCURRENCY} conns", {})
+    if "edge_cpu_us_per_req" not in row:
+        return {"skipped": "no 2.3.41 agent http row"}
+    edge_us, agent_us = row["edge_cpu_us_per_req"], row["relay_cpu_us_per_req"]
+    ratio = round(edge_us / max(agent_us, 0.1), 2)
+    return {
+        "row": f"tunnel http, {CONCURRENCY} conns",
+        "edge_cpu_us_per_req": edge_us,
+        "agent_cpu_us_per_req": agent_us,
+        "edge_to_agent": ratio,
+        "target": "edge <= 2x agent",
+        "within_target": ratio <= 2.0,
+    }
+
+
 def run() -> dict[str, Any]:
+    from tests.edge.sdk_harness import js_sdk_missing, py_sdk_missing
     from typed_ngrok._install.npm_agent import npm_agent_path
 
     agent_bin = npm_agent_path(REPO / ".cache")
@@ -195,32 +255,29 @@ def run() -> dict[str, Any]:
                 tunnels[name] = int(reply.json()["public_url"].rsplit(":", 1)[1])
             targets: list[tuple[str, int, int | None]] = [("direct", upstream_port, None)]
             targets += [(f"tunnel {n}", p, agent.pid) for n, p in tunnels.items()]
-            sdk = subprocess.Popen(
-                [sys.executable, "-m", "bench.edge_bench", "--serve-sdk"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-                cwd=REPO,
-                env=env,
-            )
-            procs.append(sdk)
-            assert sdk.stdin is not None and sdk.stdout is not None
-            sdk.stdin.write(
-                json.dumps(
-                    {
-                        "server_addr": edge_config["server_addr"],
-                        "ca_path": agent_ca,
-                        "authtoken": "bench-token",
-                        "upstream": f"http://127.0.0.1:{upstream_port}",
-                    }
-                )
-                + "\n"
-            )
-            sdk.stdin.flush()
-            sdk_url = sdk.stdout.readline().strip()
-            if sdk_url.startswith("http://"):
-                targets.append(("sdk-python http", int(sdk_url.rsplit(":", 1)[1]), sdk.pid))
             results: dict[str, Any] = {}
+            skipped: dict[str, Any] = {}
+            sdk_config = {
+                "server_addr": str(edge_config["server_addr"]),
+                "ca_path": agent_ca,
+                "authtoken": "bench-token",
+                "upstream": f"http://127.0.0.1:{upstream_port}",
+            }
+            sdk_rows = (
+                ("sdk-python http", py_sdk_missing, _start_py_sdk),
+                ("sdk-js http", js_sdk_missing, _start_js_sdk),
+            )
+            for label, missing, start in sdk_rows:
+                reason = missing()
+                if reason is None:
+                    sdk, sdk_url = start(sdk_config, env)
+                    procs.append(sdk)
+                    if sdk_url.startswith("http://"):
+                        targets.append((label, int(sdk_url.rsplit(":", 1)[1]), sdk.pid))
+                        continue
+                    reason = f"the SDK listener did not start: {sdk_url}"
+                skipped[label] = {"skipped": reason}  # never silently: the row says why
+                print(f"   {label}: skipped ({reason})", flush=True)
             for label, port, relay_pid in targets:
                 results[label] = {}
                 for conns, per_conn in ((1, REQUESTS_ONE), (CONCURRENCY, REQUESTS_PER_CONN)):
@@ -236,10 +293,12 @@ def run() -> dict[str, Any]:
                         )
                     results[label]["1 conn" if conns == 1 else f"{CONCURRENCY} conns"] = figures
             for label in list(results):
-                if label != "direct":
+                if label != "direct" and "1 conn" in results[label]:
                     results[label]["added_p50_ms_1conn"] = round(
                         results[label]["1 conn"]["p50_ms"] - results["direct"]["1 conn"]["p50_ms"], 3
                     )
+            results.update(skipped)
+            results["cpu_check"] = _cpu_check(results)
             return results
     finally:
         for proc in reversed(procs):
@@ -260,6 +319,19 @@ def _table(results: dict[str, Any]) -> str:
         f" {'edge CPU us/req':>16} {'relay CPU us/req':>17}"
     ]
     for label, figures in results.items():
+        if label == "cpu_check":
+            if "skipped" in figures:
+                rows.append(f"edge vs agent CPU per request: skipped ({figures['skipped']})")
+            else:
+                rows.append(
+                    f"edge vs agent CPU per request ({figures['row']}): {figures['edge_cpu_us_per_req']} us vs "
+                    f"{figures['agent_cpu_us_per_req']} us = {figures['edge_to_agent']}x ({figures['target']}: "
+                    f"{'met' if figures['within_target'] else 'NOT met'})"
+                )
+            continue
+        if "skipped" in figures:
+            rows.append(f"{label:<20} skipped: {figures['skipped']}")
+            continue
         for conns, stats in figures.items():
             if isinstance(stats, dict):
                 cpu = f" {stats.get('edge_cpu_us_per_req', ''):>16} {stats.get('relay_cpu_us_per_req', ''):>17}"
