@@ -13,11 +13,13 @@ before routing, so ``""``, ``.``, ``..`` and ``/`` would reach another route.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from typed_ngrok.exception import PyngrokError, PyngrokNgrokError
+from typed_ngrok.exception import PyngrokError, PyngrokNgrokError, PyngrokSecurityError
 
 __all__ = [
     "agent_object",
+    "check_http_url",
     "check_path_segment",
     "malformed",
     "optional_int",
@@ -25,6 +27,22 @@ __all__ = [
     "optional_str",
     "shown",
 ]
+
+
+def check_http_url(url: str) -> None:
+    """The one URL rule of ``api_request`` and the installer's downloads: an absolute ``http``/``https`` URL with a
+    host (``http://:80/x`` has none).
+
+    Raises:
+        PyngrokSecurityError: another scheme (``file:``, ``ftp:``, ``httpx:``, ``https-evil:``, ...) or no host.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as exc:  # e.g. a bad IPv6 literal or port
+        raise PyngrokSecurityError(f'URL must start with "http": {url}') from exc
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        raise PyngrokSecurityError(f'URL must start with "http": {url}')
 
 
 def shown(value: object) -> str:

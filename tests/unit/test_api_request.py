@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from typed_ngrok._agent_api.api_request import send_api_request
 from typed_ngrok._agent_api.sync import AgentAPI
-from typed_ngrok._agent_api.api_request import check_http_url, send_api_request
+from typed_ngrok._install.download import download
+from typed_ngrok._shapes import check_http_url
 from typed_ngrok._tunnels.model import NgrokApiResponse, NgrokTunnel, tunnel_name_from_uri
 from typed_ngrok._tunnels.registry import TunnelRegistry, drop_registry, registry_for
 from typed_ngrok.conf import PyngrokConfig
@@ -121,11 +124,27 @@ def test_timeout_is_url_error() -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["ftp://127.0.0.1/x", "file:///etc/passwd", "httpx://a", "https-evil://a", "127.0.0.1:4040", "http://"]
+    "url",
+    [
+        "ftp://127.0.0.1/x",
+        "file:///etc/passwd",
+        "httpx://a",
+        "https-evil://a",
+        "127.0.0.1:4040",
+        "http://",
+        "http://:80/x",
+        "https://:443",
+    ],
 )
-def test_scheme_is_parsed(url: str) -> None:
-    with pytest.raises(PyngrokSecurityError, match='URL must start with "http"'):
+def test_scheme_is_parsed(url: str, tmp_path: Path) -> None:
+    """One rule for api_request and the installer's downloads: the same refusal, the same text, before any I/O."""
+    with pytest.raises(PyngrokSecurityError, match='URL must start with "http"') as direct:
         check_http_url(url)
+    with pytest.raises(PyngrokSecurityError) as via_api_request:
+        send_api_request(_client(lambda request: httpx.Response(200)), url)
+    with pytest.raises(PyngrokSecurityError) as via_download:
+        download(url, str(tmp_path))
+    assert str(direct.value) == str(via_api_request.value) == str(via_download.value)
 
 
 def test_http_and_https_pass() -> None:

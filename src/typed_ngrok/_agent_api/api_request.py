@@ -15,26 +15,23 @@ import re
 import threading
 from collections.abc import Mapping
 from typing import Any, Final, NamedTuple
-from urllib.parse import urlsplit
 
 import httpx
 
 from typed_ngrok._agent_api.wire import closed_error
 from typed_ngrok._errors import agent_http_error, argument_error, decode_json_object, translate_transport_errors
-from typed_ngrok.exception import PyngrokSecurityError
+from typed_ngrok._shapes import check_http_url
 
 __all__ = [
     "MAX_TIMEOUT",
     "PreparedRequest",
     "asend_api_request",
-    "check_http_url",
     "prepare_api_request",
     "read_api_response",
     "send_api_request",
     "shared_client",
 ]
 
-_ALLOWED_SCHEMES = ("http", "https")
 _FUNCTION: Final = "api_request"
 #: The longest ``timeout`` accepted, in seconds (larger values overflow the platform's clock arithmetic).
 MAX_TIMEOUT: Final = 1_000_000
@@ -43,20 +40,6 @@ _HEADER_VALUE = re.compile(r"[\x20-\x7e]*")  # printable ASCII: what a bearer cr
 _HOST_NAME = re.compile(r"[A-Za-z0-9_.-]+")  # a DNS name after IDNA encoding, or an IPv4 address
 _lock = threading.Lock()
 _client: httpx.Client | None = None
-
-
-def check_http_url(url: str) -> None:
-    """Refuse anything but an absolute ``http``/``https`` URL.
-
-    Raises:
-        PyngrokSecurityError: another scheme (``file:``, ``httpx:``, ``https-evil:``, …) or no host.
-    """
-    try:
-        parts = urlsplit(url)
-    except ValueError as exc:
-        raise PyngrokSecurityError(f'URL must start with "http": {url}') from exc
-    if parts.scheme.lower() not in _ALLOWED_SCHEMES or not parts.netloc:
-        raise PyngrokSecurityError(f'URL must start with "http": {url}')
 
 
 def shared_client() -> httpx.Client:

@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from typed_ngrok._shapes import check_http_url
 from typed_ngrok.exception import PyngrokNgrokInstallError, PyngrokSecurityError
 
 __all__ = [
@@ -45,7 +46,6 @@ __all__ = [
     "DownloadResult",
     "ProgressCallback",
     "atomic_install",
-    "check_url",
     "copy_into",
     "download",
     "extract_binary",
@@ -73,20 +73,6 @@ class DownloadResult:
 
 class _Retryable(Exception):
     """One attempt failed in a way worth retrying (timeout, transport error, 5xx)."""
-
-
-def check_url(url: str) -> None:
-    """Allow only ``http``/``https`` URLs with a host.
-
-    Raises:
-        PyngrokSecurityError: for any other scheme (``file:``, ``ftp:``, ``httpx:``, ...) or no host.
-    """
-    try:
-        parts = urlsplit(url)
-    except ValueError as exc:
-        raise PyngrokSecurityError(f'URL must start with "http": {url}') from exc
-    if parts.scheme.lower() not in _ALLOWED_SCHEMES or not parts.hostname:
-        raise PyngrokSecurityError(f'URL must start with "http": {url}')
 
 
 def _tty_progress() -> ProgressCallback | None:
@@ -205,7 +191,7 @@ def download(
         PyngrokSecurityError: for a non-http(s) URL or redirect, or when ``sha256`` does not match.
         PyngrokNgrokInstallError: when every attempt failed (the last cause is chained).
     """
-    check_url(url)
+    check_http_url(url)
     name = posixpath.basename(urlsplit(url).path) or "download"
     if name in (".", "..") or "\\" in name:
         name = "download"
