@@ -235,11 +235,12 @@ async def get_version(pyngrok_config: PyngrokConfig | None = None) -> tuple[str,
         PyngrokNgrokError: ``ngrok --version`` failed.
     """
     from typed_ngrok._agent_process import aio as agent_aio
+    from typed_ngrok._agent_process import commands
 
     cfg = _cfg(pyngrok_config)
     await install_ngrok(cfg)
-    output = await agent_aio.capture_run_process(cfg.ngrok_path, ["--version"])
-    return output.split("version ", 1)[-1].strip(), __version__
+    output = await agent_aio.capture_run_process(cfg.ngrok_path, list(commands.VERSION_ARGS))
+    return commands.parse_version(output), __version__
 
 
 async def update(pyngrok_config: PyngrokConfig | None = None) -> str:

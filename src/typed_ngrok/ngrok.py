@@ -298,11 +298,12 @@ def get_version(pyngrok_config: PyngrokConfig | None = None) -> tuple[str, str]:
         PyngrokNgrokError: ``ngrok --version`` failed.
     """
     from typed_ngrok import process
+    from typed_ngrok._agent_process import commands
 
     cfg = _cfg(pyngrok_config)
     install_ngrok(cfg)
-    output = process.capture_run_process(cfg.ngrok_path, ["--version"])
-    return output.split("version ", 1)[-1].strip(), __version__
+    output = process.capture_run_process(cfg.ngrok_path, list(commands.VERSION_ARGS))
+    return commands.parse_version(output), __version__
 
 
 def update(pyngrok_config: PyngrokConfig | None = None) -> str:

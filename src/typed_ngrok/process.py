@@ -17,11 +17,13 @@ from __future__ import annotations
 import logging
 import subprocess
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from typed_ngrok import conf
 from typed_ngrok._agent_process import config_file, state
-from typed_ngrok._agent_process.config import agent_format, mask_secrets
+from typed_ngrok._agent_process.commands import command_output
+from typed_ngrok._agent_process.config import agent_format
 from typed_ngrok._agent_process.runner import terminate_flow
 from typed_ngrok._agent_process.startup import check_binary, child_env
 from typed_ngrok._agent_process.sync import AgentRunner, PopenControl
@@ -241,12 +243,7 @@ def capture_run_process(ngrok_path: str, args: list[str], *, secrets: tuple[str,
         from typed_ngrok._errors import run_error
 
         raise run_error(ngrok_path, exc, start=False) from exc
-    output = mask_secrets(result.stdout.decode("utf-8", "replace").strip(), secrets)
-    if result.returncode != 0:
-        from typed_ngrok._errors import command_failed_error
-
-        raise command_failed_error(result.returncode, output)
-    return output
+    return command_output(result.returncode, result.stdout, secrets)
 
 
 def set_auth_token(pyngrok_config: PyngrokConfig, token: str) -> None:
@@ -258,10 +255,7 @@ def set_auth_token(pyngrok_config: PyngrokConfig, token: str) -> None:
     :raises PyngrokError: the token is empty or the file cannot be read or written (the token is never shown), or
         ``pyngrok_config`` is not a ``PyngrokConfig`` (None means the default).
     """
-    pyngrok_config = resolve_config(pyngrok_config)
-    path = conf.get_config_path(pyngrok_config)
-    config_file.set_authtoken(path, token, agent_format(pyngrok_config))
-    logger.info("Authtoken saved to %s", path)
+    logger.info("Authtoken saved to %s", _save_in_config(pyngrok_config, config_file.set_authtoken, token))
 
 
 def set_api_key(pyngrok_config: PyngrokConfig, key: str) -> None:
@@ -270,7 +264,12 @@ def set_api_key(pyngrok_config: PyngrokConfig, key: str) -> None:
     :raises PyngrokError: the key is empty or the file cannot be read or written (the key is never shown), or
         ``pyngrok_config`` is not a ``PyngrokConfig`` (None means the default).
     """
+    logger.info("API key saved to %s", _save_in_config(pyngrok_config, config_file.set_api_key, key))
+
+
+def _save_in_config(pyngrok_config: PyngrokConfig, save: Callable[[str, str, str], None], value: str) -> str:
+    """``save(path, value, agent format)`` on the config file of ``pyngrok_config`` (None: the default); the path."""
     pyngrok_config = resolve_config(pyngrok_config)
     path = conf.get_config_path(pyngrok_config)
-    config_file.set_api_key(path, key, agent_format(pyngrok_config))
-    logger.info("API key saved to %s", path)
+    save(path, value, agent_format(pyngrok_config))
+    return path

@@ -33,12 +33,12 @@ import httpx
 from typed_ngrok._agent_api.aio import AsyncAgentAPI
 from typed_ngrok._agent_api.wire import PROBE_FAILURES, probe_request
 from typed_ngrok._agent_process import state
-from typed_ngrok._agent_process.config import mask_secrets
+from typed_ngrok._agent_process.commands import command_output
 from typed_ngrok._agent_process.readiness import Exited
 from typed_ngrok._agent_process.runner import RunnerCore, terminate_flow
 from typed_ngrok._agent_process.startup import check_binary, child_env, platform_spawn_options
 from typed_ngrok._drive import run_async
-from typed_ngrok._errors import command_failed_error, run_error
+from typed_ngrok._errors import run_error
 from typed_ngrok._tunnels.resolve import edge_ca_path
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError
@@ -152,6 +152,9 @@ class AsyncAgentRunner(RunnerCore):
     after a successful start.
     """
 
+    proc: asyncio.subprocess.Process | None
+    exited: asyncio.Event
+
     def __init__(
         self, pyngrok_config: PyngrokConfig, on_exit: Callable[[AsyncAgentRunner], None] | None = None
     ) -> None:
@@ -170,15 +173,6 @@ class AsyncAgentRunner(RunnerCore):
     @property
     def pid(self) -> int | None:
         return self._pid()
-
-    def _returncode(self) -> int | None:
-        return self.proc.returncode if self.proc is not None else None
-
-    def _pid(self) -> int | None:
-        return self.proc.pid if self.proc is not None else None
-
-    def _has_exited(self) -> bool:
-        return self.exited.is_set()
 
     # ---- output -------------------------------------------------------------------------------------------------
     async def _read(self) -> None:
@@ -582,10 +576,7 @@ async def capture_run_process(ngrok_path: str, args: list[str], *, secrets: tupl
         await asyncio.shield(proc.wait())
         await close_transport(proc)
         raise
-    output = mask_secrets(stdout.decode("utf-8", "replace").strip(), secrets)
-    if proc.returncode != 0:
-        raise command_failed_error(proc.returncode, output)
-    return output
+    return command_output(proc.returncode, stdout, secrets)
 
 
 async def request_client() -> httpx.AsyncClient:

@@ -14,15 +14,18 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
-from typed_ngrok._agent_process.config import secrets_of
+from typed_ngrok._agent_process.config import mask_secrets, secrets_of
 from typed_ngrok._agent_process.config_file import write_private_config
 from typed_ngrok._tunnels.resolve import agent_format
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError
 
-__all__ = ["Command", "api_command", "update_command"]
+__all__ = ["VERSION_ARGS", "Command", "api_command", "command_output", "parse_version", "update_command"]
+
+#: ``ngrok --version``.
+VERSION_ARGS: Final = ("--version",)
 
 
 @dataclass(frozen=True)
@@ -74,3 +77,22 @@ def api_command(pyngrok_config: PyngrokConfig, args: Sequence[Any]) -> Iterator[
 def update_command(pyngrok_config: PyngrokConfig) -> Command:
     """``update --log stdout``."""
     return Command(["update", "--log", "stdout"], secrets_of(pyngrok_config))
+
+
+def command_output(returncode: int | None, raw: bytes, secrets: tuple[str, ...]) -> str:
+    """What a finished one-shot command printed (stdout and stderr, decoded and stripped, ``secrets`` masked).
+
+    Raises:
+        PyngrokNgrokError: it exited non-zero (``The ngrok process exited with code N: <output>``).
+    """
+    output = mask_secrets(raw.decode("utf-8", "replace").strip(), secrets)
+    if returncode != 0:
+        from typed_ngrok._errors import command_failed_error
+
+        raise command_failed_error(returncode, output)
+    return output
+
+
+def parse_version(output: str) -> str:
+    """The agent's version from ``ngrok --version`` output (``ngrok version 3.5.0`` gives ``3.5.0``)."""
+    return output.split("version ", 1)[-1].strip()

@@ -23,7 +23,7 @@ import logging
 import shutil
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Protocol
 
 from typed_ngrok._agent_process import config as agent_config
 from typed_ngrok._agent_process import state
@@ -60,13 +60,34 @@ def terminate_flow(grace: float) -> Flow[None]:
     yield Call("reap")
 
 
+class _Process(Protocol):
+    """What the core reads of a ``subprocess.Popen`` or an ``asyncio.subprocess.Process``."""
+
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def returncode(self) -> int | None: ...
+
+
+class _Flag(Protocol):
+    """A ``threading.Event`` or an ``asyncio.Event``."""
+
+    def is_set(self) -> bool: ...
+
+    def set(self) -> None: ...
+
+
 class RunnerCore:
     """State and decisions of one agent process, shared by both shells (``on_exit`` is the shell's exit callback,
     already bound to the shell).
 
-    Shells implement ``_returncode``, ``_pid``, ``_has_exited`` and ``stop_at_exit``; the calls of the flows are
-    documented on each flow.
+    Shells set ``proc`` (their process) and ``exited`` (set once the output reached EOF and the process was
+    reaped), and implement ``stop_at_exit`` and the calls of the flows (documented on each flow).
     """
+
+    proc: _Process | None
+    exited: _Flag
 
     def __init__(self, pyngrok_config: PyngrokConfig, on_exit: Callable[[], None] | None) -> None:
         self.pyngrok_config = pyngrok_config
@@ -86,14 +107,14 @@ class RunnerCore:
         self._exit_lock = threading.Lock()
 
     def _returncode(self) -> int | None:
-        raise NotImplementedError
+        return self.proc.returncode if self.proc is not None else None
 
     def _pid(self) -> int | None:
-        raise NotImplementedError
+        return self.proc.pid if self.proc is not None else None
 
     def _has_exited(self) -> bool:
-        """The reader saw EOF and the process was reaped (the shell's ``exited`` event is set)."""
-        raise NotImplementedError
+        """The reader saw EOF and the process was reaped."""
+        return self.exited.is_set()
 
     def stop_at_exit(self) -> None:
         """The interpreter exits (``state.stop_all``): stop the agent without an event loop."""

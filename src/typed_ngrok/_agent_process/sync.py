@@ -67,6 +67,9 @@ class AgentRunner(RunnerCore):
     ``on_exit`` is called (from the reader thread) when the agent dies on its own after a successful start.
     """
 
+    proc: subprocess.Popen[bytes] | None
+    exited: threading.Event
+
     def __init__(self, pyngrok_config: PyngrokConfig, on_exit: Callable[[AgentRunner], None] | None = None) -> None:
         super().__init__(pyngrok_config, (lambda: on_exit(self)) if on_exit is not None else None)
         self.proc: subprocess.Popen[bytes] | None = None
@@ -77,15 +80,6 @@ class AgentRunner(RunnerCore):
         self._stop_lock = threading.Lock()
         self._wake_lock = threading.Lock()
         self._wake: tuple[int, int] | None = None  # POSIX: a pipe that tells the reader to stop waiting for EOF
-
-    def _returncode(self) -> int | None:
-        return self.proc.returncode if self.proc is not None else None
-
-    def _pid(self) -> int | None:
-        return self.proc.pid if self.proc is not None else None
-
-    def _has_exited(self) -> bool:
-        return self.exited.is_set()
 
     # ---- output -------------------------------------------------------------------------------------------------
     def _lines(self, stdout: IO[bytes]) -> Iterator[bytes]:
