@@ -41,8 +41,10 @@ from urllib.parse import urlsplit
 import httpx
 import yaml
 
+from typed_ngrok._install.npm_agent import npm_agent_path
+
 ROOT = Path(__file__).resolve().parents[1]
-AGENT = ROOT / ".cache" / "ngrok-2.3.41-linux-x64" / "ngrok"
+AGENT = npm_agent_path(ROOT / ".cache")  # where `make agent-bin` puts the pinned 2.3.41 agent (the one lookup)
 TARGETS = {
     "get_tunnels_10": 0.8,
     "connect_disconnect": 0.8,
