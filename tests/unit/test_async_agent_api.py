@@ -170,3 +170,18 @@ async def test_api_request_contract() -> None:
         for bad in ("httpx://h/x", "https-evil://h/x", "file:///etc/passwd", "http:///nohost"):
             with pytest.raises(PyngrokSecurityError):
                 await asend_api_request(client, bad)
+
+
+async def test_a_closed_api_object_refuses_calls_alike() -> None:
+    """After close() (its agent exited) both twins raise the same PyngrokNgrokURLError, never httpx's RuntimeError."""
+    handler = httpx.MockTransport(lambda request: httpx.Response(200, json={"tunnels": []}))
+    sync_api = AgentAPI(BASE, transport=handler)
+    async_api = AsyncAgentAPI(BASE, transport=handler)
+    sync_api.close()
+    await async_api.close()
+    with pytest.raises(PyngrokNgrokURLError) as sync_error:
+        sync_api.list_tunnels()
+    with pytest.raises(PyngrokNgrokURLError) as async_error:
+        await async_api.list_tunnels()
+    assert str(sync_error.value) == str(async_error.value)
+    assert sync_error.value.reason == async_error.value.reason == "closed"
