@@ -472,28 +472,49 @@ def test_forward_child_ignores_an_ngrok_on_pythonpath(edge: LocalEdge, upstream:
         _end(proc)
 
 
-def test_sdk_is_loaded_whatever_the_venvs_ngrok_is(tmp_path: Path) -> None:
-    """In a fresh interpreter whose ``import ngrok`` finds a decoy, ``py_sdk()`` still loads the SDK (and leaves the
-    name ``ngrok`` alone)."""
+def test_sdk_is_loaded_whatever_the_venvs_ngrok_is(edge: LocalEdge, upstream: Upstream, tmp_path: Path) -> None:
+    """In a fresh interpreter whose ``import ngrok`` finds a decoy that fails, ``py_sdk()`` still loads the SDK, leaves
+    the name ``ngrok`` alone, and its builders connect, listen and forward without ever importing ``ngrok``."""
     py_sdk()  # skips when the SDK is not installed
     repo = Path(__file__).resolve().parents[2]
     probe = (
-        "import sys\n"
+        "import asyncio, json, sys\n"
         f"sys.path[:0] = [{str(_decoy(tmp_path))!r}, {str(repo)!r}, {str(repo / 'src')!r}]\n"
         "from tests.edge.sdk_harness import py_sdk\n"
         "sdk = py_sdk()\n"
+        "config = json.loads(sys.stdin.readline())\n"
+        "async def main():\n"
+        "    ca = bytearray(open(config['ca_path'], 'rb').read())\n"
+        "    builder = sdk.SessionBuilder().authtoken(config['authtoken']).server_addr(config['server_addr'])\n"
+        "    session = await builder.ca_cert(ca).connect()\n"
+        "    listener = await session.http_endpoint().scheme('HTTP').listen_and_forward(config['upstream'])\n"
+        "    await session.close()\n"
+        "    return listener.url()\n"
+        "url = asyncio.run(main())\n"
         "assert 'ngrok' not in sys.modules, sorted(m for m in sys.modules if 'ngrok' in m)\n"
-        "sdk.SessionBuilder().metadata('x')\n"
-        "print(sdk.__name__, sdk.__file__)\n"
+        "print(sdk.__name__, sdk.__file__, url)\n"
     )
+    config = {
+        "authtoken": edge.authtoken,
+        "server_addr": edge.server_addr,
+        "ca_path": edge.agent_ca_path,
+        "upstream": _upstream_url(upstream),
+    }
     env = {k: v for k, v in os.environ.items() if not k.startswith("NGROK") and k != "PYTHONPATH"}
     done = subprocess.run(
-        [sys.executable, "-I", "-c", probe], capture_output=True, text=True, env=env, timeout=50, check=False
+        [sys.executable, "-I", "-c", probe],
+        input=json.dumps(config) + "\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=50,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    name, path = done.stdout.split()
+    name, path, url = done.stdout.split()
     assert name == "_ngrok_python_sdk"
     assert Path(path).resolve().is_relative_to(PY_SDK_DIR.resolve())
+    assert url.startswith("http://localhost:")
 
 
 def test_forward_with_basic_auth_and_a_refused_option(edge: LocalEdge, upstream: Upstream) -> None:
