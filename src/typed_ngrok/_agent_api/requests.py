@@ -43,7 +43,8 @@ __all__ = [
 JsonObject = dict[str, Any]
 T = TypeVar("T")
 
-_TAGS: Final = ("tunnels", "endpoints", "requests", "status", "root")
+#: One row of a generated ``OPERATIONS`` table (see ``openapi/templates/endpoint_init.py.jinja``).
+_OperationRow = tuple[str, str, tuple[str, ...], tuple[str, ...], bool, tuple[int, ...], str | None]
 _JSON_TYPES: Final[dict[str, tuple[type, ...]]] = {
     "str": (str,),
     "int": (int,),
@@ -111,16 +112,23 @@ def _json_types(spelled: str) -> tuple[type, ...]:
     return tuple(types)
 
 
+_Tables = tuple[dict[str, _OperationRow], dict[str, dict[str, str]], dict[str, tuple[str, str]]]
+
+
+@cache
+def _tag_tables() -> tuple[_Tables, ...]:
+    """``(OPERATIONS, SCHEMAS, LISTS)`` of each generated tag package."""
+    from typed_ngrok_agent_api.api import endpoints, requests, root, status, tunnels
+
+    return tuple((tag.OPERATIONS, tag.SCHEMAS, tag.LISTS) for tag in (tunnels, endpoints, requests, status, root))
+
+
 @cache
 def operations() -> dict[str, Operation]:
     """Every operation of the spec by its snake_case name (read once from the generated tag packages)."""
-    import importlib
-
     table: dict[str, Operation] = {}
-    for tag in _TAGS:
-        module = importlib.import_module(f"typed_ngrok_agent_api.api.{tag}")
-        lists: dict[str, tuple[str, str]] = module.LISTS
-        for name, (method, path, path_params, query_params, has_body, ok, schema) in module.OPERATIONS.items():
+    for rows, _, lists in _tag_tables():
+        for name, (method, path, path_params, query_params, has_body, ok, schema) in rows.items():
             key, item = lists.get(schema, (None, None)) if schema else (None, None)
             table[name] = Operation(name, method, path, path_params, query_params, has_body, ok, schema, key, item)
     return table
@@ -129,10 +137,7 @@ def operations() -> dict[str, Operation]:
 @cache
 def schema_types(schema: str) -> tuple[tuple[str, tuple[type, ...]], ...]:
     """``(required key, accepted Python types)`` pairs of one schema."""
-    import importlib
-
-    for tag in _TAGS:
-        schemas: dict[str, dict[str, str]] = importlib.import_module(f"typed_ngrok_agent_api.api.{tag}").SCHEMAS
+    for _, schemas, _ in _tag_tables():
         if schema in schemas:
             return tuple((key, _json_types(spelled)) for key, spelled in schemas[schema].items())
     raise LookupError(f"no schema {schema!r} in the generated agent API package")  # a broken build, not an answer
