@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import socket
+import ssl
 import threading
 from pathlib import Path
 from typing import Any
@@ -238,6 +239,14 @@ def _tls_upstream(own: EdgeCertificates, tmp_path: Path) -> tuple[socket.socket,
     return listener, thread
 
 
+def _stop(server: socket.socket, thread: threading.Thread) -> None:
+    with contextlib.suppress(OSError):
+        server.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept() (close() alone does not)
+    server.close()
+    thread.join(10)
+    assert not thread.is_alive()
+
+
 def test_tls_passthrough_reaches_a_tls_upstream(edge: LocalEdge, tmp_path: Path) -> None:
     own = EdgeCertificates.generate("js-tls-upstream")  # the upstream terminates; the edge only relays bytes
     server, thread = _tls_upstream(own, tmp_path)
@@ -255,8 +264,7 @@ def test_tls_passthrough_reaches_a_tls_upstream(edge: LocalEdge, tmp_path: Path)
                 reply = tls.makefile("rb").read()
             assert reply == b"upstream saw js passthrough\n"
     finally:
-        server.close()
-        thread.join(10)
+        _stop(server, thread)
 
 
 def _tcp_exchange(url: str, payload: bytes) -> bytes:
@@ -361,3 +369,29 @@ def test_labeled_listener_is_refused(edge: LocalEdge, upstream: Upstream) -> Non
     with JsClient(edge, [_http(upstream, ["label", "edge", "edghts_1"], kind="labeled")]) as js:
         assert js.started["ok"] is False and js.started["stage"] == "listen"
         assert "ERR_NGROK_4012" in js.started["error"]
+
+
+def test_ip_restriction_is_enforced_on_tls(edge: LocalEdge, tmp_path: Path) -> None:
+    own = EdgeCertificates.generate("js-tls-ip")
+    server, thread = _tls_upstream(own, tmp_path)
+    try:
+        forward = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+        listeners = [
+            {"kind": "tls", "forward": forward, "options": [["denyCidr", "127.0.0.0/8"]]},
+            {"kind": "tls", "forward": forward, "options": [["allowCidr", "127.0.0.0/8"]]},
+        ]
+        with JsClient(edge, listeners) as js:
+            denied, allowed = (int(url.rsplit(":", 1)[1]) for url in js.urls)
+            with (
+                socket.create_connection(("127.0.0.1", denied), timeout=30) as raw,
+                pytest.raises((ssl.SSLError, OSError)),  # closed before any handshake
+            ):
+                own.client_context().wrap_socket(raw, server_hostname="localhost")
+            with (
+                socket.create_connection(("127.0.0.1", allowed), timeout=30) as raw,
+                own.client_context().wrap_socket(raw, server_hostname="localhost") as tls,
+            ):
+                tls.sendall(b"allowed\n")
+                assert tls.makefile("rb").read() == b"upstream saw allowed\n"
+    finally:
+        _stop(server, thread)

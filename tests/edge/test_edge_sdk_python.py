@@ -25,6 +25,7 @@ import base64
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 from collections.abc import Callable
@@ -396,6 +397,41 @@ async def test_tls_passthrough_reaches_a_tls_upstream(edge: LocalEdge, tmp_path:
             reply = await asyncio.wait_for(reader.read(), 30)
             writer.close()
             assert reply == b"upstream saw passthrough\n"
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_ip_restriction_is_enforced_on_tls(edge: LocalEdge, tmp_path: Path) -> None:
+    own = EdgeCertificates.generate("tls-ip-upstream")
+    (tmp_path / "chain.pem").write_bytes(own.cert_pem + own.ca_pem)
+    (tmp_path / "key.pem").write_bytes(own.key_pem)
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"upstream saw " + await reader.readline())
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(
+        answer, "127.0.0.1", 0, ssl=own.server_context(tmp_path / "chain.pem", tmp_path / "key.pem")
+    )
+    forward = f"tcp://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    try:
+        async with py_session(edge) as session:
+            denied = await session.tls_endpoint().deny_cidr("127.0.0.0/8").listen_and_forward(forward)
+            allowed = await session.tls_endpoint().allow_cidr("127.0.0.0/8").listen_and_forward(forward)
+            ports = [int(listener.url().rsplit(":", 1)[1]) for listener in (denied, allowed)]
+            with pytest.raises((ssl.SSLError, OSError)):  # closed before any handshake
+                await asyncio.open_connection(
+                    "127.0.0.1", ports[0], ssl=own.client_context(), server_hostname="localhost"
+                )
+            reader, writer = await asyncio.open_connection(
+                "127.0.0.1", ports[1], ssl=own.client_context(), server_hostname="localhost"
+            )
+            writer.write(b"allowed\n")
+            reply = await asyncio.wait_for(reader.read(), 30)
+            writer.close()
+            assert reply == b"upstream saw allowed\n"
     finally:
         server.close()
         await server.wait_closed()
