@@ -21,6 +21,7 @@ from typed_ngrok._agent_process import state
 from typed_ngrok._agent_process.aio import AsyncAgentRunner, AsyncNgrokProcess
 from typed_ngrok._agent_process.sync import AgentRunner
 from typed_ngrok.conf import PyngrokConfig
+from typed_ngrok.edge import LocalEdge
 from typed_ngrok.log import NgrokLog
 
 Kind = Literal["sync", "aio"]
@@ -46,10 +47,40 @@ class ProcessHandle:
     def pid(self) -> int:
         return self.obj.proc.pid
 
+    @property
+    def returncode(self) -> int | None:
+        return self.obj.proc.returncode
+
+    @property
+    def exited(self) -> bool:
+        return self.obj.exited
+
+    @property
+    def edge(self) -> LocalEdge | None:
+        return self.obj.edge
+
+    def start_monitor_thread(self) -> None:
+        self.obj.start_monitor_thread()
+
+    def stop_monitor_thread(self) -> None:
+        self.obj.stop_monitor_thread()
+
     async def healthy(self) -> bool:
         if isinstance(self.obj, AsyncNgrokProcess):
             return await self.obj.healthy()
         return await asyncio.to_thread(self.obj.healthy)
+
+    async def wait_exited(self, timeout: float) -> bool:
+        """Wait until the runner noticed the process ended (its reader reached EOF and reaped it)."""
+        runner = self.obj._runner
+        assert runner is not None
+        if isinstance(runner, AsyncAgentRunner):
+            try:
+                await asyncio.wait_for(runner.exited.wait(), timeout)
+            except TimeoutError:
+                return False
+            return True
+        return await asyncio.to_thread(runner.exited.wait, timeout)
 
 
 class RunnerHandle:

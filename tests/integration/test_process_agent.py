@@ -1,10 +1,15 @@
-"""Process lifecycle against the real ngrok 2.3.41 agent and the local edge (no internet, loopback only)."""
+"""Process lifecycle against the real ngrok 2.3.41 agent and the local edge (no internet, loopback only), each
+scenario written once and run through both twins (``process`` in a worker thread, ``aio``'s registry awaited; see
+process_twins.py). ``set_auth_token``/``set_api_key`` and ``run_process`` have no ``aio`` twin in ``process``'s
+sense (``aio.set_auth_token`` wraps ``ngrok.set_auth_token``) and run sync only."""
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import logging
 import os
+import signal
 import socket
 import stat
 import threading
@@ -17,6 +22,7 @@ import pytest
 import yaml
 
 from tests.fakes import real_agent_path
+from tests.integration.process_twins import ProcessTwin, ptwin_fixture
 from tests.outside_files import needs_agent
 from typed_ngrok import process
 from typed_ngrok.conf import PyngrokConfig
@@ -32,16 +38,11 @@ pytestmark = [
 STARTUP = 30  # generous: other engineers load the machine too
 
 
+ptwin = ptwin_fixture()
+
+
 def children() -> set[int]:
     return {child.pid for child in psutil.Process().children(recursive=True)}
-
-
-@pytest.fixture(autouse=True)
-def stop_started() -> Iterator[None]:
-    before = set(process._current_processes)
-    yield
-    for path in set(process._current_processes) - before:
-        process.kill_process(path)
 
 
 @pytest.fixture
@@ -100,32 +101,33 @@ def waiter(predicate: Callable[[NgrokLog], bool]) -> tuple[threading.Event, Call
     return event, callback
 
 
-def test_start_ready_and_kill_leaves_nothing(tmp_path: Path) -> None:
+async def test_start_ready_and_kill_leaves_nothing(ptwin: ProcessTwin, tmp_path: Path) -> None:
     before = children()
     cfg = local_config(tmp_path)
-    ngrok_process = process.get_process(cfg)
+    ngrok_process = await ptwin.get_process(cfg)
     assert ngrok_process.api_url is not None and ngrok_process.api_url.startswith("http://127.0.0.1:")
-    assert ngrok_process.healthy()
-    assert repr(ngrok_process) == f'<NgrokProcess: "{ngrok_process.api_url}">'
+    assert await ngrok_process.healthy()
+    name = "NgrokProcess" if ptwin.kind == "sync" else "AsyncNgrokProcess"
+    assert repr(ngrok_process.obj) == f'<{name}: "{ngrok_process.api_url}">'
     messages = {log.msg for log in ngrok_process.logs}
     assert {"starting web service", "tunnel session started", "client session established"} <= messages
     edge = ngrok_process.edge
     assert edge is not None and edge.running
-    assert process.is_process_running(cfg.ngrok_path)
-    assert process.get_process(cfg) is ngrok_process
+    assert await ptwin.is_process_running(cfg.ngrok_path)
+    assert (await ptwin.get_process(cfg)).obj is ngrok_process.obj
 
-    pid = ngrok_process.proc.pid
-    process.kill_process(cfg.ngrok_path)
-    assert ngrok_process.proc.returncode is not None
-    assert not process.is_process_running(cfg.ngrok_path)
+    pid = ngrok_process.pid
+    await ptwin.kill_process(cfg.ngrok_path)
+    assert ngrok_process.returncode is not None
+    assert not await ptwin.is_process_running(cfg.ngrok_path)
     assert not edge.running  # the edge stops with the agent
-    assert not ngrok_process.healthy()
+    assert not await ngrok_process.healthy()
     assert children() == before
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    process.kill_process(cfg.ngrok_path)  # a second kill is a no-op
+    await ptwin.kill_process(cfg.ngrok_path)  # a second kill is a no-op
 
 
-def test_bad_config_fails_with_the_agents_error_line(tmp_path: Path) -> None:
+async def test_bad_config_fails_with_the_agents_error_line(ptwin: ProcessTwin, tmp_path: Path) -> None:
     before = children()
     cfg = local_config(
         tmp_path,
@@ -133,21 +135,21 @@ def test_bad_config_fails_with_the_agents_error_line(tmp_path: Path) -> None:
         config_path=write_yaml(tmp_path / "bad.yml", {"region": "eu", "server_addr": "127.0.0.1:1"}),
     )
     with pytest.raises(ProcessStartError) as info:
-        process.get_process(cfg)
+        await ptwin.get_process(cfg)
     assert info.value.ngrok_error == "You may not specify both 'region' and 'server_addr'"
     assert str(info.value) == "The ngrok process errored on start: You may not specify both 'region' and 'server_addr'."
     assert any(log.format == "plain" and log.lvl == "ERROR" for log in info.value.ngrok_logs)
     assert children() == before
-    assert not process.is_process_running(cfg.ngrok_path)
+    assert not await ptwin.is_process_running(cfg.ngrok_path)
 
 
-def test_missing_config_file(tmp_path: Path) -> None:
+async def test_missing_config_file(ptwin: ProcessTwin, tmp_path: Path) -> None:
     cfg = local_config(tmp_path, edge="ngrok", config_path=str(tmp_path / "missing.yml"))
     with pytest.raises(ProcessStartError, match=r"Error reading configuration file .*no such file or directory"):
-        process.get_process(cfg)
+        await ptwin.get_process(cfg)
 
 
-def test_web_addr_port_in_use(tmp_path: Path) -> None:
+async def test_web_addr_port_in_use(ptwin: ProcessTwin, tmp_path: Path) -> None:
     before = children()
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -157,13 +159,13 @@ def test_web_addr_port_in_use(tmp_path: Path) -> None:
             tmp_path, config_path=write_yaml(tmp_path / "ngrok.yml", {"web_addr": addr, "update_check": False})
         )
         with pytest.raises(ProcessStartError) as info:
-            process.get_process(cfg)
+            await ptwin.get_process(cfg)
     assert info.value.ngrok_error == f"listen tcp {addr}: bind: address already in use"
     assert "address already in use" in str(info.value)
     assert children() == before
 
 
-def test_rejected_authtoken_is_fatal_and_redacted(tmp_path: Path, edge: LocalEdge) -> None:
+async def test_rejected_authtoken_is_fatal_and_redacted(ptwin: ProcessTwin, tmp_path: Path, edge: LocalEdge) -> None:
     secret = "my-real-authtoken-DO-NOT-LEAK-42"
     # Like ngrok's server, the edge echoes the token back in its refusal.
     edge.reject_auth(
@@ -180,7 +182,7 @@ def test_rejected_authtoken_is_fatal_and_redacted(tmp_path: Path, edge: LocalEdg
         ),
     )
     with pytest.raises(ProcessStartError) as info:
-        process.get_process(cfg)
+        await ptwin.get_process(cfg)
     err = info.value
     assert err.ngrok_error_code == "ERR_NGROK_105"
     assert err.ngrok_error is not None and "does not look like a proper ngrok tunnel authtoken" in err.ngrok_error
@@ -197,8 +199,8 @@ def free_port() -> int:
         return port
 
 
-def test_authtoken_never_on_argv_logs_or_callbacks(
-    tmp_path: Path, edge: LocalEdge, caplog: pytest.LogCaptureFixture
+async def test_authtoken_never_on_argv_logs_or_callbacks(
+    ptwin: ProcessTwin, tmp_path: Path, edge: LocalEdge, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     secret = edge.authtoken
@@ -215,8 +217,8 @@ def test_authtoken_never_on_argv_logs_or_callbacks(
             {**edge.agent_config("2"), "web_addr": f"127.0.0.1:{free_port()}", "log_level": "debug"},
         ),
     )
-    ngrok_process = process.get_process(cfg)  # the edge accepts only this token: it did reach the agent
-    argv = psutil.Process(ngrok_process.proc.pid).cmdline()
+    ngrok_process = await ptwin.get_process(cfg)  # the edge accepts only this token: it did reach the agent
+    argv = psutil.Process(ngrok_process.pid).cmdline()
     assert not any(secret in arg for arg in argv)
     assert "--region" not in argv
     assert argv[1:8] == ["start", "--none", "--log", "stdout", "--log-format", "logfmt", "--config"]
@@ -228,38 +230,40 @@ def test_authtoken_never_on_argv_logs_or_callbacks(
     assert all(secret not in log.line and secret not in str(log) for log in seen)
     assert all(secret not in log.line for log in ngrok_process.logs)
     assert secret not in caplog.text
-    process.kill_process(cfg.ngrok_path)
+    await ptwin.kill_process(cfg.ngrok_path)
     assert not overlay.parent.exists()  # private files go with the agent
 
 
-def test_killed_from_outside_is_noticed_and_restart_works(tmp_path: Path) -> None:
+async def test_killed_from_outside_is_noticed_and_restart_works(ptwin: ProcessTwin, tmp_path: Path) -> None:
     cfg = local_config(tmp_path)
-    first = process.get_process(cfg)
+    first = await ptwin.get_process(cfg)
     edge = first.edge
-    first.proc.kill()  # not through us
-    assert first._runner is not None and first._runner.exited.wait(30)
+    os.kill(first.pid, signal.SIGKILL)  # not through us
+    assert await first.wait_exited(30)
     assert first.exited
-    assert not first.healthy()
-    assert not process.is_process_running(cfg.ngrok_path)
+    assert not await first.healthy()
+    assert not await ptwin.is_process_running(cfg.ngrok_path)
     assert edge is not None and not edge.running
-    second = process.get_process(cfg)
-    assert second is not first and second.proc.pid != first.proc.pid
-    assert second.healthy()
+    second = await ptwin.get_process(cfg)
+    assert second.obj is not first.obj and second.pid != first.pid
+    assert await second.healthy()
 
 
-def test_two_agents_side_by_side(tmp_path: Path) -> None:
+async def test_two_agents_side_by_side(ptwin: ProcessTwin, tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     a, b = local_config(tmp_path / "a"), local_config(tmp_path / "b")
-    first, second = process.get_process(a), process.get_process(b)
-    assert first is not second and first.api_url != second.api_url
-    assert first.healthy() and second.healthy()
-    process.kill_process(a.ngrok_path)
-    assert not process.is_process_running(a.ngrok_path)
-    assert second.healthy() and process.is_process_running(b.ngrok_path)
+    first, second = await ptwin.get_process(a), await ptwin.get_process(b)
+    assert first.obj is not second.obj and first.api_url != second.api_url
+    assert await first.healthy() and await second.healthy()
+    await ptwin.kill_process(a.ngrok_path)
+    assert not await ptwin.is_process_running(a.ngrok_path)
+    assert await second.healthy() and await ptwin.is_process_running(b.ngrok_path)
 
 
-def test_callbacks_max_logs_and_a_raising_callback(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+async def test_callbacks_max_logs_and_a_raising_callback(
+    ptwin: ProcessTwin, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     seen: list[NgrokLog] = []
     done, watch = waiter(lambda log: log.msg == "end" and getattr(log, "pg", None) == "/api/nope")
 
@@ -269,33 +273,38 @@ def test_callbacks_max_logs_and_a_raising_callback(tmp_path: Path, caplog: pytes
         raise RuntimeError("callback bug")
 
     cfg = local_config(tmp_path, log_event_callback=callback, max_logs=3)
-    ngrok_process = process.get_process(cfg)
+    ngrok_process = await ptwin.get_process(cfg)
     assert len(ngrok_process.logs) <= 3
     for _ in range(3):
-        assert api_get(str(ngrok_process.api_url), "/api/tunnels") == 200
-    assert api_get(str(ngrok_process.api_url), "/api/nope") == 404
-    assert done.wait(30), "the monitor stopped after the callback raised"
+        assert await asyncio.to_thread(api_get, str(ngrok_process.api_url), "/api/tunnels") == 200
+    assert await asyncio.to_thread(api_get, str(ngrok_process.api_url), "/api/nope") == 404
+    assert await asyncio.to_thread(done.wait, 30), "the monitor stopped after the callback raised"
     assert len(ngrok_process.logs) == 3
     assert ngrok_process.logs[-1].msg == "end"
     assert len(seen) > 6
     assert "log_event_callback raised" in caplog.text
-    assert ngrok_process.healthy()
+    assert await ngrok_process.healthy()
 
 
-def test_without_monitor_thread_output_is_drained_not_kept(tmp_path: Path) -> None:
+async def test_without_monitor_thread_output_is_drained_not_kept(ptwin: ProcessTwin, tmp_path: Path) -> None:
     seen: list[NgrokLog] = []
     cfg = local_config(tmp_path, monitor_thread=False, log_event_callback=seen.append)
-    ngrok_process = process.get_process(cfg)
+    ngrok_process = await ptwin.get_process(cfg)
     kept, called = len(ngrok_process.logs), len(seen)
-    for _ in range(200):  # plenty of access-log lines; an undrained pipe would eventually stall the agent
-        assert api_get(str(ngrok_process.api_url), "/api/tunnels") == 200
-    assert ngrok_process.healthy()
+    api_url = str(ngrok_process.api_url)
+
+    def many_calls() -> None:
+        for _ in range(200):  # plenty of access-log lines; an undrained pipe would eventually stall the agent
+            assert api_get(api_url, "/api/tunnels") == 200
+
+    await asyncio.to_thread(many_calls)
+    assert await ngrok_process.healthy()
     assert (len(ngrok_process.logs), len(seen)) == (kept, called)
     done, watch = waiter(lambda log: getattr(log, "pg", None) == "/api/after")
     cfg.log_event_callback = watch
     ngrok_process.start_monitor_thread()
-    assert api_get(str(ngrok_process.api_url), "/api/after") == 404
-    assert done.wait(30)
+    assert await asyncio.to_thread(api_get, api_url, "/api/after") == 404
+    assert await asyncio.to_thread(done.wait, 30)
     ngrok_process.stop_monitor_thread()
 
 
@@ -314,11 +323,15 @@ def test_set_auth_token_edits_the_yaml_not_argv(tmp_path: Path) -> None:
     }
 
 
-def test_capture_run_process_and_exit_codes(tmp_path: Path) -> None:
+async def test_capture_run_process_and_exit_codes(ptwin: ProcessTwin) -> None:
     assert AGENT is not None
-    assert process.capture_run_process(AGENT, ["version"]).startswith("ngrok version 2.3.41")
+    assert (await ptwin.capture_run_process(AGENT, ["version"])).startswith("ngrok version 2.3.41")
     with pytest.raises(PyngrokNgrokError, match="exited with code"):
-        process.capture_run_process(AGENT, ["no-such-command"])
+        await ptwin.capture_run_process(AGENT, ["no-such-command"])
+
+
+def test_run_process_runs_in_the_foreground() -> None:
+    assert AGENT is not None
     started = time.monotonic()
     process.run_process(AGENT, ["version"])
     assert time.monotonic() - started < 30

@@ -230,6 +230,10 @@ class AgentRunner(RunnerCore):
         api, self._probe_api = self._probe_api, None
         if api is not None:  # a failed start: the probe's connection goes with it
             api.close()
+        if self.api_url is not None:  # the agent is gone: so are the kept-alive connections to its API
+            from typed_ngrok._agent_api.sync import close_agent_api
+
+            close_agent_api(self.api_url)
         edge = self.take_resources()
         if edge is not None:
             with contextlib.suppress(Exception):
