@@ -335,3 +335,17 @@ def test_run_process_runs_in_the_foreground() -> None:
     started = time.monotonic()
     process.run_process(AGENT, ["version"])
     assert time.monotonic() - started < 30
+
+
+def test_a_stopped_agent_leaves_no_shared_api_connection(tmp_path: Path) -> None:
+    """The startup probe's kept-alive ``AgentAPI`` is shared with the tunnel calls; it closes with the agent (as the
+    ``aio`` process object closes its own clients), so no socket outlives it."""
+    from typed_ngrok._agent_api.sync import agent_api_for, close_agent_api
+
+    cfg = local_config(tmp_path)
+    api_url = str(process.get_process(cfg).api_url)
+    shared = agent_api_for(api_url, float(cfg.request_timeout))
+    process.kill_process(cfg.ngrok_path)
+    fresh = agent_api_for(api_url, float(cfg.request_timeout))
+    close_agent_api(api_url)
+    assert fresh is not shared
