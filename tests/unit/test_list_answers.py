@@ -8,6 +8,7 @@ same JSON, and refuse a malformed answer with a typed error naming what is wrong
 from __future__ import annotations
 
 import copy
+import re
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -43,6 +44,13 @@ def _spec_required(spec: dict[str, Any], schema: str) -> dict[str, Any]:
     definition = spec["components"]["schemas"][schema]
     properties = definition.get("properties", {})
     return {key: properties[key] for key in definition.get("required", [])}
+
+
+def test_operation_tables_cover_every_spec_operation() -> None:
+    spec = yaml.safe_load(SPEC.read_text())
+    ids = {op["operationId"] for item in spec["paths"].values() for op in item.values() if isinstance(op, dict)}
+    snake = {re.sub(r"(?<!^)(?=[A-Z])", "_", op_id).lower() for op_id in ids}
+    assert set(ops.operations()) == snake
 
 
 @pytest.mark.parametrize("operation", sorted(ops.operations()))
