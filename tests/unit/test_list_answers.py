@@ -8,8 +8,8 @@ same JSON, and refuse a malformed answer with a typed error naming what is wrong
 from __future__ import annotations
 
 import copy
-import re
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
