@@ -166,9 +166,7 @@ async def get_tunnels(pyngrok_config: PyngrokConfig | None = None) -> list[Conne
     """See :func:`typed_ngrok.ngrok.get_tunnels`.
 
     Raises:
-        PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
-        PyngrokNgrokHTTPError: the agent refused.
-        PyngrokError: a listed tunnel has no ``public_url``.
+        The same errors as :func:`typed_ngrok.ngrok.get_tunnels`, with the same messages.
     """
     from typed_ngrok._drive import run_async
     from typed_ngrok._tunnels import flows
@@ -181,9 +179,7 @@ async def disconnect(public_url: str, pyngrok_config: PyngrokConfig | None = Non
     """See :func:`typed_ngrok.ngrok.disconnect` (also removes the v2 ``(http)`` companion; never starts an agent).
 
     Raises:
-        PyngrokError: ``public_url`` is not a str (before any I/O).
-        PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
-        PyngrokNgrokHTTPError: the agent refused (e.g. 500 ``error_code`` 107 while its session is reconnecting).
+        The same errors as :func:`typed_ngrok.ngrok.disconnect`, with the same messages.
     """
     from typed_ngrok._agent_process import aio as agent_aio
     from typed_ngrok._drive import run_async
@@ -292,8 +288,7 @@ async def get_agent_status(pyngrok_config: PyngrokConfig | None = None) -> Ngrok
     """See :func:`typed_ngrok.agent.get_agent_status` (``GET /api/status``, ngrok >= 3.9).
 
     Raises:
-        PyngrokNgrokHTTPError: the agent has no ``/api/status`` (v2 agents, v3 before 3.9), or refused.
-        PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
+        The same errors as :func:`typed_ngrok.agent.get_agent_status`, with the same messages.
     """
     from typed_ngrok._drive import run_async
     from typed_ngrok._tunnels import flows
@@ -309,10 +304,7 @@ async def get_requests(
     ``tunnel_name`` matched exactly, the newest ``limit`` of them (``limit`` is not sent to the agent).
 
     Raises:
-        PyngrokError: ``tunnel_name`` is not None or a non-empty string, or ``limit`` is not None or an int >= 1
-            (before any I/O).
-        PyngrokNgrokError: the agent's answer is malformed.
-        PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
+        The same errors as :func:`typed_ngrok.agent.get_requests`, with the same messages.
     """
     from typed_ngrok._drive import run_async
     from typed_ngrok._tunnels import flows
@@ -325,11 +317,7 @@ async def get_request(request_id: str, pyngrok_config: PyngrokConfig | None = No
     """See :func:`typed_ngrok.agent.get_request`.
 
     Raises:
-        PyngrokError: ``request_id`` is not a non-empty string, is ``.``/``..`` or holds ``/`` or a control character
-            (before any I/O).
-        PyngrokNgrokHTTPError: unknown id (404, ``error_code`` 106).
-        PyngrokNgrokError: the agent's answer is malformed.
-        PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
+        The same errors as :func:`typed_ngrok.agent.get_request`, with the same messages.
     """
     from typed_ngrok._drive import run_async
     from typed_ngrok._tunnels import flows
@@ -344,9 +332,7 @@ async def replay_request(
     """See :func:`typed_ngrok.agent.replay_request`.
 
     Raises:
-        PyngrokError: ``request_id`` or ``tunnel_name`` is malformed (before any I/O).
-        PyngrokNgrokHTTPError: unknown id (404, 106); ``TunnelNotFoundError`` for an unknown ``tunnel_name``.
-        PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
+        The same errors as :func:`typed_ngrok.agent.replay_request`, with the same messages.
     """
     from typed_ngrok._drive import run_async
     from typed_ngrok._tunnels import flows
@@ -359,7 +345,7 @@ async def delete_requests(pyngrok_config: PyngrokConfig | None = None) -> None:
     """See :func:`typed_ngrok.agent.delete_requests`.
 
     Raises:
-        PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
+        The same errors as :func:`typed_ngrok.agent.delete_requests`, with the same messages.
     """
     from typed_ngrok._drive import run_async
     from typed_ngrok._tunnels import flows

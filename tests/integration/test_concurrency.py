@@ -18,8 +18,9 @@ import yaml
 
 from tests.integration.ngrok_env import agent_config, http_upstream, needs_agent
 from typed_ngrok import aio, ngrok
-from typed_ngrok._agent_api.sync import AgentAPI
 from typed_ngrok._agent_api.aio import AsyncAgentAPI
+from typed_ngrok._agent_api.sync import AgentAPI
+from typed_ngrok._tunnels import registry as registry_module
 from typed_ngrok._tunnels.registry import registry_for
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.edge import LocalEdge
@@ -242,10 +243,22 @@ def slow_edge(tmp_path: Path) -> Iterator[tuple[LocalEdge, PyngrokConfig]]:
 
 
 def _await_removal(edge: LocalEdge, since: int) -> None:
-    """Both binds of a ``bind_tls="both"`` tunnel (https and its http twin) made, then both released."""
+    """Both binds of a ``bind_tls="both"`` tunnel (https and its http twin) made, then both released, and the sync
+    reaper finished (the edge sees the second unbind before the agent has answered that DELETE and dropped the
+    tunnel from its list)."""
     for kind in ("bind", "unbind"):
         first = edge.wait_for_event(kind, since=since, timeout=60)
         edge.wait_for_event(kind, since=first.seq + 1, timeout=60)
+    for thread in threading.enumerate():
+        if thread.name == "typed-ngrok-reap-web":
+            thread.join(60)
+            assert not thread.is_alive()
+
+
+async def _await_async_removal(edge: LocalEdge, since: int) -> None:
+    """As :func:`_await_removal`, then the async reaper task finished."""
+    await asyncio.to_thread(_await_removal, edge, since)
+    await asyncio.wait_for(asyncio.gather(*list(registry_module._background)), 60)
 
 
 def test_timed_out_connect_is_removed_once_the_agent_creates_it(
@@ -283,7 +296,7 @@ async def test_aio_timed_out_connect_is_removed_once_the_agent_creates_it(
         with pytest.raises(PyngrokError, match="tunnel name 'web': an earlier connect"):
             await aio.connect(upstream_port, name="web", pyngrok_config=cfg)
         edge.delay_replies(0)
-        await asyncio.to_thread(_await_removal, edge, since)
+        await _await_async_removal(edge, since)
         assert _agent_urls(api_url) == set()
         assert edge.tunnels == []
     finally:

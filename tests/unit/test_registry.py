@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from typed_ngrok._drive import run_async, run_sync
 from typed_ngrok._tunnels.model import NgrokTunnel
-from typed_ngrok._tunnels.reaper import _outcome, check_not_abandoned, reap_schedule
+from typed_ngrok._tunnels.reaper import _outcome, _reap, check_not_abandoned, reap_schedule
 from typed_ngrok._tunnels.registry import AbandonedTunnel, TunnelRegistry, drop_registry, registry_for
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokHTTPError, PyngrokNgrokURLError, TunnelNotFoundError
@@ -103,3 +106,64 @@ def test_reap_outcomes() -> None:
     assert _outcome(PyngrokNgrokURLError("timed out", "timed out")) == "retry"
     assert _outcome(PyngrokNgrokURLError("refused", "Connection refused")) == "gone"
     assert _outcome(PyngrokNgrokHTTPError("busy", "http://x", 500, "busy", {}, "")) == "retry"
+
+
+class _ReapIO:
+    """A stand-in agent for the reaper flow: each name answers 404 (not created yet) ``late[name]`` times first."""
+
+    def __init__(self, late: dict[str, int], closed_after: int | None = None) -> None:
+        self.late = dict(late)
+        self.calls: list[str] = []
+        self.pauses = 0
+        self.closed_after = closed_after
+
+    def pause(self, delay: float) -> bool:
+        self.pauses += 1
+        return self.closed_after is not None and self.pauses > self.closed_after
+
+    def stop_tunnel(self, name: str) -> None:
+        self.calls.append(name)
+        if self.late.get(name, 0) > 0:
+            self.late[name] -= 1
+            raise TunnelNotFoundError(f"no {name}", "http://x", 404, "not found", {}, "")
+
+
+class _AsyncReapIO:
+    def __init__(self, io: _ReapIO) -> None:
+        self.io = io
+
+    async def pause(self, delay: float) -> bool:
+        return self.io.pause(delay)
+
+    async def stop_tunnel(self, name: str) -> None:
+        self.io.stop_tunnel(name)
+
+
+def _drive_reap(kind: str, io: _ReapIO, tunnel: AbandonedTunnel) -> TunnelRegistry:
+    registry = TunnelRegistry(BASE)
+    registry.abandon(tunnel)
+    flow = _reap(registry, tunnel)
+    if kind == "sync":
+        run_sync(flow, io)
+    else:
+        asyncio.run(run_async(flow, _AsyncReapIO(io)))
+    return registry
+
+
+@pytest.mark.parametrize("kind", ["sync", "aio"])
+def test_reaper_waits_for_a_companion_that_appears_after_its_tunnel(kind: str) -> None:
+    # 2.3.41 may list "web" before "web (http)": removing "web" then giving up on a 404 companion left it public
+    tunnel = AbandonedTunnel("web", endpoint=False, companions=("web (http)",))
+    io = _ReapIO({"web": 2, "web (http)": 1})
+    registry = _drive_reap(kind, io, tunnel)
+    assert io.calls == ["web", "web", "web", "web (http)", "web (http)"]
+    assert not registry.is_abandoned("web")
+
+
+@pytest.mark.parametrize("kind", ["sync", "aio"])
+def test_reaper_stops_when_the_agent_is_killed(kind: str) -> None:
+    tunnel = AbandonedTunnel("web", endpoint=False, companions=("web (http)",))
+    io = _ReapIO({"web": 100}, closed_after=3)
+    registry = _drive_reap(kind, io, tunnel)
+    assert io.calls == ["web", "web", "web"]
+    assert not registry.is_abandoned("web")

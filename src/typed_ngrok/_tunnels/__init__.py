@@ -10,10 +10,10 @@ The decisions are written once, without I/O, and driven by the sync (:mod:`typed
   the user's config file, ``limit``, ``public_url``, a free ``name``, v2 companion names, the edge CA).
 - :mod:`.requests`: ``connect`` arguments and options checked and translated into the agent's request body.
 - :mod:`.model`: ``NgrokTunnel``/``ConnectedTunnel`` and the other tunnel result types.
-- :mod:`.registry`: the per-agent tunnel registry. **The concern's only module-level mutable state** (the registries
-  by ``ngrok_path``) lives there.
-- :mod:`.reaper`: removing the tunnel of a ``connect`` that timed out (a thread or a task, one decision function);
-  it keeps the set of running async reaper tasks referenced.
+- :mod:`.registry`: the per-agent tunnel registry. **The concern's only module-level mutable state** lives there (the
+  registries by ``ngrok_path``, the running async reapers).
+- :mod:`.reaper`: removing the tunnel of a ``connect`` that timed out: one flow, driven in a thread (sync) or a task
+  (``aio``).
 - :mod:`.captured`, :mod:`.http_message`: captured requests' arguments, ordering and wire-format parsing.
 
 Importing this package is cheap: it imports nothing itself.

@@ -10,24 +10,27 @@ so it removes it:
 - a background worker (a daemon thread for the sync twin, a task on the agent's event loop for ``aio``) tries
   ``DELETE`` on a short back-off schedule (:func:`reap_schedule`) through the agent's shared client, so the
   tunnel-table lock that keeps 2.3.41 from crashing on concurrent changes orders it too. A 404 means "not created
-  yet"; a success (then the ``(http)`` companion too) or the agent becoming unreachable settles it; it gives up after
-  :data:`REAP_WINDOW` seconds, or when the agent is killed (the registry's ``closed`` event).
+  yet", for the ``(http)`` companion too (2.3.41 may add it after the tunnel itself); removing both, or the agent
+  becoming unreachable, settles it; it gives up after :data:`REAP_WINDOW` seconds, or when the agent is killed (the
+  registry's ``closed`` event).
 
-The two workers differ only in their I/O calls; every decision (:func:`_outcome`, the schedule, the messages) is here
-once.
+The removal is one flow (:func:`_reap`, see :mod:`typed_ngrok._drive`) driven by both workers; they differ only in
+their I/O (``_ThreadIO``/``_TaskIO``). The running async workers are kept referenced in the registry module, where
+this concern's state lives.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from typed_ngrok._agent_api.sync import AgentAPI
-from typed_ngrok._tunnels.registry import AbandonedTunnel, TunnelRegistry
+from typed_ngrok._drive import Call, Flow, run_async, run_sync
+from typed_ngrok._tunnels.registry import AbandonedTunnel, TunnelRegistry, keep_until_done
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokURLError
 
 if TYPE_CHECKING:
@@ -103,48 +106,66 @@ def _gave_up(tunnel: AbandonedTunnel) -> None:
     logger.warning("tunnel %r (its connect() timed out) did not appear within %.0f s", tunnel.name, REAP_WINDOW)
 
 
-def _reap(api: AgentAPI, registry: TunnelRegistry, tunnel: AbandonedTunnel) -> None:
+def _reap(registry: TunnelRegistry, tunnel: AbandonedTunnel) -> Flow[None]:
+    """The removal, written once: wait (``pause`` answers whether the agent was killed meanwhile), then ``DELETE`` the
+    tunnel and each companion in turn, deciding with :func:`_outcome`. One not created yet (404) is retried after the
+    next wait, the companion too: 2.3.41 may add ``<name> (http)`` only after ``<name>`` is already there (and gone).
+    The sync worker runs it with :func:`run_sync`, the async one with :func:`run_async`."""
+    pending = [("stop_endpoint" if tunnel.endpoint else "stop_tunnel", tunnel.name)]
+    pending += [("stop_tunnel", companion) for companion in tunnel.companions]
     try:
         for delay in reap_schedule():
-            if registry.closed.wait(delay):
+            if (yield Call("pause", (delay,))):
                 return  # the agent was killed: its tunnels are gone with it
-            try:
-                (api.stop_endpoint if tunnel.endpoint else api.stop_tunnel)(tunnel.name)
-            except PyngrokError as exc:
-                if _outcome(exc) == "gone":
-                    return
-                continue
-            for companion in tunnel.companions:
-                with contextlib.suppress(PyngrokError):
-                    api.stop_tunnel(companion)
-            return _done(tunnel)
+            while pending:
+                method, name = pending[0]
+                try:
+                    yield Call(method, (name,))
+                except PyngrokError as exc:
+                    if _outcome(exc) == "gone":
+                        return
+                    break  # not there yet (or a passing refusal): again after the next wait
+                del pending[0]
+            if not pending:
+                return _done(tunnel)
         _gave_up(tunnel)
     finally:
         registry.settle(tunnel.name)
 
 
-async def _areap(api: AsyncAgentAPI, registry: TunnelRegistry, tunnel: AbandonedTunnel) -> None:
-    try:
-        for delay in reap_schedule():
-            await asyncio.sleep(delay)
-            if registry.closed.is_set():
-                return
-            try:
-                await (api.stop_endpoint if tunnel.endpoint else api.stop_tunnel)(tunnel.name)
-            except PyngrokError as exc:
-                if _outcome(exc) == "gone":
-                    return
-                continue
-            for companion in tunnel.companions:
-                with contextlib.suppress(PyngrokError):
-                    await api.stop_tunnel(companion)
-            return _done(tunnel)
-        _gave_up(tunnel)
-    finally:
-        registry.settle(tunnel.name)
+@dataclass(frozen=True)
+class _ThreadIO:
+    """The sync worker's I/O: a wait on the registry's ``closed`` event, calls through the shared client."""
+
+    api: AgentAPI
+    registry: TunnelRegistry
+
+    def pause(self, delay: float) -> bool:
+        return self.registry.closed.wait(delay)
+
+    def stop_endpoint(self, name: str) -> None:
+        self.api.stop_endpoint(name)
+
+    def stop_tunnel(self, name: str) -> None:
+        self.api.stop_tunnel(name)
 
 
-_tasks: set[asyncio.Task[None]] = set()  # keeps the async reapers referenced until they finish
+@dataclass(frozen=True)
+class _TaskIO:
+    """The async worker's I/O: a loop sleep, then the ``closed`` check; calls through the shared async client."""
+
+    api: AsyncAgentAPI
+    registry: TunnelRegistry
+
+    async def pause(self, delay: float) -> bool:
+        await asyncio.sleep(delay)
+        return self.registry.closed.is_set()
+
+    async def stop_endpoint(self, name: str) -> None:
+        await self.api.stop_endpoint(name)
+
+    async def stop_tunnel(self, name: str) -> None:
+        await self.api.stop_tunnel(name)
 
 
 def start_reaper(api: AgentAPI | AsyncAgentAPI, registry: TunnelRegistry, tunnel: AbandonedTunnel) -> None:
@@ -153,8 +174,8 @@ def start_reaper(api: AgentAPI | AsyncAgentAPI, registry: TunnelRegistry, tunnel
     registry.abandon(tunnel)
     if isinstance(api, AgentAPI):
         name = f"typed-ngrok-reap-{tunnel.name}"
-        threading.Thread(target=_reap, args=(api, registry, tunnel), name=name, daemon=True).start()
+        flow, io = _reap(registry, tunnel), _ThreadIO(api, registry)
+        threading.Thread(target=run_sync, args=(flow, io), name=name, daemon=True).start()
     else:
-        task = asyncio.get_running_loop().create_task(_areap(api, registry, tunnel))
-        _tasks.add(task)
-        task.add_done_callback(_tasks.discard)
+        task = asyncio.get_running_loop().create_task(run_async(_reap(registry, tunnel), _TaskIO(api, registry)))
+        keep_until_done(task)

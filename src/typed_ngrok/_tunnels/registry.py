@@ -14,8 +14,11 @@ Concurrency rules (no lock is held across I/O; the sync and async twins use the 
 - ``disconnect`` reads the companions *before* it stops the tunnel, so a listing landing in between cannot make it
   forget the ``(http)`` twin.
 - A ``connect`` that timed out may still be carried out by the agent afterwards. Its tunnel name is *abandoned*:
-  :mod:`typed_ngrok._tunnels.reaper` removes it (and its companion) as soon as the agent creates it, and ``connect`` refuses
-  that name until then.
+  :mod:`typed_ngrok._tunnels.reaper` removes it (and its companion) as soon as the agent creates it, and ``connect``
+  refuses that name until then.
+
+This module holds all of the tunnels concern's module-level state: the registries by ``ngrok_path`` and the running
+async reapers (kept referenced until they finish).
 """
 
 from __future__ import annotations
@@ -27,9 +30,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import asyncio
+
     from typed_ngrok._tunnels.model import NgrokTunnel
 
-__all__ = ["AbandonedTunnel", "Listing", "TunnelRegistry", "drop_registry", "registry_for"]
+__all__ = ["AbandonedTunnel", "Listing", "TunnelRegistry", "drop_registry", "keep_until_done", "registry_for"]
 
 
 @dataclass(frozen=True)
@@ -197,8 +202,16 @@ class TunnelRegistry:
             return list(self._abandoned.values())
 
 
+# This concern's module-level state, all of it: the registries by ``ngrok_path`` and the running async reapers.
 _registries: dict[str, TunnelRegistry] = {}
 _lock = threading.Lock()
+_background: set[asyncio.Task[None]] = set()  # async reapers (see reaper), kept referenced until they finish
+
+
+def keep_until_done(task: asyncio.Task[None]) -> None:
+    """Hold ``task`` (a background async reaper) until it finishes: the event loop keeps only weak references."""
+    _background.add(task)
+    task.add_done_callback(_background.discard)
 
 
 def registry_for(ngrok_path: str, api_url: str | None) -> TunnelRegistry:
