@@ -1,14 +1,17 @@
-"""Captured requests against the real 2.3.41 agent and the local edge (issue 9 items 3, 5 and 9), each scenario
-written once and run through both twins (``agent`` in a worker thread, ``aio`` awaited; see twins.py): a pending
-response is None, chunked and gzip bodies decode to JSON, the list is newest first with ``limit`` keeping the newest,
-and request ids are checked before the agent is asked, with the same error texts in both twins."""
+"""Captured requests and the agent's status against the real 2.3.41 agent and the local edge (issue 9 items 3, 5
+and 9), each scenario written once and run through both twins (``agent`` in a worker thread, ``aio`` awaited; see
+twins.py): requests are listed, fetched, decoded, replayed and deleted; a pending response is None, chunked and gzip
+bodies decode to JSON, the list is newest first with ``limit`` keeping the newest, request ids are checked before
+the agent is asked, and every error reads the same in both twins."""
 
 from __future__ import annotations
 
 import asyncio
 import gzip
 import json
+import time
 from collections.abc import Awaitable, Callable, Iterator
+from http.server import ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -21,10 +24,10 @@ from tests.integration.captured_env import (
     document_bytes,
     held_upstream,
 )
-from tests.integration.ngrok_env import needs_agent
+from tests.integration.ngrok_env import http_upstream, needs_agent
 from tests.integration.twins import Agents, Twin, agents_fixture, same_failure, twin_fixture
 from typed_ngrok import agent
-from typed_ngrok.exception import PyngrokError, PyngrokNgrokError
+from typed_ngrok.exception import PyngrokError, PyngrokNgrokError, PyngrokNgrokHTTPError, TunnelNotFoundError
 
 pytestmark = [
     pytest.mark.integration,
@@ -140,6 +143,86 @@ async def test_get_requests_is_newest_first_and_limit_keeps_the_newest(twin: Twi
     await twin.disconnect(tunnel.public_url, cfg)
 
 
+@pytest.fixture
+def upstream() -> Iterator[ThreadingHTTPServer]:
+    with http_upstream() as server:
+        yield server
+
+
+async def _await_replayed(twin: Twin, count: int) -> list[agent.CapturedRequest]:
+    """The agent stores replays after answering 204: ask until they are listed (30 s at most)."""
+    deadline = time.monotonic() + 30
+    while True:
+        replayed = [r for r in await twin.get_requests(pyngrok_config=twin.cfg) if r.remote_addr == "replayed"]
+        if len(replayed) >= count or time.monotonic() > deadline:
+            return replayed
+        await asyncio.sleep(0.05)
+
+
+async def _post(url: str, path: str, body: bytes) -> httpx.Response:
+    async with httpx.AsyncClient(verify=False, timeout=20, trust_env=False) as client:
+        return await client.post(url + path, content=body)
+
+
+async def test_captured_requests_listed_fetched_decoded_replayed_deleted(
+    twin: Twin, upstream: ThreadingHTTPServer
+) -> None:
+    cfg, port = twin.cfg, upstream.server_address[1]
+    web = await twin.connect(port, name="web", pyngrok_config=cfg, bind_tls=True)
+    other = await twin.connect(port, name="other", pyngrok_config=cfg, bind_tls=True)
+    assert web.public_url and other.public_url
+    await twin.delete_requests(cfg)
+    assert (await _post(web.public_url, "/items?x=1", b'{"a": 1}')).text == "POST /items?x=1 8"
+    assert (await _post(other.public_url, "/o", b"")).status_code == 200
+
+    listed = await twin.get_requests(pyngrok_config=cfg)
+    assert len(listed) == 2
+    assert all(isinstance(r, agent.CapturedRequest) for r in listed)
+    assert sorted(r.tunnel_name or "" for r in listed) == ["other", "web"]
+    captured = await twin.get_requests("web", cfg)
+    assert [r.tunnel_name for r in captured] == ["web"]
+    assert len(await twin.get_requests(pyngrok_config=cfg, limit=1)) == 1
+
+    fetched = await twin.get_request(captured[0].id or "", cfg)
+    assert fetched.id == captured[0].id
+    assert fetched.request is not None and fetched.request["method"] == "POST"
+    request = fetched.parsed_request()
+    assert (request.method, request.target, request.body) == ("POST", "/items?x=1", b'{"a": 1}')
+    assert request.header("content-type") is None or isinstance(request.header("content-type"), str)
+    response = fetched.parsed_response()
+    assert response is not None
+    assert response.status_code == 200
+    assert response.header("X-Upstream") == "yes"
+    assert response.body == b"POST /items?x=1 8"
+    assert isinstance(fetched.duration, int)
+
+    hits_before = len(upstream.hits)  # type: ignore[attr-defined]
+    await twin.replay_request(fetched.id or "", pyngrok_config=cfg)
+    await twin.replay_request(fetched.id or "", "other", cfg)
+    replayed = await _await_replayed(twin, 2)
+    assert sorted(r.tunnel_name or "" for r in replayed) == ["other", "web"]
+    assert upstream.hits[hits_before:] == [("POST", "/items?x=1", b'{"a": 1}')] * 2  # type: ignore[attr-defined]
+
+    with pytest.raises(TunnelNotFoundError):
+        await twin.replay_request(fetched.id or "", "no-such-tunnel", cfg)
+    with pytest.raises(PyngrokNgrokHTTPError) as info:
+        await twin.get_request("airt_unknown", cfg)
+    assert info.value.status_code == 404
+    assert info.value.error_code == 106
+
+    await twin.delete_requests(cfg)
+    assert await twin.get_requests(pyngrok_config=cfg) == []
+    await twin.disconnect(web.public_url, cfg)
+    await twin.disconnect(other.public_url, cfg)
+
+
+async def test_agent_status_is_a_clear_error_on_v2(twin: Twin) -> None:
+    with pytest.raises(PyngrokNgrokHTTPError, match=r"has no /api/status") as info:
+        await twin.get_agent_status(twin.cfg)
+    assert info.value.status_code == 404
+    assert info.value.error_code is None
+
+
 BAD_IDS = ["", " ", ".", "..", "a/b", "a\nb"]
 
 
@@ -168,6 +251,8 @@ ERROR_SCENARIOS: list[tuple[str, Callable[[Twin], Awaitable[object]]]] = [
     ("get_requests limit 0", lambda t: t.get_requests(pyngrok_config=t.cfg, limit=0)),
     ("unknown request id", lambda t: t.get_request("airt_nope", t.cfg)),
     ("replay unknown request id", lambda t: t.replay_request("airt_nope", pyngrok_config=t.cfg)),
+    ("replay through an unknown tunnel", lambda t: t.replay_request("airt_nope", "no-such-tunnel", t.cfg)),
+    ("no /api/status", lambda t: t.get_agent_status(t.cfg)),
 ]
 
 
