@@ -2,7 +2,8 @@
 
 :class:`AsyncAgentRunner` does the I/O of ``runner.RunnerCore``'s flows with ``asyncio.create_subprocess_exec``, a
 reader task that always drains the merged stdout+stderr pipe, an ``asyncio.Queue`` the starting coroutine waits on
-with a loop-clock deadline, and an ``httpx.AsyncClient`` for the probes (the request is ``_agent_api.wire``'s).
+with a loop-clock deadline, and the agent's :class:`~typed_ngrok._agent_api.aio.AsyncAgentAPI` for the probes,
+which the process object then uses for the tunnel calls.
 :class:`AsyncNgrokProcess` is the async twin of ``process.NgrokProcess``: one per ``ngrok_path``, in
 ``state.aio_processes``. Choices (documented in ``aio``):
 
@@ -31,7 +32,6 @@ from typing import TYPE_CHECKING, Final
 import httpx
 
 from typed_ngrok._agent_api.aio import AsyncAgentAPI
-from typed_ngrok._agent_api.wire import PROBE_FAILURES, probe_request
 from typed_ngrok._agent_process import state
 from typed_ngrok._agent_process.commands import command_output
 from typed_ngrok._agent_process.readiness import Exited
@@ -165,10 +165,9 @@ class AsyncAgentRunner(RunnerCore):
         self.exited = asyncio.Event()
         self._events: asyncio.Queue[object] = asyncio.Queue()
         self._stop_lock = asyncio.Lock()
-        # No keep-alive: probes are rare, and no socket may outlive the loop if the runner is abandoned.
-        self._probe_client = httpx.AsyncClient(
-            trust_env=False, verify=False, limits=httpx.Limits(max_keepalive_connections=0)
-        )
+        #: The agent's API client the probes went through (kept alive); the process object takes it on for the
+        #: tunnel calls (like the sync shell's ``share_agent_api``), and it is closed with the agent.
+        self.api: AsyncAgentAPI | None = None
 
     @property
     def pid(self) -> int | None:
@@ -242,14 +241,15 @@ class AsyncAgentRunner(RunnerCore):
     async def probe_get(self, path: str, timeout: float) -> tuple[int, bytes] | None:
         api_url = self.readiness.api_url
         assert api_url is not None
-        try:
-            response = await self._probe_client.send(probe_request(api_url, path, timeout))
-        except (*PROBE_FAILURES, RuntimeError):  # RuntimeError: the client was closed
-            return None
-        return response.status_code, response.content
+        api = self.api
+        if api is None or api.api_url != api_url.rstrip("/"):
+            if api is not None:
+                await api.close()
+            api = self.api = AsyncAgentAPI(api_url, timeout=float(self.pyngrok_config.request_timeout))
+        return await api.probe_get(path, timeout)
 
     async def started(self) -> None:
-        pass  # probes use their own client (closed with the runner); the process object owns the API clients
+        pass  # the probes' API client stays in ``self.api``: AsyncNgrokProcess takes it on
 
     async def running(self) -> bool:
         return self.proc is not None and self.proc.returncode is None
@@ -274,8 +274,10 @@ class AsyncAgentRunner(RunnerCore):
         if edge is not None:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(edge.stop)  # joins the edge's own thread
-        with contextlib.suppress(Exception):
-            await self._probe_client.aclose()
+        api, self.api = self.api, None
+        if api is not None:
+            with contextlib.suppress(Exception):
+                await api.close()
 
     # ---- public -------------------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -329,6 +331,8 @@ class AsyncNgrokProcess:
         self.loop = runner.loop
         self._runner = runner
         self._apis: dict[float, AsyncAgentAPI] = {}
+        if runner.api is not None:  # the startup probes' kept-alive client serves the first tunnel call
+            self._apis[float(self.pyngrok_config.request_timeout)] = runner.api
 
     def __repr__(self) -> str:
         return f'<AsyncNgrokProcess: "{self.api_url}">'
