@@ -201,11 +201,10 @@ async def kill(pyngrok_config: PyngrokConfig | None = None) -> None:
         PyngrokError: the agent for that path belongs to another running event loop.
     """
     from typed_ngrok._agent_process import aio as agent_aio
-    from typed_ngrok._tunnels.registry import drop_registry
+    from typed_ngrok._tunnels.registry import forget_agent
 
     cfg = _cfg(pyngrok_config)
-    await agent_aio.kill_process(cfg.ngrok_path)
-    drop_registry(cfg.ngrok_path)
+    forget_agent(cfg.ngrok_path, await agent_aio.kill_process(cfg.ngrok_path))
 
 
 async def api(*args: Any, pyngrok_config: PyngrokConfig | None = None) -> NgrokApiResponse:

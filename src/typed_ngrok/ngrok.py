@@ -258,16 +258,14 @@ def disconnect(public_url: str, pyngrok_config: PyngrokConfig | None = None) -> 
 def kill(pyngrok_config: PyngrokConfig | None = None) -> None:
     """Stop the agent for ``ngrok_path`` (SIGTERM, then SIGKILL) and forget its tunnels. No-op when none runs."""
     from typed_ngrok import process
-    from typed_ngrok._agent_api.sync import close_agent_api
-    from typed_ngrok._tunnels.registry import drop_registry
+    from typed_ngrok._tunnels.registry import forget_agent
 
     cfg = _cfg(pyngrok_config)
     api_url = None
     if process.is_process_running(cfg.ngrok_path):
         api_url = process.get_process(cfg).api_url
     process.kill_process(cfg.ngrok_path)
-    drop_registry(cfg.ngrok_path)
-    close_agent_api(api_url)
+    forget_agent(cfg.ngrok_path, api_url)
 
 
 def api(*args: Any, pyngrok_config: PyngrokConfig | None = None) -> NgrokApiResponse:

@@ -312,6 +312,25 @@ async def test_status_version_and_api_command_on_the_v2_agent(twin: Twin, tmp_pa
         assert not isinstance(failed.value, PyngrokNgrokError)  # nothing ran: no exit code, no agent output
 
 
+async def test_kill_forgets_the_agents_tunnels_and_closes_its_sync_client(
+    twin: Twin, upstream: ThreadingHTTPServer, tmp_path: Path
+) -> None:
+    from typed_ngrok._agent_api import sync as agent_sync
+    from typed_ngrok._tunnels.registry import registry_for
+
+    own = agent_config(tmp_path / "killed")  # its own agent: this one is killed
+    try:
+        tunnel = await twin.connect(upstream.server_address[1], pyngrok_config=own)
+        await asyncio.to_thread(tunnel.refresh_metrics)  # the sync client, also for aio tunnels
+        api_url = (await twin.get_ngrok_process(own)).api_url or ""
+        registry = registry_for(own.ngrok_path, api_url)
+        assert [key for key in agent_sync._apis if key[0] == api_url] != []
+    finally:
+        await twin.kill(own)
+    assert registry.closed.is_set()  # its background cleanups stop
+    assert [key for key in agent_sync._apis if key[0] == api_url] == []  # aio.kill left it open (a socket leak)
+
+
 # ---- the twins' errors are the same, to the letter ----------------------------------------------------------------
 def _connect_with(options: dict[str, object]) -> Callable[[Twin], Awaitable[object]]:
     return lambda t: t.connect(8000, pyngrok_config=t.cfg, **options)  # type: ignore[arg-type]

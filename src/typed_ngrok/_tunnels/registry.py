@@ -34,7 +34,15 @@ if TYPE_CHECKING:
 
     from typed_ngrok._tunnels.model import NgrokTunnel
 
-__all__ = ["AbandonedTunnel", "Listing", "TunnelRegistry", "drop_registry", "keep_until_done", "registry_for"]
+__all__ = [
+    "AbandonedTunnel",
+    "Listing",
+    "TunnelRegistry",
+    "drop_registry",
+    "forget_agent",
+    "keep_until_done",
+    "registry_for",
+]
 
 
 @dataclass(frozen=True)
@@ -223,6 +231,15 @@ def registry_for(ngrok_path: str, api_url: str | None) -> TunnelRegistry:
                 registry.closed.set()
             registry = _registries[ngrok_path] = TunnelRegistry(api_url)
         return registry
+
+
+def forget_agent(ngrok_path: str, api_url: str | None) -> None:
+    """After ``kill`` (either twin): drop the agent's registry (its background cleanups stop) and close the sync API
+    client of ``api_url`` (``NgrokTunnel.refresh_metrics`` uses it for ``aio`` tunnels too)."""
+    from typed_ngrok._agent_api.sync import close_agent_api
+
+    drop_registry(ngrok_path)
+    close_agent_api(api_url)
 
 
 def drop_registry(ngrok_path: str) -> None:
