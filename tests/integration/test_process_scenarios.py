@@ -117,6 +117,22 @@ async def test_v3_readiness_health_and_kill(ptwin: ProcessTwin, tmp_path: Path, 
     assert not await ngrok_process.healthy()
 
 
+async def test_the_startup_probes_client_serves_the_first_calls(ptwin: ProcessTwin, tmp_path: Path) -> None:
+    """No second connection for the first tunnel call: the probes' kept-alive API client is handed on."""
+    from typed_ngrok._agent_api import sync as sync_api
+    from typed_ngrok._agent_process.aio import AsyncNgrokProcess
+
+    cfg = config(tmp_path, "v3", config_version="3")
+    handle = await ptwin.get_process(cfg)
+    assert handle.api_url is not None
+    timeout = float(cfg.request_timeout)
+    if isinstance(handle.obj, AsyncNgrokProcess):
+        assert handle.obj._runner.api is not None
+        assert handle.obj.agent_api(timeout) is handle.obj._runner.api
+    else:
+        assert (handle.api_url.rstrip("/"), timeout) in sync_api._apis  # shared by share_agent_api at start
+
+
 async def test_v3_auth_failure_carries_code(ptwin: ProcessTwin, tmp_path: Path) -> None:
     err = await start_error(ptwin, config(tmp_path, "v3-auth", config_version="3"))
     assert err.ngrok_error_code == "ERR_NGROK_107"
