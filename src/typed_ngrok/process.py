@@ -94,7 +94,8 @@ class NgrokProcess:
     def ca_path(self) -> str:
         """The CA file an https client must trust for this agent's tunnels: the local edge's (``edge="local"``).
 
-        :raises PyngrokError: the agent does not use the local edge (its tunnels use ngrok's public certificates).
+        Raises:
+            PyngrokError: the agent does not use the local edge (its tunnels use ngrok's public certificates).
         """
         return edge_ca_path(self.edge, self.pyngrok_config.ngrok_path)
 
@@ -175,10 +176,11 @@ def is_process_running(ngrok_path: str) -> bool:
 def get_process(pyngrok_config: PyngrokConfig) -> NgrokProcess:
     """The running agent for ``pyngrok_config.ngrok_path``, started (and waited for) if there is none.
 
-    :raises PyngrokNgrokError: the binary does not exist.
-    :raises ProcessStartError: the agent exited, printed a fatal error or was not ready within ``startup_timeout``
-        seconds (the call returns or raises within that time plus 0.5 s); nothing is left running.
-    :raises PyngrokError: the config is invalid, or its file has settings typed-ngrok cannot work with.
+    Raises:
+        PyngrokNgrokError: the binary does not exist.
+        ProcessStartError: the agent exited, printed a fatal error or was not ready within ``startup_timeout``
+            seconds (the call returns or raises within that time plus 0.5 s); nothing is left running.
+        PyngrokError: the config is invalid, or its file has settings typed-ngrok cannot work with.
     """
     if not isinstance(pyngrok_config, PyngrokConfig):
         raise PyngrokError(f"get_process() needs a PyngrokConfig, got {type(pyngrok_config).__name__}")
@@ -192,7 +194,8 @@ def get_process(pyngrok_config: PyngrokConfig) -> NgrokProcess:
 def kill_process(ngrok_path: str) -> None:
     """Stop the agent running for ``ngrok_path`` (SIGTERM, then SIGKILL after 5 s; always reaped). No-op if none.
 
-    :raises PyngrokNgrokError: if the process cannot be stopped.
+    Raises:
+        PyngrokNgrokError: if the process cannot be stopped.
     """
     with _current_processes_lock:
         current = _current_processes.pop(ngrok_path, None)
@@ -209,7 +212,8 @@ def kill_process(ngrok_path: str) -> None:
 def run_process(ngrok_path: str, args: list[str]) -> None:
     """Run the binary with ``args`` in the foreground (it inherits this terminal) until it exits.
 
-    :raises PyngrokNgrokError: the binary is missing, cannot be run, or an agent already runs for ``ngrok_path``.
+    Raises:
+        PyngrokNgrokError: the binary is missing, cannot be run, or an agent already runs for ``ngrok_path``.
     """
     check_binary(ngrok_path)
     if is_process_running(ngrok_path):
@@ -226,8 +230,9 @@ def capture_run_process(ngrok_path: str, args: list[str], *, secrets: tuple[str,
 
     Read-only commands may run while an agent from the same path is up (unlike pyngrok).
 
-    :raises PyngrokNgrokError: the binary is missing or cannot be run, or it exits non-zero
-        (``The ngrok process exited with code N: <output>``).
+    Raises:
+        PyngrokNgrokError: the binary is missing or cannot be run, or it exits non-zero
+            (``The ngrok process exited with code N: <output>``).
     """
     check_binary(ngrok_path)
     try:
@@ -252,8 +257,9 @@ def set_auth_token(pyngrok_config: PyngrokConfig, token: str) -> None:
     The token never goes on a command line. It lands in ``agent.authtoken`` of a v3 file, ``authtoken`` of a v2 file;
     a missing file is created (mode 0600) in the agent's format.
 
-    :raises PyngrokError: the token is empty or the file cannot be read or written (the token is never shown), or
-        ``pyngrok_config`` is not a ``PyngrokConfig`` (None means the default).
+    Raises:
+        PyngrokError: the token is empty or the file cannot be read or written (the token is never shown), or
+            ``pyngrok_config`` is not a ``PyngrokConfig`` (None means the default).
     """
     logger.info("Authtoken saved to %s", _save_in_config(pyngrok_config, config_file.set_authtoken, token))
 
@@ -261,8 +267,9 @@ def set_auth_token(pyngrok_config: PyngrokConfig, token: str) -> None:
 def set_api_key(pyngrok_config: PyngrokConfig, key: str) -> None:
     """Save the ngrok API ``key`` in the config file, editing the YAML directly (never on a command line).
 
-    :raises PyngrokError: the key is empty or the file cannot be read or written (the key is never shown), or
-        ``pyngrok_config`` is not a ``PyngrokConfig`` (None means the default).
+    Raises:
+        PyngrokError: the key is empty or the file cannot be read or written (the key is never shown), or
+            ``pyngrok_config`` is not a ``PyngrokConfig`` (None means the default).
     """
     logger.info("API key saved to %s", _save_in_config(pyngrok_config, config_file.set_api_key, key))
 

@@ -291,7 +291,8 @@ class AsyncAgentRunner(RunnerCore):
     async def stop(self, timeout: float = 5.0) -> None:
         """SIGTERM, wait up to ``timeout`` seconds, then SIGKILL; always reaps the process and stops the edge.
 
-        :raises PyngrokNgrokError: if the process cannot be signalled or reaped.
+        Raises:
+            PyngrokNgrokError: if the process cannot be signalled or reaped.
         """
         async with self._stop_lock:
             await run_async(self.stop_flow(timeout), self)
@@ -349,7 +350,8 @@ class AsyncNgrokProcess:
     def ca_path(self) -> str:
         """The CA file an https client must trust for this agent's tunnels: the local edge's (``edge="local"``).
 
-        :raises PyngrokError: the agent does not use the local edge (its tunnels use ngrok's public certificates).
+        Raises:
+            PyngrokError: the agent does not use the local edge (its tunnels use ngrok's public certificates).
         """
         return edge_ca_path(self.edge, self.pyngrok_config.ngrok_path)
 
@@ -373,7 +375,8 @@ class AsyncNgrokProcess:
     async def stop(self, timeout: float = 5.0) -> None:
         """Stop this agent (SIGTERM, then SIGKILL after ``timeout``; reaped) and forget it.
 
-        :raises PyngrokNgrokError: if the process cannot be stopped.
+        Raises:
+            PyngrokNgrokError: if the process cannot be stopped.
         """
         with state.aio_processes_lock:
             if state.aio_processes.get(self.pyngrok_config.ngrok_path) is self:
@@ -492,7 +495,8 @@ def serves(ngrok_path: str, api_url: str) -> bool:
 async def is_process_running(ngrok_path: str) -> bool:
     """Whether an agent started by ``aio`` on this loop for ``ngrok_path`` is still running (prunes dead entries).
 
-    :raises PyngrokError: the agent for that path belongs to another running event loop.
+    Raises:
+        PyngrokError: the agent for that path belongs to another running event loop.
     """
     return await _lookup(ngrok_path) is not None
 
@@ -502,9 +506,10 @@ async def get_process(pyngrok_config: PyngrokConfig) -> AsyncNgrokProcess:
 
     Concurrent callers on one loop share one start.
 
-    :raises PyngrokNgrokError: the binary does not exist.
-    :raises ProcessStartError: the agent exited, printed a fatal error or was not ready within ``startup_timeout``.
-    :raises PyngrokError: the config is invalid, or the agent for that path belongs to another running loop.
+    Raises:
+        PyngrokNgrokError: the binary does not exist.
+        ProcessStartError: the agent exited, printed a fatal error or was not ready within ``startup_timeout``.
+        PyngrokError: the config is invalid, or the agent for that path belongs to another running loop.
     """
     if not isinstance(pyngrok_config, PyngrokConfig):
         raise PyngrokError(f"get_process() needs a PyngrokConfig, got {type(pyngrok_config).__name__}")
@@ -537,8 +542,9 @@ async def kill_process(ngrok_path: str) -> str | None:
 
     Returns the stopped agent's ``api_url`` (None when nothing ran).
 
-    :raises PyngrokNgrokError: if the process cannot be stopped.
-    :raises PyngrokError: the agent for that path belongs to another running loop.
+    Raises:
+        PyngrokNgrokError: if the process cannot be stopped.
+        PyngrokError: the agent for that path belongs to another running loop.
     """
     with state.aio_processes_lock:
         current = state.aio_processes.get(ngrok_path)
@@ -557,8 +563,9 @@ async def capture_run_process(ngrok_path: str, args: list[str], *, secrets: tupl
     """Run the binary with ``args`` and return its output (stdout and stderr, decoded and stripped, ``secrets``
     masked). The child's environment is ours without ``NGROK_AUTHTOKEN``/``NGROK_API_KEY``.
 
-    :raises PyngrokNgrokError: the binary is missing or cannot be run, or it exits non-zero
-        (``The ngrok process exited with code N: <output>``).
+    Raises:
+        PyngrokNgrokError: the binary is missing or cannot be run, or it exits non-zero
+            (``The ngrok process exited with code N: <output>``).
     """
     check_binary(ngrok_path)
     try:

@@ -50,7 +50,8 @@ def check_base_config(path: str | None) -> dict[str, Any]:
     A file the agent itself will refuse (bad YAML, not a mapping) is left for the agent to report, so the error
     carries the agent's own text.
 
-    :raises PyngrokError: for settings typed-ngrok cannot work with (``web_addr: false``, ``log_level: warn``, ...).
+    Raises:
+        PyngrokError: for settings typed-ngrok cannot work with (``web_addr: false``, ``log_level: warn``, ...).
     """
     if path is None or not os.path.isfile(path):
         return {}

@@ -91,7 +91,8 @@ def convert_format(data: Mapping[str, Any], config_version: str) -> dict[str, An
     v2 -> v3 moves agent settings under ``agent:`` (an existing ``agent:`` value wins); v3 -> v2 lifts the ``agent:``
     block to the top level (top-level values win).
 
-    :raises PyngrokError: when ``agent`` is not a mapping or the version is not "2" or "3".
+    Raises:
+        PyngrokError: when ``agent`` is not a mapping or the version is not "2" or "3".
     """
     if config_version not in ("2", "3"):
         raise PyngrokError(f'"config_version" must be "2" or "3", got {config_version!r}')
@@ -120,7 +121,8 @@ def validate_config(data: Mapping[str, Any]) -> None:
     ``web_addr: false`` (no local API), ``log_format: json`` and a ``log_level`` other than info/debug (the readiness
     lines would be missing) are refused, as pyngrok does.
 
-    :raises PyngrokError: naming the offending key.
+    Raises:
+        PyngrokError: naming the offending key.
     """
     if not isinstance(data, Mapping):
         raise PyngrokError(f"an ngrok config must be a mapping, got {type(data).__name__}")
@@ -166,7 +168,8 @@ def read_config(path: str, *, use_cache: bool = True, config_version: str | None
     With ``use_cache`` the parsed result is reused while the file's mtime, size and inode are unchanged, so an edit
     made by someone else (the agent, a text editor) is always seen.
 
-    :raises PyngrokError: when the file is missing, unreadable or not a YAML mapping.
+    Raises:
+        PyngrokError: when the file is missing, unreadable or not a YAML mapping.
     """
     with lock:
         try:
@@ -218,7 +221,8 @@ def _dump(path: str, data: Mapping[str, Any]) -> str:
 def write_config(path: str, data: Mapping[str, Any]) -> None:
     """Write ``data`` as YAML to ``path``: mode 0600, parent folders created (0700), atomically (temp + rename).
 
-    :raises PyngrokError: when ``data`` cannot be serialised or the file cannot be written.
+    Raises:
+        PyngrokError: when ``data`` cannot be serialised or the file cannot be written.
     """
     text = _dump(path, data)
     with lock:
@@ -236,7 +240,8 @@ def write_private_config(path: str, data: Mapping[str, Any]) -> str:
     Pass it to the agent after the base file (``--config base.yml --config overlay.yml``): later files win, so
     secrets never go on the command line.
 
-    :raises PyngrokError: when the file exists already or cannot be written.
+    Raises:
+        PyngrokError: when the file exists already or cannot be written.
     """
     text = _dump(path, data)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -261,7 +266,8 @@ def set_agent_value(path: str, key: str, value: Any, config_version: str = "3") 
     The file's own format decides where the key goes: ``agent.<key>`` in a v3 file, the top level in a v2 file. A
     missing or empty file is created in the ``config_version`` format.
 
-    :raises PyngrokError: when the file is unreadable, invalid or cannot be written.
+    Raises:
+        PyngrokError: when the file is unreadable, invalid or cannot be written.
     """
     with lock:
         try:
@@ -285,7 +291,8 @@ def set_agent_value(path: str, key: str, value: Any, config_version: str = "3") 
 def set_authtoken(path: str, token: str, config_version: str = "3") -> None:
     """Save ``token`` as the authtoken in the config at ``path`` (``agent.authtoken`` in v3, ``authtoken`` in v2).
 
-    :raises PyngrokError: when the token is empty or the file cannot be updated (the token is never in the message).
+    Raises:
+        PyngrokError: when the token is empty or the file cannot be updated (the token is never in the message).
     """
     if not isinstance(token, str) or not token.strip() or any(c in token for c in "\r\n\x00"):
         raise PyngrokError("the authtoken must be a non-empty single-line string")
@@ -295,7 +302,8 @@ def set_authtoken(path: str, token: str, config_version: str = "3") -> None:
 def set_api_key(path: str, key: str, config_version: str = "3") -> None:
     """Save ``key`` as the ngrok API key in the config at ``path`` (``agent.api_key`` in v3, ``api_key`` in v2).
 
-    :raises PyngrokError: when the key is empty or the file cannot be updated (the key is never in the message).
+    Raises:
+        PyngrokError: when the key is empty or the file cannot be updated (the key is never in the message).
     """
     if not isinstance(key, str) or not key.strip() or any(c in key for c in "\r\n\x00"):
         raise PyngrokError("the API key must be a non-empty single-line string")

@@ -251,7 +251,8 @@ class AgentRunner(RunnerCore):
     def stop(self, timeout: float = 5.0) -> None:
         """SIGTERM, wait up to ``timeout`` seconds, then SIGKILL; always reaps the process and stops the edge.
 
-        :raises PyngrokNgrokError: if the process cannot be signalled or reaped.
+        Raises:
+            PyngrokNgrokError: if the process cannot be signalled or reaped.
         """
         with self._stop_lock:
             run_sync(self.stop_flow(timeout), self)
