@@ -264,13 +264,7 @@ async def api_request(
     """See :func:`typed_ngrok.ngrok.api_request` (one kept-alive ``httpx.AsyncClient`` per event loop).
 
     Raises:
-        PyngrokSecurityError: the URL's scheme is not http/https (or a redirect led to another scheme).
-        PyngrokError: a bad argument, named in the message, before any I/O (``url`` not a str or with an invalid
-            host, ``method`` not an HTTP token, ``timeout`` not a finite number of seconds > 0, ``data`` not
-            JSON-serialisable, ``params`` not a dict, ``auth`` not a printable ASCII str).
-        PyngrokNgrokHTTPError: status >= 400, with the raw body even when it is not JSON.
-        PyngrokNgrokURLError: unreachable, a redirect loop, or no answer within ``timeout`` (reason ``"timed out"``).
-        PyngrokNgrokError: a successful answer whose body is not a JSON object or cannot be decoded.
+        The same errors as :func:`typed_ngrok.ngrok.api_request`, with the same messages.
     """
     from typed_ngrok._agent_api.api_request import asend_api_request
     from typed_ngrok._agent_process.aio import request_client
