@@ -22,12 +22,12 @@ import copy
 import logging
 import os
 import tempfile
-import threading
 from collections.abc import Mapping
 from typing import Any, Final
 
 import yaml
 
+from typed_ngrok._agent_process import state
 from typed_ngrok.exception import PyngrokError
 
 __all__ = [
@@ -48,14 +48,14 @@ __all__ = [
 
 logger = logging.getLogger("typed_ngrok.installer")
 
-#: Guards every read-modify-write of a config file (``installer.config_file_lock`` is this lock).
-lock = threading.RLock()
+#: Guards every read-modify-write of a config file (``installer.config_file_lock`` is this lock; it lives in
+#: ``state`` with the concern's other process-level state).
+lock = state.config_file_lock
 
 #: Keys that stay at the top level of a v3 file; everything else belongs in its ``agent:`` block.
 V3_TOP_LEVEL_KEYS: Final = frozenset({"version", "agent", "endpoints", "tunnels"})
 
-_StatKey = tuple[int, int, int]
-_cache: dict[str, tuple[_StatKey, dict[str, Any]]] = {}
+_cache = state.config_cache  # parsed files by path, with the (mtime, size, inode) they were read at
 # libyaml's safe loader/dumper are several times faster than the pure-Python ones and accept the same documents.
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -140,7 +140,7 @@ def validate_config(data: Mapping[str, Any]) -> None:
         raise PyngrokError('"log_level" must be "info" or "debug" to be compatible with typed-ngrok')
 
 
-def _stat_key(st: os.stat_result) -> _StatKey:
+def _stat_key(st: os.stat_result) -> tuple[int, int, int]:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 

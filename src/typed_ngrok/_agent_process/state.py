@@ -11,20 +11,25 @@
   :data:`aio_guards` (the async generator whose finalizer stops the loop's agents) and :data:`aio_request_clients`
   (the loop's keep-alive client for ``aio.api_request``).
 
+- :data:`config_file_lock` and :data:`config_cache`: every read-modify-write of a config file holds the lock
+  (``installer.config_file_lock``); parsed config files are cached by path with the ``(mtime, size, inode)`` they
+  were read at (``config_file.read_config``).
+
 The agent API clients' registry lives with them (``_agent_api``), the tunnel registry in ``_tunnels.registry``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import contextlib
 import threading
 import weakref
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # only for annotations: importing this module must not load asyncio or httpx
+    import asyncio
+    from collections.abc import AsyncIterator
+
     import httpx
 
     from typed_ngrok._agent_process.aio import AsyncNgrokProcess
@@ -36,6 +41,8 @@ __all__ = [
     "aio_processes_lock",
     "aio_request_clients",
     "aio_start_locks",
+    "config_cache",
+    "config_file_lock",
     "forget_runner",
     "live",
     "processes",
@@ -65,6 +72,9 @@ aio_guards: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncIterator[N
 aio_request_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
     weakref.WeakKeyDictionary()
 )
+
+config_file_lock = threading.RLock()
+config_cache: dict[str, tuple[tuple[int, int, int], dict[str, Any]]] = {}
 
 
 def stop_all() -> None:
