@@ -209,7 +209,7 @@ def agent_status(agent: Agent[ApiT]) -> Flow[NgrokAgent]:
     try:
         data = yield Call("get_status")
     except PyngrokNgrokHTTPError as exc:
-        error = no_status_route_error(agent.api.api_url, exc)
+        error = no_status_route_error(agent.api_url, exc)
         if error is None:
             raise
         raise error from exc
