@@ -3,7 +3,7 @@
 A *flow* is a generator that yields :class:`Call` requests (``Call("start_tunnel", (body,))``) and receives each
 call's result, or the exception it raised thrown in at the ``yield`` (so the flow's own ``try``/``except`` decides
 what a failure means). Its ``return`` value is the driver's result. :func:`run_sync` calls the named method of the
-*target* (e.g. an :class:`~typed_ngrok._agent_api.AgentAPI`) directly; :func:`run_async` awaits the same method of
+*target* (e.g. an :class:`~typed_ngrok._agent_api.sync.AgentAPI`) directly; :func:`run_async` awaits the same method of
 the async target (e.g. an ``AsyncAgentAPI``). Both drivers are the only place the two twins differ, so a decision
 written in a flow cannot drift between them.
 
