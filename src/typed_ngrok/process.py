@@ -24,17 +24,17 @@ from typed_ngrok import conf
 from typed_ngrok._agent_process import config_file, state
 from typed_ngrok._agent_process.commands import command_output
 from typed_ngrok._agent_process.config import agent_format
-from typed_ngrok._agent_process.runner import terminate_flow
+from typed_ngrok._agent_process.runner import AgentView, terminate_flow
 from typed_ngrok._agent_process.startup import check_binary, child_env
 from typed_ngrok._agent_process.sync import AgentRunner, PopenControl
 from typed_ngrok._drive import run_sync
-from typed_ngrok._tunnels.resolve import edge_ca_path, resolve_config
+from typed_ngrok._tunnels.resolve import resolve_config
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokError
 from typed_ngrok.log import NgrokLog
 
 if TYPE_CHECKING:
-    from typed_ngrok.edge import LocalEdge
+    pass
 
 __all__ = [
     "NgrokLog",
@@ -54,13 +54,15 @@ _current_processes = state.processes  # the registry (one agent per ngrok_path) 
 _current_processes_lock = state.processes_lock
 
 
-class NgrokProcess:
+class NgrokProcess(AgentView):
     """A running ngrok agent started by :func:`get_process`.
 
     ``proc`` is the :class:`subprocess.Popen`, ``api_url`` the agent's local API (``http://127.0.0.1:4040``),
     ``logs`` its most recent :class:`~typed_ngrok.log.NgrokLog` records (at most ``max_logs``, kept up to date while
     monitoring) and ``startup_error`` the agent's error text when a start failed.
     """
+
+    _runner: AgentRunner | None
 
     def __init__(self, proc: subprocess.Popen[bytes], pyngrok_config: PyngrokConfig) -> None:
         self.proc = proc
@@ -84,20 +86,6 @@ class NgrokProcess:
 
     def __str__(self) -> str:
         return f'NgrokProcess: "{self.api_url}"'
-
-    @property
-    def edge(self) -> LocalEdge | None:
-        """The :class:`~typed_ngrok.edge.LocalEdge` started with this agent (``edge="local"``), else None."""
-        return self._runner.edge if self._runner is not None else None
-
-    @property
-    def ca_path(self) -> str:
-        """The CA file an https client must trust for this agent's tunnels: the local edge's (``edge="local"``).
-
-        Raises:
-            PyngrokError: the agent does not use the local edge (its tunnels use ngrok's public certificates).
-        """
-        return edge_ca_path(self.edge, self.pyngrok_config.ngrok_path)
 
     @property
     def exited(self) -> bool:

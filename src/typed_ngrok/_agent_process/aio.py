@@ -35,17 +35,16 @@ from typed_ngrok._agent_api.aio import AsyncAgentAPI
 from typed_ngrok._agent_process import state
 from typed_ngrok._agent_process.commands import command_output
 from typed_ngrok._agent_process.readiness import Exited
-from typed_ngrok._agent_process.runner import RunnerCore, terminate_flow
+from typed_ngrok._agent_process.runner import AgentView, RunnerCore, terminate_flow
 from typed_ngrok._agent_process.startup import check_binary, child_env, platform_spawn_options
 from typed_ngrok._drive import run_async
 from typed_ngrok._errors import run_error
-from typed_ngrok._tunnels.resolve import edge_ca_path
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError
 from typed_ngrok.log import NgrokLog
 
 if TYPE_CHECKING:
-    from typed_ngrok.edge import LocalEdge
+    pass
 
 __all__ = [
     "AsyncAgentRunner",
@@ -314,13 +313,15 @@ class AsyncAgentRunner(RunnerCore):
         self.abandon(signal.SIGTERM)
 
 
-class AsyncNgrokProcess:
+class AsyncNgrokProcess(AgentView):
     """A running ngrok agent started by ``aio.get_ngrok_process`` (the async twin of ``process.NgrokProcess``).
 
     ``proc`` is the :class:`asyncio.subprocess.Process`, ``api_url`` the agent's local API, ``logs`` its most recent
     :class:`~typed_ngrok.log.NgrokLog` records (kept current while monitoring), ``startup_error`` the agent's error
     text when a start failed, ``loop`` the event loop that owns it.
     """
+
+    _runner: AsyncAgentRunner
 
     def __init__(self, runner: AsyncAgentRunner) -> None:
         assert runner.proc is not None
@@ -340,20 +341,6 @@ class AsyncNgrokProcess:
 
     def __str__(self) -> str:
         return f'AsyncNgrokProcess: "{self.api_url}"'
-
-    @property
-    def edge(self) -> LocalEdge | None:
-        """The :class:`~typed_ngrok.edge.LocalEdge` started with this agent (``edge="local"``), else None."""
-        return self._runner.edge
-
-    @property
-    def ca_path(self) -> str:
-        """The CA file an https client must trust for this agent's tunnels: the local edge's (``edge="local"``).
-
-        Raises:
-            PyngrokError: the agent does not use the local edge (its tunnels use ngrok's public certificates).
-        """
-        return edge_ca_path(self.edge, self.pyngrok_config.ngrok_path)
 
     @property
     def exited(self) -> bool:

@@ -294,9 +294,7 @@ def set_authtoken(path: str, token: str, config_version: str = "3") -> None:
     Raises:
         PyngrokError: when the token is empty or the file cannot be updated (the token is never in the message).
     """
-    if not isinstance(token, str) or not token.strip() or any(c in token for c in "\r\n\x00"):
-        raise PyngrokError("the authtoken must be a non-empty single-line string")
-    set_agent_value(path, "authtoken", token, config_version)
+    set_agent_value(path, "authtoken", _secret(token, "the authtoken"), config_version)
 
 
 def set_api_key(path: str, key: str, config_version: str = "3") -> None:
@@ -305,6 +303,11 @@ def set_api_key(path: str, key: str, config_version: str = "3") -> None:
     Raises:
         PyngrokError: when the key is empty or the file cannot be updated (the key is never in the message).
     """
-    if not isinstance(key, str) or not key.strip() or any(c in key for c in "\r\n\x00"):
-        raise PyngrokError("the API key must be a non-empty single-line string")
-    set_agent_value(path, "api_key", key, config_version)
+    set_agent_value(path, "api_key", _secret(key, "the API key"), config_version)
+
+
+def _secret(value: object, what: str) -> str:
+    """``value`` when it is a non-empty single-line string; the error never shows it."""
+    if not isinstance(value, str) or not value.strip() or any(c in value for c in "\r\n\x00"):
+        raise PyngrokError(f"{what} must be a non-empty single-line string")
+    return value

@@ -37,7 +37,7 @@ from typed_ngrok.log import NgrokLog
 if TYPE_CHECKING:
     from typed_ngrok.edge import LocalEdge
 
-__all__ = ["FAIL_JOIN", "FAIL_TERM_GRACE", "RunnerCore", "terminate_flow"]
+__all__ = ["FAIL_JOIN", "FAIL_TERM_GRACE", "AgentView", "RunnerCore", "terminate_flow"]
 
 logger = logging.getLogger("typed_ngrok.process")
 ngrok_logger = logging.getLogger("typed_ngrok.process.ngrok")
@@ -263,3 +263,26 @@ class RunnerCore:
             shutil.rmtree(private, ignore_errors=True)
         state.forget_runner(self)
         return edge
+
+
+class AgentView:
+    """What both public process objects (``process.NgrokProcess``, ``aio.AsyncNgrokProcess``) show of their run."""
+
+    pyngrok_config: PyngrokConfig
+    _runner: RunnerCore | None
+
+    @property
+    def edge(self) -> LocalEdge | None:
+        """The :class:`~typed_ngrok.edge.LocalEdge` started with this agent (``edge="local"``), else None."""
+        return self._runner.edge if self._runner is not None else None
+
+    @property
+    def ca_path(self) -> str:
+        """The CA file an https client must trust for this agent's tunnels: the local edge's (``edge="local"``).
+
+        Raises:
+            PyngrokError: the agent does not use the local edge (its tunnels use ngrok's public certificates).
+        """
+        from typed_ngrok._tunnels.resolve import edge_ca_path
+
+        return edge_ca_path(self.edge, self.pyngrok_config.ngrok_path)
