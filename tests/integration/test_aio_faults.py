@@ -16,9 +16,9 @@ import yaml
 
 from tests.integration.ngrok_env import AGENT, agent_config, http_upstream, hung_server, needs_agent
 from typed_ngrok import aio
-from typed_ngrok._agent_process.config import build_argv, free_loopback_addr
-from typed_ngrok._agent_process.aio import is_process_running
 from typed_ngrok._agent_api.aio import AsyncAgentAPI
+from typed_ngrok._agent_process.aio import is_process_running
+from typed_ngrok._agent_process.config import build_argv, free_loopback_addr
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.edge import LocalEdge
 from typed_ngrok.exception import (
