@@ -21,6 +21,7 @@ Every function starts the agent when it is not running (as pyngrok does).
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from typed_ngrok._shapes import agent_object, optional_int, optional_object, optional_str, shown
@@ -112,8 +113,9 @@ class CapturedRequest:
     rather than the documented ``null``; both read as None, as do ``raw_response()`` and ``parsed_response()``.
 
     Raises:
-        PyngrokNgrokError: ``data`` is not a dict, or a key holds another type than its attribute's (e.g. a list for
-            ``request``, a number for ``duration``); other missing keys are None.
+        PyngrokNgrokError: ``data`` is not a dict, or a key holds another type than its attribute's (e.g. a number for
+            ``duration``); other missing keys are None. ``request``/``response`` are checked on first access (a list
+            for ``request`` raises then).
     """
 
     def __init__(self, data: dict[str, Any]) -> None:
@@ -125,13 +127,31 @@ class CapturedRequest:
         self.remote_addr: str | None = optional_str(data, "remote_addr", what)
         self.start: str | None = optional_str(data, "start", what)
         self.duration: int | None = optional_int(data, "duration", what)
-        self.request: CapturedHttpRequest | None = _captured.http_block(
-            data.get("request"), "request", _captured.REQUEST_FIELDS
+
+    # The two blocks are checked and copied on first use: a listing of 100 entries need not pay for headers and
+    # wire bytes it never reads (the checks and errors are the same, they only happen later).
+    @functools.cached_property
+    def request(self) -> CapturedHttpRequest | None:
+        """The agent's ``request`` block (``null`` values left out).
+
+        Raises:
+            PyngrokNgrokError: the block is not an object, or a key holds another type (on first access).
+        """
+        block: CapturedHttpRequest | None = _captured.http_block(
+            self.data.get("request"), "request", _captured.REQUEST_FIELDS
         )
-        response = _captured.http_block(data.get("response"), "response", _captured.RESPONSE_FIELDS)
-        self.response: CapturedHttpResponse | None = (
-            None if response is None or _captured.is_pending(response) else response
-        )
+        return block
+
+    @functools.cached_property
+    def response(self) -> CapturedHttpResponse | None:
+        """The agent's ``response`` block, or None while :attr:`pending`.
+
+        Raises:
+            PyngrokNgrokError: the block is not an object, or a key holds another type (on first access).
+        """
+        block = _captured.http_block(self.data.get("response"), "response", _captured.RESPONSE_FIELDS)
+        answer: CapturedHttpResponse | None = None if block is None or _captured.is_pending(block) else block
+        return answer
 
     @property
     def pending(self) -> bool:

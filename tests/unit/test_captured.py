@@ -87,10 +87,17 @@ def test_an_answered_response_is_typed_and_parsed() -> None:
     ],
 )
 def test_unexpected_shapes_are_a_pyngrok_ngrok_error(key: str, value: object) -> None:
+    """Plain fields are checked at construction; the ``request``/``response`` blocks on first access (a listing of
+    100 entries does not pay for blocks it never reads), with the same error."""
     data = _entry("airt_1", "2026-11-22T11:41:54Z")
     data[key] = value
     with pytest.raises(PyngrokNgrokError, match=key):
-        agent.CapturedRequest(data)
+        captured = agent.CapturedRequest(data)
+        getattr(captured, key)
+    if key in ("request", "response"):
+        captured = agent.CapturedRequest(data)
+        with pytest.raises(PyngrokNgrokError, match=key):
+            (captured.parsed_request if key == "request" else captured.parsed_response)()
 
 
 @pytest.mark.parametrize("data", [[], "x", None, 5])

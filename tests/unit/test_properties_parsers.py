@@ -205,6 +205,10 @@ def _read_message(message: HttpMessage, name: object = "Content-Type", encoding:
 
 def _read_captured(captured: agent.CapturedRequest) -> None:
     assert isinstance(captured.id, str)
+    request = outcome(lambda: captured.request)  # the blocks are checked on first access
+    assert request is None or isinstance(request, dict)
+    if outcome(lambda: captured.response) is None and outcome(lambda: captured.pending) is None:
+        return  # a malformed response block: every reader of it raises the same PyngrokNgrokError
     assert captured.pending is (captured.response is None)
     outcome(captured.raw_request)
     raw = outcome(captured.raw_response)
