@@ -50,7 +50,6 @@ from typed_ngrok._tunnels.model import (
     TunnelMetrics,
     Upstream,
 )
-from typed_ngrok._tunnels.requests import Proto, TunnelOptions, UpstreamOptions
 from typed_ngrok._tunnels.resolve import agent_format as _agent_format
 from typed_ngrok._tunnels.resolve import check_public_url as _check_public_url
 from typed_ngrok._tunnels.resolve import resolve_config as _cfg
@@ -59,6 +58,7 @@ from typed_ngrok.conf import PyngrokConfig
 if TYPE_CHECKING:
     from typed_ngrok._agent_api.sync import AgentAPI
     from typed_ngrok._tunnels.flows import Agent
+    from typed_ngrok._tunnels.requests import Proto, TunnelOptions, UpstreamOptions
     from typed_ngrok.process import NgrokProcess
 
 __all__ = [
@@ -93,6 +93,18 @@ __all__ = [
 NgrokTunnel.__module__ = __name__
 ConnectedTunnel.__module__ = __name__
 NgrokApiResponse.__module__ = __name__
+
+
+_OPTION_TYPES = ("Proto", "TunnelOptions", "UpstreamOptions")
+
+
+def __getattr__(name: str) -> Any:
+    """The option types, loaded on first use (they cost ~10 ms to import and are only needed to annotate code)."""
+    if name in _OPTION_TYPES:
+        from typed_ngrok._tunnels import requests
+
+        return getattr(requests, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _agent(pyngrok_config: PyngrokConfig) -> Agent[AgentAPI]:
