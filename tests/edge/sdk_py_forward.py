@@ -46,3 +46,5 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    sys.stdout.flush()
+    os._exit(0)  # the SDK's native threads can race interpreter finalization (fatal PyGILState_Release)
