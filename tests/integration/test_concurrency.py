@@ -231,9 +231,9 @@ async def test_aio_stale_listing_neither_readds_a_removed_nor_drops_an_added_tun
 
 @pytest.fixture
 def slow_edge(tmp_path: Path) -> Iterator[tuple[LocalEdge, PyngrokConfig]]:
-    """An edge the test controls, and an agent pointed at it with a 3 s request_timeout."""
+    """An edge the test controls, and an agent pointed at it with a 1 s request_timeout (binds answered after 2 s)."""
     edge = LocalEdge().start()
-    cfg = agent_config(tmp_path, edge="ngrok", request_timeout=3)
+    cfg = agent_config(tmp_path, edge="ngrok", request_timeout=1)
     assert cfg.config_path is not None
     Path(cfg.config_path).write_text(yaml.safe_dump(edge.agent_config("2", with_authtoken=True)))
     try:
@@ -268,7 +268,7 @@ def test_timed_out_connect_is_removed_once_the_agent_creates_it(
     try:
         api_url = ngrok.get_ngrok_process(cfg).api_url
         since = edge.mark()
-        edge.delay_replies(5.0)
+        edge.delay_replies(2.0)
         with pytest.raises(PyngrokNgrokURLError, match="typed-ngrok removes tunnel 'web'") as info:
             ngrok.connect(upstream_port, name="web", pyngrok_config=cfg, bind_tls="both")
         assert info.value.reason == "timed out"
@@ -289,7 +289,7 @@ async def test_aio_timed_out_connect_is_removed_once_the_agent_creates_it(
     try:
         api_url = (await aio.get_ngrok_process(cfg)).api_url
         since = edge.mark()
-        edge.delay_replies(5.0)
+        edge.delay_replies(2.0)
         with pytest.raises(PyngrokNgrokURLError, match="typed-ngrok removes tunnel 'web'") as info:
             await aio.connect(upstream_port, name="web", pyngrok_config=cfg, bind_tls="both")
         assert info.value.reason == "timed out"
