@@ -31,7 +31,7 @@ from tests.integration.process_twins import ProcessHandle, ProcessTwin, ptwin_fi
 from tests.integration.twins import Agents, Twin, agents_fixture, same_failure, twin_fixture
 from typed_ngrok import aio
 from typed_ngrok._agent_api.aio import AsyncAgentAPI
-from typed_ngrok._agent_api.sync import AgentAPI
+from typed_ngrok._agent_api.sync import AgentAPI, agent_api_for
 from typed_ngrok._agent_process.aio import AsyncNgrokProcess
 from typed_ngrok._agent_process.config import build_argv, free_loopback_addr
 from typed_ngrok.conf import PyngrokConfig
@@ -83,6 +83,18 @@ async def api_start_tunnel(twin: Twin, api_url: str, body: dict[str, Any]) -> di
         return await asyncio.to_thread(api.start_tunnel, body)
     finally:
         api.close()
+
+
+def kept_alive_list_tunnels(process: ProcessHandle, timeout: float) -> Callable[[], Awaitable[list[dict[str, Any]]]]:
+    """``list_tunnels`` through the agent's kept-alive API client of the process's twin, taken now (so it stays
+    aimed at this agent even after it dies)."""
+    obj = process.obj
+    if isinstance(obj, AsyncNgrokProcess):
+        async_api = obj.agent_api(timeout)
+        return async_api.list_tunnels
+    assert obj.api_url is not None
+    api = agent_api_for(obj.api_url, timeout)
+    return lambda: asyncio.to_thread(api.list_tunnels)
 
 
 async def process_of(twin: Twin, cfg: PyngrokConfig) -> ProcessHandle:
@@ -227,14 +239,14 @@ async def test_agent_killed_mid_session_then_next_call_recovers(twin: Twin, tmp_
         with http_upstream() as upstream:
             tunnel = await twin.connect(upstream.server_address[1], pyngrok_config=cfg, bind_tls=True)
             process = await process_of(twin, cfg)
-            assert process.api_url is not None
+            old_api = kept_alive_list_tunnels(process, float(cfg.request_timeout))
             os.kill(process.pid, signal.SIGKILL)
             assert await process.wait_exited(30)
             with pytest.raises(PyngrokNgrokURLError) as info:
                 await asyncio.to_thread(tunnel.refresh_metrics)  # still aimed at the dead agent's API
             assert "ngrok client exception, URLError" in str(info.value)
             with pytest.raises(PyngrokNgrokURLError) as info:
-                await api_list_tunnels(twin, process.api_url)  # the twin's own client, still aimed at the dead agent
+                await old_api()  # the twin's own kept-alive client, still aimed at the dead agent
             assert "ngrok client exception, URLError" in str(info.value)
             assert process.exited
             assert await twin.get_tunnels(cfg) == []  # a fresh agent, started on demand
