@@ -267,6 +267,10 @@ async def test_hung_agent_api_times_out_within_request_timeout(twin: Twin, tmp_p
         try:
             process = await process_of(twin, config)
             os.kill(process.pid, signal.SIGSTOP)
+            # kill() returns before every agent thread has stopped (one could still answer): wait for the group stop
+            # (our child, so waitpid reports it; WUNTRACED reports the stop only, it reaps nothing)
+            _, status = await asyncio.to_thread(os.waitpid, process.pid, os.WUNTRACED)
+            assert os.WIFSTOPPED(status)
             try:
                 with pytest.raises(PyngrokNgrokURLError) as info:
                     await asyncio.wait_for(twin.get_tunnels(config), 60)  # the outer bound only guards the test
