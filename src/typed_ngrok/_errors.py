@@ -8,6 +8,7 @@ generated ``Response`` objects and ``UnexpectedStatus`` alike.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -177,6 +178,16 @@ def decode_json_object(url: str, status_code: int, content: bytes | str) -> dict
 
 
 def _transport_reason(exc: Exception) -> str:
+    """The reason of a transport failure, the same whichever I/O stack saw it: the operating system's error at the
+    root of the cause chain when there is one (``[Errno 111] Connection refused`` — httpx's async stack words a refusal
+    "All connection attempts failed" and keeps the OS error only as the cause), else the exception's own text."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, OSError) and cause.errno is not None:
+            return f"[Errno {cause.errno}] {os.strerror(cause.errno)}"  # asyncio words it "Connect call failed (…)"
+        cause = cause.__cause__ or cause.__context__
     text = str(exc)
     return text or type(exc).__name__
 

@@ -373,17 +373,12 @@ async def _not_ready(twin: Twin, faults: Faults) -> object:
 
 Scenario = Callable[[Twin, Faults], Awaitable[object]]
 HTTP, URL, START = "PyngrokNgrokHTTPError", "PyngrokNgrokURLError", "ProcessStartError"
-# Known drift, found by this comparison: a refused connection reads "[Errno 111] Connection refused" in the sync twin
-# (its own HTTP/1.1 transport) and "All connection attempts failed" in aio (httpx). strict: fixing it turns these red.
-REFUSED_DRIFT = pytest.mark.xfail(strict=True, raises=AssertionError, reason="refused-connection text differs")
 
 ERROR_SCENARIOS = [
     pytest.param(lambda t, f: refused_bind(t, t.cfg), HTTP, id="edge refuses the bind"),
     pytest.param(_not_ready, HTTP, id="not ready"),
-    pytest.param(lambda t, f: api_list_tunnels(t, f.dead_url), URL, id="dead agent, API client", marks=REFUSED_DRIFT),
-    pytest.param(
-        lambda t, f: t.api_request(f"{f.dead_url}/api/tunnels"), URL, id="dead agent, api_request", marks=REFUSED_DRIFT
-    ),
+    pytest.param(lambda t, f: api_list_tunnels(t, f.dead_url), URL, id="dead agent, API client"),
+    pytest.param(lambda t, f: t.api_request(f"{f.dead_url}/api/tunnels"), URL, id="dead agent, api_request"),
     pytest.param(lambda t, f: api_list_tunnels(t, f.hung_url, timeout=0.5), URL, id="hung API, API client"),
     pytest.param(lambda t, f: t.api_request(f"{f.hung_url}/api/tunnels", timeout=0.5), URL, id="hung API, api_request"),
     pytest.param(lambda t, f: auth_refused(ProcessTwin(t.kind), _own(t, "auth-refused")), START, id="auth refused"),
