@@ -14,16 +14,22 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
-import pytest_asyncio
 
 from tests.integration.ngrok_env import agent_config, http_upstream, needs_agent
-from tests.integration.twins import Agents, Twin, agents_fixture, same_failure, twin_fixture
+from tests.integration.twins import (
+    Agents,
+    Twin,
+    agents_fixture,
+    no_leftover_tunnels_fixture,
+    same_failure,
+    twin_fixture,
+)
 from tests.typing import user_script
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokError
 
@@ -44,15 +50,7 @@ def upstream() -> Iterator[ThreadingHTTPServer]:
         yield server
 
 
-@pytest_asyncio.fixture(loop_scope="module", autouse=True)
-async def _no_leftover_tunnels(agents: Agents, request: pytest.FixtureRequest) -> AsyncIterator[None]:
-    used: list[Twin] = (
-        [request.getfixturevalue("twin")] if "twin" in request.fixturenames else [agents.sync, agents.aio]
-    )
-    yield
-    for each in used:
-        for tunnel in await each.get_tunnels(each.cfg):
-            await each.disconnect(tunnel.public_url, each.cfg)
+_no_leftover_tunnels = no_leftover_tunnels_fixture()
 
 
 async def _agent_state(twin: Twin) -> tuple[list[tuple[str, str]], list[str]]:

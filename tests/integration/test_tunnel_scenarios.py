@@ -8,18 +8,24 @@ scenario through both and compares type and message.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import pytest_asyncio
 import yaml
 
 from tests.integration.ngrok_env import agent_config, echo_through, http_upstream, needs_agent, tcp_echo
-from tests.integration.twins import Agents, Twin, agents_fixture, same_failure, twin_fixture
+from tests.integration.twins import (
+    Agents,
+    Twin,
+    agents_fixture,
+    no_leftover_tunnels_fixture,
+    same_failure,
+    twin_fixture,
+)
 from typed_ngrok import __version__, ngrok
 from typed_ngrok.exception import (
     PyngrokError,
@@ -47,16 +53,7 @@ def upstream() -> Iterator[ThreadingHTTPServer]:
         yield server
 
 
-@pytest_asyncio.fixture(loop_scope="module", autouse=True)
-async def _no_leftover_tunnels(agents: Agents, request: pytest.FixtureRequest) -> AsyncIterator[None]:
-    used: list[Twin] = (
-        [request.getfixturevalue("twin")] if "twin" in request.fixturenames else [agents.sync, agents.aio]
-    )
-    yield
-    for each in used:
-        for tunnel in await each.get_tunnels(each.cfg):
-            if tunnel.public_url:
-                await each.disconnect(tunnel.public_url, each.cfg)
+_no_leftover_tunnels = no_leftover_tunnels_fixture()
 
 
 async def _get(url: str, **kwargs: object) -> httpx.Response:

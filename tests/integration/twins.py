@@ -305,6 +305,22 @@ def twin_fixture() -> Any:
     return twin
 
 
+def no_leftover_tunnels_fixture() -> Any:
+    """An autouse fixture: after each test, the twins it used (``twin``, else both) disconnect every tunnel left."""
+
+    @pytest_asyncio.fixture(loop_scope="module", autouse=True)
+    async def _no_leftover_tunnels(agents: Agents, request: pytest.FixtureRequest) -> AsyncIterator[None]:
+        used: list[Twin] = (
+            [request.getfixturevalue("twin")] if "twin" in request.fixturenames else [agents.sync, agents.aio]
+        )
+        yield
+        for each in used:
+            for tunnel in await each.get_tunnels(each.cfg):
+                await each.disconnect(tunnel.public_url, each.cfg)
+
+    return _no_leftover_tunnels
+
+
 # ---- comparing the twins' errors -----------------------------------------------------------------------------------
 _HOST = re.compile(r"\b(https?|tcp|tls)://[^\s'\"/)]+")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
