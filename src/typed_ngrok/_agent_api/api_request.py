@@ -9,6 +9,7 @@ Differences from pyngrok on purpose: the URL scheme is parsed (only ``http``/``h
 
 from __future__ import annotations
 
+import atexit
 import json
 import math
 import re
@@ -50,8 +51,17 @@ def shared_client() -> httpx.Client:
         with _lock:
             if _client is None:
                 _client = httpx.Client(trust_env=False, follow_redirects=True)
+                atexit.register(_close_shared_client)  # its kept-alive sockets are closed, not left to the GC
             client = _client
     return client
+
+
+def _close_shared_client() -> None:
+    global _client
+    with _lock:
+        client, _client = _client, None
+    if client is not None:
+        client.close()
 
 
 class PreparedRequest(NamedTuple):
