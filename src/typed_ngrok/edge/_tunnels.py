@@ -158,7 +158,11 @@ class PublicListener:
         self._ssl = ssl_ctx
         self._events = events
         self._tasks: set[asyncio.Task[None]] = set()
-        self._accept_task = asyncio.ensure_future(self._accept_loop())
+        # Accepting runs in a reader callback, not a task awaiting loop.sock_accept(): cancelling such a task on close
+        # can drop a connection it had already accepted (the socket is then left unclosed).
+        self._loop = asyncio.get_running_loop()
+        self._accepting = True
+        self._loop.add_reader(self.sock.fileno(), self._accept_ready)
 
     @classmethod
     def open(
@@ -199,25 +203,41 @@ class PublicListener:
         return None
 
     async def close(self) -> None:
-        self._accept_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._accept_task
+        self._stop_accepting()
         self.sock.close()
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def _accept_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
+    def _stop_accepting(self) -> None:
+        if self._accepting:
+            self._accepting = False
+            self._loop.remove_reader(self.sock.fileno())
+
+    def _resume_accepting(self) -> None:
+        if not self._accepting and self.sock.fileno() != -1:
+            self._accepting = True
+            self._loop.add_reader(self.sock.fileno(), self._accept_ready)
+
+    def _accept_ready(self) -> None:
+        """The listening socket is readable: accept what is waiting, each connection served by its own task."""
+        for _ in range(64):  # a bounded batch, then back to the loop
             try:
-                conn, addr = await loop.sock_accept(self.sock)
+                conn, addr = self.sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:  # EMFILE and the like: pause accepting briefly instead of spinning
+                self._stop_accepting()
+                self._loop.call_later(0.05, self._resume_accepting)
+                return
+            try:
+                conn.setblocking(False)
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             except OSError:
-                await asyncio.sleep(0.05)  # EMFILE and the like: back off instead of spinning
+                conn.close()
                 continue
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            task = asyncio.ensure_future(self._serve(conn, f"{addr[0]}:{addr[1]}"))
+            task = self._loop.create_task(self._serve(conn, f"{addr[0]}:{addr[1]}"))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
