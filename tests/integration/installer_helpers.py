@@ -5,6 +5,7 @@ Imported explicitly by tests/unit/test_installer_*.py and tests/integration/test
 
 from __future__ import annotations
 
+import gzip
 import io
 import stat
 import tarfile
@@ -32,7 +33,8 @@ class Member:
 
 def tgz_bytes(members: list[Member]) -> bytes:
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+    # gzip with a fixed mtime: the same bytes every run (they appear in test ids, which parallel workers must agree on)
+    with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as packed, tarfile.open(fileobj=packed, mode="w") as tar:
         for member in members:
             info = tarfile.TarInfo(member.name)
             info.mode = 0o755
