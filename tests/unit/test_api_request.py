@@ -311,7 +311,8 @@ def test_registry_companions() -> None:
     twin = NgrokTunnel({"name": "web (http)", "public_url": "http://a"}, cfg, BASE)
     other = NgrokTunnel({"name": "tcp", "public_url": "tcp://b"}, cfg, BASE)
     registry = TunnelRegistry(BASE)
-    registry.replace_all([main, twin, other])
+    with registry.listing() as listing:
+        listing.apply([main, twin, other])
     assert registry.companions("https://a") == ["web (http)"]
     assert registry.companions("tcp://b") == []
     registry.remove("https://a")

@@ -69,7 +69,8 @@ def test_overlapping_listings_and_failed_ones_leave_no_bookkeeping() -> None:
 
 def test_remove_uses_companions_read_before_the_stop() -> None:
     registry = TunnelRegistry(BASE)
-    registry.replace_all([_tunnel("web (http)", "http://a")])  # a listing after the https tunnel was stopped
+    with registry.listing() as listing:  # a listing after the https tunnel was stopped
+        listing.apply([_tunnel("web (http)", "http://a")])
     assert registry.companions("https://a") == []
     registry.remove("https://a", ["web (http)"])
     assert _urls(registry) == set()

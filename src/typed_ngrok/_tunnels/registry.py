@@ -163,12 +163,6 @@ class TunnelRegistry:
             self._companions = companions
             self._end_listing(since)
 
-    def replace_all(self, tunnels: Sequence[NgrokTunnel]) -> None:
-        """Refill from a listing started now (no concurrent change to protect); companions are re-derived from the
-        agent's ``<name> (http)`` naming."""
-        with self.listing() as current:
-            current.apply(tunnels)
-
     # -- reads ----------------------------------------------------------------------------------------------
     def get(self, public_url: str) -> NgrokTunnel | None:
         with self._lock:
@@ -181,14 +175,6 @@ class TunnelRegistry:
     def tunnels(self) -> list[NgrokTunnel]:
         with self._lock:
             return list(self._tunnels.values())
-
-    def clear(self) -> None:
-        with self._lock:
-            self._seq += 1
-            for url in self._tunnels:
-                self._touch(url)
-            self._tunnels.clear()
-            self._companions.clear()
 
     # -- abandoned connects ---------------------------------------------------------------------------------
     def abandon(self, tunnel: AbandonedTunnel) -> None:
@@ -204,10 +190,6 @@ class TunnelRegistry:
         """The abandoned tunnel ``name`` was removed (or can no longer appear)."""
         with self._lock:
             self._abandoned.pop(name, None)
-
-    def abandoned(self) -> list[AbandonedTunnel]:
-        with self._lock:
-            return list(self._abandoned.values())
 
 
 # This concern's module-level state, all of it: the registries by ``ngrok_path`` and the running async reapers.
