@@ -48,8 +48,12 @@ sdks: $(VENV_STAMP)
 prism:
 	@python3 scripts/fetch_prism.py
 
+# Most tests wait on real processes and sockets rather than the CPU, so 3 workers beat 2 on a 2-core machine.
+# --dist loadfile keeps each file on one worker (module-scoped agents and edges are started once per file).
+# TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 3
 test: $(VENV_STAMP) agent-bin sdks prism
-	.venv/bin/pytest
+	.venv/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The edge rows (bench/edge_bench.py) drive the 2.3.41 agent and ngrok's SDKs: both are installed first.
 bench: $(VENV_STAMP) agent-bin sdks
