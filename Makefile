@@ -59,8 +59,17 @@ test: $(VENV_STAMP) agent-bin sdks prism
 bench: $(VENV_STAMP) agent-bin sdks
 	$(PY) -m bench
 
-demo: $(VENV_STAMP)
-	$(PY) examples/quickstart.py --ngrok-path "$$(python3 scripts/fetch_agent.py)"
+# A runtime-only environment (.venv-demo: the wheel and its four dependencies, no dev tools), rebuilt from the
+# working tree each run: the wheel is built, checked (py.typed in every package, LICENSE) and installed over the last.
+DEMO_PY := .venv-demo/bin/python
+demo:
+	@test -x $(DEMO_PY) || python3 -m venv .venv-demo
+	@rm -rf .venv-demo/dist
+	$(DEMO_PY) -m pip wheel --quiet --disable-pip-version-check --no-deps . -w .venv-demo/dist
+	python3 scripts/check_wheel.py .venv-demo/dist/typed_ngrok-*.whl
+	$(DEMO_PY) -m pip install --quiet --disable-pip-version-check .venv-demo/dist/typed_ngrok-*.whl
+	$(DEMO_PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps .venv-demo/dist/typed_ngrok-*.whl
+	$(DEMO_PY) examples/quickstart.py --ngrok-path "$$(python3 scripts/fetch_agent.py)"
 
 clean:
-	rm -rf .venv .cache .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .venv .venv-demo .cache .mypy_cache .ruff_cache .pytest_cache

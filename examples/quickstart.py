@@ -74,7 +74,8 @@ def main() -> int:
         try:
             started = time.perf_counter()
             tunnel = ngrok.connect(port, pyngrok_config=config)
-            print(f"1. tunnel up in {time.perf_counter() - started:.2f} s: {tunnel.public_url} -> {tunnel.upstream}")
+            target = tunnel.upstream.get("url")  # print(tunnel) gives pyngrok's 'NgrokTunnel: "…" -> "…"'
+            print(f"1. tunnel up in {time.perf_counter() - started:.2f} s: {tunnel.public_url} -> {target}")
             assert tunnel.public_url is not None
 
             process = ngrok.get_ngrok_process(config)
