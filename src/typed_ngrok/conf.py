@@ -6,6 +6,12 @@ constructed, so monkeypatching :data:`DEFAULT_NGROK_PATH` (or the environment) b
 variables, as pyngrok reads them: ``PYNGROK_NGROK_PATH``, ``NGROK_AUTHTOKEN``, ``NGROK_API_KEY``; plus
 ``TYPED_NGROK_EDGE``.
 
+Local mode is one setting: ``edge="local"`` (or ``$TYPED_NGROK_EDGE=local``) selects ``ngrok_version="2"`` and
+``config_version="2"`` (the pinned 2.3.41 agent and its config format) unless the caller sets them, and its default
+binary is :data:`DEFAULT_NGROK_V2_PATH` (``<ngrok dir>/ngrok-2.3.41/ngrok``), never the path v3 uses. An explicit
+``ngrok_version``/``config_version`` other than ``"2"`` with the local edge is refused at once. Elsewhere pyngrok's
+defaults hold (``"3"``, ``"3"``, :data:`DEFAULT_NGROK_PATH`).
+
 Unlike pyngrok, the default paths are computed without raising on an unsupported OS, and a config is validated when
 it is constructed (and again by :meth:`PyngrokConfig.validate`): a bad value raises
 :class:`~typed_ngrok.exception.PyngrokError` naming the field.
@@ -19,7 +25,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
-from typed_ngrok._install.platform import default_ngrok_dir, ngrok_bin_name
+from typed_ngrok._install.platform import default_ngrok_dir, ngrok_bin_name, pinned_v2_path
 from typed_ngrok.exception import PyngrokError
 
 if TYPE_CHECKING:
@@ -30,6 +36,7 @@ __all__ = [
     "DEFAULT_NGROK_CONFIG_PATH",
     "DEFAULT_NGROK_DIR",
     "DEFAULT_NGROK_PATH",
+    "DEFAULT_NGROK_V2_PATH",
     "EDGE_ENV_VAR",
     "SUPPORTED_CONFIG_VERSIONS",
     "SUPPORTED_NGROK_VERSIONS",
@@ -56,6 +63,19 @@ DEFAULT_CONFIG_PATH: str | None = None
 DEFAULT_NGROK_DIR: str = default_ngrok_dir()
 DEFAULT_NGROK_CONFIG_PATH: str = os.path.join(DEFAULT_NGROK_DIR, "ngrok.yml")
 DEFAULT_NGROK_PATH: str = os.path.join(DEFAULT_NGROK_DIR, ngrok_bin_name())
+#: The default binary of a v2 agent (``ngrok_version="2"``, the local edge): the pinned 2.3.41 agent typed-ngrok
+#: installs, kept apart from the v3 binary at :data:`DEFAULT_NGROK_PATH`.
+DEFAULT_NGROK_V2_PATH: str = pinned_v2_path(DEFAULT_NGROK_DIR)
+
+
+class _DefaultVersion(str):
+    """The signature default of ``ngrok_version``/``config_version``: pyngrok's ``"3"``, but recognised (by
+    identity) as "not given", so ``edge="local"`` can select ``"2"`` instead."""
+
+    __slots__ = ()
+
+
+_NOT_GIVEN: Final = _DefaultVersion("3")
 
 
 def normalize_ngrok_version(value: object, field: str = "ngrok_version") -> str:
@@ -152,15 +172,21 @@ class PyngrokConfig:
         max_logs: int = 100,
         request_timeout: float = 4,
         start_new_session: bool = False,
-        ngrok_version: str = "3",
+        ngrok_version: str = _NOT_GIVEN,
         api_key: str | None = None,
-        config_version: str = "3",
+        config_version: str = _NOT_GIVEN,
         edge: EdgeKind | None = None,
     ) -> None:
-        #: The ngrok binary (also the key of the process registry): arg, else $PYNGROK_NGROK_PATH, else the default.
-        self.ngrok_path: str = os.environ.get("PYNGROK_NGROK_PATH") or DEFAULT_NGROK_PATH
+        #: ``"ngrok"`` (ngrok's cloud) or ``"local"`` (typed-ngrok's offline edge); None reads $TYPED_NGROK_EDGE.
+        self.edge: EdgeKind = _edge(edge)
+        self.ngrok_version = ngrok_version
+        self.config_version = config_version
+        self._ngrok_path_given = False
+        self._ngrok_path = ""
         if ngrok_path is not None:
             self.ngrok_path = ngrok_path
+        elif os.environ.get("PYNGROK_NGROK_PATH"):
+            self.ngrok_path = os.environ["PYNGROK_NGROK_PATH"]
         #: The agent config file; None means ngrok's default (no ``--config`` flag).
         self.config_path: str | None = DEFAULT_CONFIG_PATH if config_path is None else config_path
         #: The authtoken (arg, else $NGROK_AUTHTOKEN). It reaches the agent through a private config file, never argv.
@@ -179,15 +205,49 @@ class PyngrokConfig:
         self.request_timeout: float = request_timeout
         #: Start the agent in a new session (POSIX only).
         self.start_new_session: bool = start_new_session
-        #: The agent's major version, "3" or "2" (a leading "v" is stripped; "2.3.41" means "2").
-        self.ngrok_version: str = ngrok_version
         #: An ngrok API key (arg, else $NGROK_API_KEY).
         self.api_key: str | None = api_key or os.environ.get("NGROK_API_KEY") or None
-        #: The config file format and agent API flavour: "3" (``/api/endpoints``) or "2" (``/api/tunnels``).
-        self.config_version: str = config_version
-        #: ``"ngrok"`` (ngrok's cloud) or ``"local"`` (typed-ngrok's offline edge); None reads $TYPED_NGROK_EDGE.
-        self.edge: EdgeKind = _edge(edge)
         self.validate()
+
+    @property
+    def ngrok_path(self) -> str:
+        """The ngrok binary (also the key of the process registry): arg, else $PYNGROK_NGROK_PATH (both read at
+        construction), else the default: :data:`DEFAULT_NGROK_V2_PATH` for a v2 agent (so ``edge="local"``),
+        :data:`DEFAULT_NGROK_PATH` otherwise."""
+        if self._ngrok_path_given:
+            return self._ngrok_path
+        return DEFAULT_NGROK_V2_PATH if _is_v2(self.ngrok_version) else DEFAULT_NGROK_PATH
+
+    @ngrok_path.setter
+    def ngrok_path(self, value: str) -> None:
+        self._ngrok_path_given = True
+        self._ngrok_path = value
+
+    @property
+    def ngrok_version(self) -> str:
+        """The agent's major version, "3" or "2" (a leading "v" is stripped; "2.3.41" means "2").
+
+        When not set: "2" with ``edge="local"``, else "3".
+        """
+        return self._ngrok_version if self._ngrok_version_given else ("2" if self.edge == "local" else "3")
+
+    @ngrok_version.setter
+    def ngrok_version(self, value: str) -> None:
+        self._ngrok_version_given = value is not _NOT_GIVEN
+        self._ngrok_version = value
+
+    @property
+    def config_version(self) -> str:
+        """The config file format and agent API flavour: "3" (``/api/endpoints``) or "2" (``/api/tunnels``).
+
+        When not set: "2" with ``edge="local"``, else "3".
+        """
+        return self._config_version if self._config_version_given else ("2" if self.edge == "local" else "3")
+
+    @config_version.setter
+    def config_version(self, value: str) -> None:
+        self._config_version_given = value is not _NOT_GIVEN
+        self._config_version = value
 
     def validate(self) -> PyngrokConfig:
         """Check every attribute again and normalise it in place (versions become ``"2"``/``"3"``); returns self.
@@ -195,7 +255,8 @@ class PyngrokConfig:
         Raises:
             PyngrokError: naming the first invalid field.
         """
-        self.ngrok_path = cast(str, _path("ngrok_path", self.ngrok_path, optional=False))
+        if self._ngrok_path_given:
+            self._ngrok_path = cast(str, _path("ngrok_path", self._ngrok_path, optional=False))
         self.config_path = _path("config_path", self.config_path, optional=True)
         self.auth_token = _secret("auth_token", self.auth_token)
         self.api_key = _secret("api_key", self.api_key)
@@ -208,23 +269,57 @@ class PyngrokConfig:
         self.max_logs = _number("max_logs", self.max_logs, integer=True, minimum=1, strict=False)
         self.request_timeout = _number("request_timeout", self.request_timeout, integer=False, minimum=0, strict=True)
         self.start_new_session = _bool("start_new_session", self.start_new_session)
-        self.ngrok_version = normalize_ngrok_version(self.ngrok_version)
-        config_version = self.config_version
-        if isinstance(config_version, int) and not isinstance(config_version, bool):
-            config_version = str(config_version)
-        if config_version not in SUPPORTED_CONFIG_VERSIONS:
-            raise _bad("config_version", f"one of {list(SUPPORTED_CONFIG_VERSIONS)}", self.config_version)
-        self.config_version = config_version
         self.edge = _edge(self.edge)
+        if self._ngrok_version_given:
+            self._ngrok_version = normalize_ngrok_version(self._ngrok_version)
+        if self._config_version_given:
+            config_version: object = self._config_version
+            if isinstance(config_version, int) and not isinstance(config_version, bool):
+                config_version = str(config_version)
+            if config_version not in SUPPORTED_CONFIG_VERSIONS:
+                raise _bad("config_version", f"one of {list(SUPPORTED_CONFIG_VERSIONS)}", self._config_version)
+            self._config_version = config_version
+        _check_local_versions(self)
         return self
 
     def __repr__(self) -> str:
+        values = {name: value for name, value in vars(self).items() if not name.startswith("_")}
+        values = {"ngrok_path": self.ngrok_path, **values}
+        values.update(ngrok_version=self.ngrok_version, config_version=self.config_version)
         fields = ", ".join(
             f"{name}={'<redacted>' if name in ('auth_token', 'api_key') and value is not None else repr(value)}"
-            for name, value in vars(self).items()
-            if not name.startswith("_")
+            for name, value in values.items()
         )
         return f"PyngrokConfig({fields})"
+
+
+def _is_v2(ngrok_version: object) -> bool:
+    try:
+        return normalize_ngrok_version(ngrok_version) == "2"
+    except PyngrokError:
+        return False  # refused by validate(), naming the field
+
+
+def _check_local_versions(cfg: PyngrokConfig) -> None:
+    """``edge="local"`` runs the pinned 2.3.41 agent: an explicit "3" for either version contradicts it.
+
+    Raises:
+        PyngrokError: naming the contradicting settings and what to do.
+    """
+    if cfg.edge != "local":
+        return
+    wrong = [
+        f'{name}="{value}"'
+        for name, value in (("ngrok_version", cfg.ngrok_version), ("config_version", cfg.config_version))
+        if value != "2"
+    ]
+    if wrong:
+        raise PyngrokError(
+            f'PyngrokConfig edge="local" (the edge argument or ${EDGE_ENV_VAR}=local) runs the pinned ngrok '
+            f"2.3.41 agent with its v2 config format, which contradicts {' and '.join(wrong)}: leave ngrok_version "
+            'and config_version unset (the local edge selects "2" for both) or set them to "2"; for an ngrok 3 '
+            'agent use edge="ngrok".'
+        )
 
 
 _default_lock = threading.Lock()

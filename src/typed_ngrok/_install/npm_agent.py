@@ -16,9 +16,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from typed_ngrok._install.platform import PINNED_V2_VERSION
+
 __all__ = ["NPM_AGENT_VERSION", "PINS", "NpmAgentError", "NpmAgentPin", "fetch_npm_agent", "npm_agent_path"]
 
-NPM_AGENT_VERSION = "2.3.41"
+NPM_AGENT_VERSION = PINNED_V2_VERSION
 
 
 @dataclass(frozen=True)

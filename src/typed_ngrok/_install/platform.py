@@ -10,9 +10,19 @@ from __future__ import annotations
 import os
 import platform
 
-__all__ = ["UNIX_SYSTEMS", "default_ngrok_dir", "detect_arch", "detect_system", "ngrok_bin_name"]
+__all__ = [
+    "PINNED_V2_VERSION",
+    "UNIX_SYSTEMS",
+    "default_ngrok_dir",
+    "detect_arch",
+    "detect_system",
+    "ngrok_bin_name",
+    "pinned_v2_path",
+]
 
 UNIX_SYSTEMS = ("darwin", "linux", "freebsd")
+#: The v2 agent typed-ngrok installs (from its pinned npm package) and runs with the local edge.
+PINNED_V2_VERSION = "2.3.41"
 
 
 def detect_system(name: str | None = None) -> str | None:
@@ -55,3 +65,8 @@ def default_ngrok_dir(system: str | None = None) -> str:
     if name == "windows":
         return os.path.join(home, "AppData", "Local", "ngrok")
     return os.path.join(os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config"), "ngrok")
+
+
+def pinned_v2_path(ngrok_dir: str, system: str | None = None) -> str:
+    """Where typed-ngrok installs its pinned v2 agent: ``<ngrok_dir>/ngrok-2.3.41/ngrok`` (never the v3 path)."""
+    return os.path.join(ngrok_dir, f"ngrok-{PINNED_V2_VERSION}", ngrok_bin_name(system))
