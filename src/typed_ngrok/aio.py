@@ -23,6 +23,8 @@ exact ``tunnel_name`` matching, errors) is as documented in
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sys
 from typing import TYPE_CHECKING, Any, Unpack
 
 from typed_ngrok import __version__, ngrok
@@ -34,6 +36,8 @@ from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.ngrok import ConnectedTunnel, NgrokApiResponse, NgrokTunnel, Proto, TunnelOptions
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
     from typed_ngrok._agent_api.aio import AsyncAgentAPI
     from typed_ngrok._tunnels.flows import Agent
 
@@ -63,6 +67,7 @@ __all__ = [
     "replay_request",
     "set_api_key",
     "set_auth_token",
+    "tunnel",
     "update",
 ]
 
@@ -191,6 +196,42 @@ async def disconnect(public_url: str, pyngrok_config: PyngrokConfig | None = Non
         return
     agent = await _agent(cfg)
     await run_async(flows.disconnect(agent, public_url), agent.api)
+
+
+@contextlib.asynccontextmanager
+async def tunnel(
+    addr: str | int | None = None,
+    proto: Proto | None = None,
+    name: str | None = None,
+    pyngrok_config: PyngrokConfig | None = None,
+    **options: Unpack[TunnelOptions],
+) -> AsyncIterator[ConnectedTunnel]:
+    """See :func:`typed_ngrok.ngrok.tunnel`: ``async with aio.tunnel(8000) as opened:`` connects on entering and
+    disconnects on leaving (also when the body raises or is cancelled).
+
+    Args:
+        addr: the local port, ``host:port`` or URL to forward to (default ``"80"``).
+        proto: ``"http"`` (default), ``"tcp"`` or ``"tls"``.
+        name: the tunnel's name, or the name of a definition in the agent's config file.
+        pyngrok_config: the agent to use (default: ``conf.get_default()``).
+        **options: tunnel options (:class:`TunnelOptions`), as for :func:`connect`.
+
+    Raises:
+        PyngrokError: the same errors as :func:`typed_ngrok.ngrok.tunnel`, decided by the same code: when the body
+            raised, its exception propagates and a failed disconnect is added to it as a note.
+    """
+    from typed_ngrok._drive import run_async
+    from typed_ngrok._tunnels import scope
+
+    cfg = _cfg(pyngrok_config)
+    this = sys.modules[__name__]  # the flows await this module's connect/disconnect
+    opened = await run_async(scope.open_tunnel(addr, proto, name, cfg, options), this)
+    try:
+        yield opened
+    except BaseException as error:
+        await run_async(scope.close_tunnel(opened, cfg, error), this)
+        raise
+    await run_async(scope.close_tunnel(opened, cfg, None), this)
 
 
 async def kill(pyngrok_config: PyngrokConfig | None = None) -> None:

@@ -35,6 +35,7 @@ module is cheap: httpx, the generated client and YAML load on first use.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from typing import TYPE_CHECKING, Any, Unpack
@@ -56,6 +57,8 @@ from typed_ngrok._tunnels.resolve import resolve_config as _cfg
 from typed_ngrok.conf import PyngrokConfig
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from typed_ngrok._agent_api.sync import AgentAPI
     from typed_ngrok._tunnels.flows import Agent
     from typed_ngrok._tunnels.requests import Proto, TunnelOptions, UpstreamOptions
@@ -87,6 +90,7 @@ __all__ = [
     "run",
     "set_api_key",
     "set_auth_token",
+    "tunnel",
     "update",
 ]
 
@@ -265,6 +269,46 @@ def disconnect(public_url: str, pyngrok_config: PyngrokConfig | None = None) -> 
         return
     agent = _agent(cfg)
     run_sync(flows.disconnect(agent, public_url), agent.api)
+
+
+@contextlib.contextmanager
+def tunnel(
+    addr: str | int | None = None,
+    proto: Proto | None = None,
+    name: str | None = None,
+    pyngrok_config: PyngrokConfig | None = None,
+    **options: Unpack[TunnelOptions],
+) -> Iterator[ConnectedTunnel]:
+    """A context manager: :func:`connect` on entering, :func:`disconnect` on leaving (also when the body raises).
+
+    ``with ngrok.tunnel(8000) as opened: ...`` gives the :class:`ConnectedTunnel` (``opened.public_url`` is a
+    ``str``). The arguments are :func:`connect`'s, checked the same way before any I/O. The body may disconnect the
+    tunnel itself (leaving is then a no-op); the agent keeps running after the block (stop it with :func:`kill`).
+
+    Args:
+        addr: the local port, ``host:port`` or URL to forward to (default ``"80"``).
+        proto: ``"http"`` (default), ``"tcp"`` or ``"tls"``.
+        name: the tunnel's name, or the name of a definition in the agent's config file.
+        pyngrok_config: the agent to use (default: ``conf.get_default()``).
+        **options: tunnel options (:class:`TunnelOptions`), as for :func:`connect`.
+
+    Raises:
+        PyngrokError: on entering, every error of :func:`connect` (then nothing is open). On leaving after a body
+            that succeeded, every error of :func:`disconnect`. When the body raised, its exception is what
+            propagates; a failed disconnect is added to it as a note instead of hiding it.
+    """
+    from typed_ngrok._drive import run_sync
+    from typed_ngrok._tunnels import scope
+
+    cfg = _cfg(pyngrok_config)
+    this = sys.modules[__name__]  # the flows call this module's connect/disconnect
+    opened = run_sync(scope.open_tunnel(addr, proto, name, cfg, options), this)
+    try:
+        yield opened
+    except BaseException as error:
+        run_sync(scope.close_tunnel(opened, cfg, error), this)
+        raise
+    run_sync(scope.close_tunnel(opened, cfg, None), this)
 
 
 def kill(pyngrok_config: PyngrokConfig | None = None) -> None:

@@ -20,7 +20,12 @@ from typed_ngrok._agent_api.sync import AgentAPI
 #: sync-only: ``run``/``main`` run the agent in the foreground (pyngrok's aio has no twins for them either).
 SYNC_ONLY = {"run", "main"}
 #: return annotations that differ on purpose.
-RETURN_DIFFERS = {"get_ngrok_process": ("NgrokProcess", "AsyncNgrokProcess")}
+RETURN_DIFFERS = {
+    "get_ngrok_process": ("NgrokProcess", "AsyncNgrokProcess"),
+    "tunnel": ("Iterator[ConnectedTunnel]", "AsyncIterator[ConnectedTunnel]"),
+}
+#: context managers: ``with ngrok.tunnel(...)`` / ``async with aio.tunnel(...)`` (the aio twin is not a coroutine).
+CONTEXT_MANAGERS = {"tunnel"}
 
 
 def _functions(module: Any) -> dict[str, Callable[..., Any]]:
@@ -50,8 +55,12 @@ def test_aio_has_exactly_the_sync_function_names() -> None:
 @pytest.mark.parametrize("name", sorted(_sync_twins()))
 def test_aio_twin_has_the_same_signature_and_is_a_coroutine(name: str) -> None:
     sync_fn, async_fn = _sync_twins()[name], getattr(aio, name)
-    assert inspect.iscoroutinefunction(async_fn), name
-    assert not inspect.iscoroutinefunction(sync_fn), name
+    if name in CONTEXT_MANAGERS:
+        assert inspect.isasyncgenfunction(inspect.unwrap(async_fn)), name
+        assert inspect.isgeneratorfunction(inspect.unwrap(sync_fn)), name
+    else:
+        assert inspect.iscoroutinefunction(async_fn), name
+        assert not inspect.iscoroutinefunction(sync_fn), name
     assert _shape(async_fn) == _shape(sync_fn)
     sync_ret = inspect.signature(sync_fn).return_annotation
     async_ret = inspect.signature(async_fn).return_annotation

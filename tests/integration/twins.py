@@ -16,6 +16,7 @@ Usage in a scenario module::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -75,6 +76,17 @@ class Twin:
         raise NotImplementedError
 
     async def connect_all(self, pyngrok_config: PyngrokConfig | None = None) -> list[ConnectedTunnel]:
+        raise NotImplementedError
+
+    def tunnel(
+        self,
+        addr: str | int | None = None,
+        proto: Proto | None = None,
+        name: str | None = None,
+        pyngrok_config: PyngrokConfig | None = None,
+        **options: Unpack[TunnelOptions],
+    ) -> contextlib.AbstractAsyncContextManager[ConnectedTunnel]:
+        """``ngrok.tunnel``/``aio.tunnel``, entered and left with ``async with``."""
         raise NotImplementedError
 
     async def get_tunnels(self, pyngrok_config: PyngrokConfig | None = None) -> list[ConnectedTunnel]:
@@ -150,6 +162,25 @@ class SyncTwin(Twin):
     async def connect_all(self, pyngrok_config: PyngrokConfig | None = None) -> list[ConnectedTunnel]:
         return await self._run(ngrok.connect_all, pyngrok_config)
 
+    @contextlib.asynccontextmanager
+    async def tunnel(
+        self,
+        addr: str | int | None = None,
+        proto: Proto | None = None,
+        name: str | None = None,
+        pyngrok_config: PyngrokConfig | None = None,
+        **options: Unpack[TunnelOptions],
+    ) -> AsyncIterator[ConnectedTunnel]:
+        manager = ngrok.tunnel(addr, proto, name, pyngrok_config, **options)
+        opened = await self._run(manager.__enter__)  # entered and left in worker threads, as a sync caller would
+        try:
+            yield opened
+        except BaseException as error:
+            if not await self._run(manager.__exit__, type(error), error, error.__traceback__):
+                raise
+        else:
+            await self._run(manager.__exit__, None, None, None)
+
     async def get_tunnels(self, pyngrok_config: PyngrokConfig | None = None) -> list[ConnectedTunnel]:
         return await self._run(ngrok.get_tunnels, pyngrok_config)
 
@@ -214,6 +245,16 @@ class AioTwin(Twin):
 
     async def connect_all(self, pyngrok_config: PyngrokConfig | None = None) -> list[ConnectedTunnel]:
         return await aio.connect_all(pyngrok_config)
+
+    def tunnel(
+        self,
+        addr: str | int | None = None,
+        proto: Proto | None = None,
+        name: str | None = None,
+        pyngrok_config: PyngrokConfig | None = None,
+        **options: Unpack[TunnelOptions],
+    ) -> contextlib.AbstractAsyncContextManager[ConnectedTunnel]:
+        return aio.tunnel(addr, proto, name, pyngrok_config, **options)
 
     async def get_tunnels(self, pyngrok_config: PyngrokConfig | None = None) -> list[ConnectedTunnel]:
         return await aio.get_tunnels(pyngrok_config)
