@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PY    := .venv/bin/python
 VENV_STAMP := .venv/.installed
 
-.PHONY: install generate check check-generated lint typecheck agent-bin sdks prism test bench demo clean
+.PHONY: install generate check check-generated lint typecheck agent-bin sdks prism test bench demo docs clean
 
 # __init__.py holds the one version source (__version__): a bump reinstalls so the metadata follows.
 $(VENV_STAMP): pyproject.toml src/typed_ngrok/__init__.py
@@ -58,6 +58,16 @@ test: $(VENV_STAMP) agent-bin sdks prism
 # The edge rows (bench/edge_bench.py) drive the 2.3.41 agent and ngrok's SDKs: both are installed first.
 bench: $(VENV_STAMP) agent-bin sdks
 	$(PY) -m bench
+
+# The documentation site (mkdocs.yml; guides in docs/site/, API reference from the docstrings) into build/site,
+# warnings as errors. The pinned 'docs' extra is installed into .venv on first use, so `make install` stays fast.
+DOCS_STAMP := .venv/.docs-installed
+$(DOCS_STAMP): $(VENV_STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[docs]'
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --quiet
 
 # A runtime-only environment (.venv-demo: the wheel and its four dependencies, no dev tools), rebuilt from the
 # working tree each run: the wheel is built, checked (py.typed in every package, LICENSE) and installed over the last.
