@@ -30,29 +30,43 @@ def render_config(edge: LocalEdge, config_version: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m typed_ngrok.edge", description=__doc__)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The edge's options, on ``parser`` (this module's and ``typed-ngrok edge``'s)."""
     parser.add_argument("--port", type=int, default=0, help="agent-facing TLS port on 127.0.0.1 (default: a free one)")
     parser.add_argument("--authtoken", default=None, help="the only token to accept (default: any non-empty one)")
     parser.add_argument("--config-version", choices=["2", "3"], default="2", help="agent config format (default 2)")
     parser.add_argument(
         "--state-dir", default=None, help="keep the CA, certificates and port here across runs (created if missing)"
     )
-    args = parser.parse_args(argv)
+
+
+def serve(args: argparse.Namespace) -> None:
+    """Start the edge ``args`` describe, print its agent config, and run until SIGINT or SIGTERM; then stop it.
+
+    Raises:
+        LocalEdgeError: the edge could not start (e.g. its port is taken).
+    """
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        edge = LocalEdge(port=args.port, authtoken=args.authtoken, state_dir=args.state_dir).start()
-    except LocalEdgeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    edge = LocalEdge(port=args.port, authtoken=args.authtoken, state_dir=args.state_dir).start()
     try:
         sys.stdout.write(render_config(edge, args.config_version))
         sys.stdout.flush()
         stop.wait()
     finally:
         edge.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m typed_ngrok.edge", description=__doc__)
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        serve(args)
+    except LocalEdgeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
