@@ -14,6 +14,7 @@ With ``edge="local"`` a :class:`typed_ngrok.edge.LocalEdge` is started with the 
 
 from __future__ import annotations
 
+import functools
 import logging
 import subprocess
 import threading
@@ -26,7 +27,7 @@ from typed_ngrok._agent_process.commands import command_output
 from typed_ngrok._agent_process.config import agent_format
 from typed_ngrok._agent_process.runner import AgentView, terminate_flow
 from typed_ngrok._agent_process.startup import check_binary, child_env
-from typed_ngrok._agent_process.sync import AgentRunner, PopenControl
+from typed_ngrok._agent_process.sync import AgentRunner, PopenControl, check_version
 from typed_ngrok._drive import run_sync
 from typed_ngrok._tunnels.resolve import resolve_config
 from typed_ngrok.conf import PyngrokConfig
@@ -34,7 +35,7 @@ from typed_ngrok.exception import PyngrokError, PyngrokNgrokError
 from typed_ngrok.log import NgrokLog
 
 if TYPE_CHECKING:
-    pass
+    from typed_ngrok._agent_process.restart import RestartEvent
 
 __all__ = [
     "NgrokLog",
@@ -121,6 +122,15 @@ def _on_agent_exit(runner: AgentRunner) -> None:
             _current_processes.pop(path, None)
 
 
+def _on_agent_restart(runner: AgentRunner, event: RestartEvent) -> None:
+    """ngrok's Restart re-executed the agent (same pid: this process object still tracks it): its tunnels are
+    opened again in a background thread (``_tunnels.restart``)."""
+    from typed_ngrok._tunnels import restart
+
+    cfg, api_url = runner.pyngrok_config, runner.api_url
+    restart.on_agent_restart(event, cfg.ngrok_path, api_url, lambda: restart.recreate_in_thread(cfg, api_url or ""))
+
+
 def _terminate_process(process: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
     """SIGTERM, wait up to ``timeout``, then SIGKILL; always reaps."""
     run_sync(terminate_flow(timeout), PopenControl(process))
@@ -128,7 +138,9 @@ def _terminate_process(process: subprocess.Popen[bytes], timeout: float = 5.0) -
 
 def _start_process(pyngrok_config: PyngrokConfig) -> NgrokProcess:
     check_binary(pyngrok_config.ngrok_path)
+    check_version(pyngrok_config)
     runner = AgentRunner(pyngrok_config, on_exit=_on_agent_exit)
+    runner.on_restart = functools.partial(_on_agent_restart, runner)
     runner.start()
     assert runner.proc is not None
     ngrok_process = NgrokProcess(runner.proc, pyngrok_config)

@@ -23,6 +23,9 @@ Modes:
   its argv, every ``--config`` file's mode and text (secrets in them included, as a careless CLI might) and the
   names of the ``NGROK_*`` variables in its environment, and exits 0.
 - ``cli-fail``: the same JSON on one line after an ``ERROR:`` line, then exits 1.
+
+Every other mode answers ``--version`` alone (the launcher's version check before a start) at once: the ``v3*`` modes
+with ``ngrok version 3.30.0``, the rest with a line naming no version (so they start with any ``ngrok_version``).
 """
 
 from __future__ import annotations
@@ -164,6 +167,9 @@ def main() -> int:
     parser.add_argument("--mode", required=True)
     known, rest = parser.parse_known_args()
     mode = known.mode
+    if rest == ["--version"] and mode not in ("cli", "cli-fail"):
+        say("ngrok version 3.30.0" if mode.startswith("v3") else f"fake ngrok agent ({mode})")
+        return 0
     if mode == "silent":
         forever()
     if mode == "stubborn":

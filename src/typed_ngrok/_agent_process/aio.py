@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import signal
@@ -33,6 +34,7 @@ import httpx
 
 from typed_ngrok._agent_api.aio import AsyncAgentAPI
 from typed_ngrok._agent_process import state
+from typed_ngrok._agent_process.binary_version import VERSION_ARGS, version_check_flow
 from typed_ngrok._agent_process.commands import command_output
 from typed_ngrok._agent_process.readiness import Exited
 from typed_ngrok._agent_process.runner import AgentView, RunnerCore, terminate_flow
@@ -44,12 +46,14 @@ from typed_ngrok.exception import PyngrokError
 from typed_ngrok.log import NgrokLog
 
 if TYPE_CHECKING:
-    pass
+    from typed_ngrok._agent_process.restart import RestartEvent
 
 __all__ = [
     "AsyncAgentRunner",
     "AsyncNgrokProcess",
+    "AsyncVersionProbe",
     "capture_run_process",
+    "check_version",
     "close_pipes",
     "close_transport",
     "get_process",
@@ -399,6 +403,15 @@ def _on_agent_exit(runner: AsyncAgentRunner) -> None:
     runner.loop.create_task(current._close_apis())
 
 
+def _on_agent_restart(process: AsyncNgrokProcess, event: RestartEvent) -> None:
+    """ngrok's Restart re-executed the agent (same pid: ``process`` still tracks it): its tunnels are opened again
+    in a task on its loop (``_tunnels.restart``; this runs in the reader task)."""
+    from typed_ngrok._tunnels import restart
+
+    path = process.pyngrok_config.ngrok_path
+    restart.on_agent_restart(event, path, process.api_url, lambda: restart.recreate_in_task(process))
+
+
 def _start_lock(loop: asyncio.AbstractEventLoop, path: str) -> asyncio.Lock:
     locks = state.aio_start_locks.get(loop)
     if locks is None:
@@ -511,10 +524,12 @@ async def get_process(pyngrok_config: PyngrokConfig) -> AsyncNgrokProcess:
         if current is not None:
             return current
         check_binary(path)
+        await check_version(pyngrok_config)
         await _ensure_guard(loop)
         runner = AsyncAgentRunner(pyngrok_config, on_exit=_on_agent_exit)
         await runner.start()
         process = AsyncNgrokProcess(runner)
+        runner.on_restart = functools.partial(_on_agent_restart, process)
         with state.aio_processes_lock:
             state.aio_processes[path] = process
         assert runner.proc is not None
@@ -575,6 +590,38 @@ async def capture_run_process(ngrok_path: str, args: list[str], *, secrets: tupl
         await close_transport(proc)
         raise
     return command_output(proc.returncode, stdout, secrets)
+
+
+class AsyncVersionProbe:
+    """``binary_version.version_check_flow``'s one call, with ``asyncio`` subprocesses."""
+
+    async def run_version(self, path: str, timeout: float) -> tuple[int | None, bytes]:
+        proc = await asyncio.create_subprocess_exec(
+            path,
+            *VERSION_ARGS,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            env=child_env(),
+        )
+        try:
+            stdout, _ = await asyncio.wait_for(proc.communicate(), timeout)
+        except BaseException:  # TimeoutError or cancelled: kill, reap, close
+            signal_process(proc, signal.SIGKILL)
+            close_pipes(proc)
+            await asyncio.shield(proc.wait())
+            await close_transport(proc)
+            raise
+        return proc.returncode, stdout
+
+
+async def check_version(pyngrok_config: PyngrokConfig) -> str | None:
+    """Refuse a binary whose version does not match ``ngrok_version`` before it starts (see ``binary_version``).
+
+    Raises:
+        PyngrokNgrokError: a mismatch, no answer in time, or the binary cannot be run.
+    """
+    return await run_async(version_check_flow(pyngrok_config), AsyncVersionProbe())
 
 
 async def request_client() -> httpx.AsyncClient:

@@ -14,6 +14,9 @@
 - :data:`config_file_lock` and :data:`config_cache`: every read-modify-write of a config file holds the lock
   (``installer.config_file_lock``); parsed config files are cached by path with the ``(mtime, size, inode)`` they
   were read at (``config_file.read_config``).
+- :data:`binary_versions` (+ :data:`binary_versions_lock`): what ``<ngrok_path> --version`` answered (the version,
+  or None when it named none), per path with the ``(mtime, size, inode)`` it was asked at
+  (``binary_version.version_check_flow``).
 
 The agent API clients' registry lives with them (``_agent_api``), the tunnel registry in ``_tunnels.registry``.
 """
@@ -41,6 +44,8 @@ __all__ = [
     "aio_processes_lock",
     "aio_request_clients",
     "aio_start_locks",
+    "binary_versions",
+    "binary_versions_lock",
     "config_cache",
     "config_file_lock",
     "forget_runner",
@@ -75,6 +80,9 @@ aio_request_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.
 
 config_file_lock = threading.RLock()
 config_cache: dict[str, tuple[tuple[int, int, int], dict[str, Any]]] = {}
+
+binary_versions: dict[str, tuple[tuple[int, int, int], str | None]] = {}
+binary_versions_lock = threading.Lock()
 
 
 def stop_all() -> None:

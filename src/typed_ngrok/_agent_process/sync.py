@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Final
 
 from typed_ngrok._agent_process import state
+from typed_ngrok._agent_process.binary_version import VERSION_ARGS, version_check_flow
 from typed_ngrok._agent_process.readiness import Exited
 from typed_ngrok._agent_process.runner import RunnerCore, terminate_flow
 from typed_ngrok._agent_process.startup import child_env, platform_spawn_options
@@ -29,7 +30,7 @@ from typed_ngrok.conf import PyngrokConfig
 if TYPE_CHECKING:
     from typed_ngrok._agent_api.sync import AgentAPI
 
-__all__ = ["AgentRunner", "PopenControl"]
+__all__ = ["AgentRunner", "PopenControl", "VersionProbe", "check_version"]
 
 _EOF: Final = object()
 
@@ -59,6 +60,34 @@ class PopenControl:
     def reap(self) -> None:
         if self.proc is not None:
             self.proc.wait()  # always reap: no zombie
+
+
+class VersionProbe:
+    """``binary_version.version_check_flow``'s one call, with ``subprocess``."""
+
+    def run_version(self, path: str, timeout: float) -> tuple[int, bytes]:
+        try:
+            done = subprocess.run(
+                [path, *VERSION_ARGS],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                env=child_env(),
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:  # run() killed and reaped it
+            raise TimeoutError(str(exc)) from None
+        return done.returncode, done.stdout
+
+
+def check_version(pyngrok_config: PyngrokConfig) -> str | None:
+    """Refuse a binary whose version does not match ``ngrok_version`` before it starts (see ``binary_version``).
+
+    Raises:
+        PyngrokNgrokError: a mismatch, no answer in time, or the binary cannot be run.
+    """
+    return run_sync(version_check_flow(pyngrok_config), VersionProbe())
 
 
 class AgentRunner(RunnerCore):
