@@ -11,7 +11,10 @@ an asyncio subprocess + a reader task) only do I/O. Everything they decide is he
 - the health check (:meth:`RunnerCore.healthy_flow`, the one probe of ``readiness.probe_flow``);
 - the stop policy: SIGTERM, a bounded wait, SIGKILL, always reaped (:func:`terminate_flow`), then the reader joined
   and the run's resources released (:meth:`RunnerCore.stop_flow`);
-- the exit of an agent that dies on its own after a successful start (:meth:`RunnerCore.claim_exit`).
+- the exit of an agent that dies on its own after a successful start (:meth:`RunnerCore.claim_exit`);
+- a restart by ngrok's Restart command (the agent re-executes itself under the same pid): ``restart.RestartWatch``
+  reads it from the output, monitored or not, and the shell's ``on_restart`` hook gets ``"restarting"`` and then
+  ``"back"`` (the process object keeps tracking the same process; the hook opens the tunnels again).
 
 Flows run through :func:`typed_ngrok._drive.run_sync`/:func:`~typed_ngrok._drive.run_async` with the runner as the
 target; the calls a shell answers are listed on each flow.
@@ -28,6 +31,7 @@ from typing import TYPE_CHECKING, Final, Protocol
 from typed_ngrok._agent_process import config as agent_config
 from typed_ngrok._agent_process import state
 from typed_ngrok._agent_process.readiness import Readiness, probe_flow, wait_ready_flow
+from typed_ngrok._agent_process.restart import RestartEvent, RestartWatch, may_matter
 from typed_ngrok._agent_process.startup import prepare_start
 from typed_ngrok._drive import Call, Flow
 from typed_ngrok.conf import PyngrokConfig
@@ -45,6 +49,7 @@ ngrok_logger = logging.getLogger("typed_ngrok.process.ngrok")
 FAIL_TERM_GRACE: Final = 0.2  # SIGTERM grace when a start failed (the deadline leaves 0.5 s in total)
 FAIL_JOIN: Final = 0.3  # after a failed start, how long the reader may take to reach EOF
 STOP_JOIN: Final = 2.0  # the same after a stop
+_RESTART_TEXT: Final = {"restarting": "was told to restart (same pid)", "back": "restarted: its new session is up"}
 
 
 def terminate_flow(grace: float) -> Flow[None]:
@@ -97,6 +102,10 @@ class RunnerCore:
         self.readiness = Readiness()
         self.monitoring = False
         self.edge: LocalEdge | None = None  # local-edge mode only
+        #: Called (from the reader thread or task) with ``"restarting"``/``"back"`` when ngrok's Restart command
+        #: re-executes the agent after a successful start; set by whoever owns the process object.
+        self.on_restart: Callable[[RestartEvent], None] | None = None
+        self._restart_watch = RestartWatch()
         self._on_exit = on_exit
         self._secrets: tuple[str, ...] = ()
         self._private_dir: str | None = None
@@ -124,18 +133,41 @@ class RunnerCore:
     def take_line(self, raw: bytes) -> NgrokLog | None:
         """Take one raw line of the agent's output; returns it parsed when it is a startup event for the waiter.
 
-        While neither starting nor monitoring (or once stopping) the line is only drained. Secrets are masked before
-        anything sees the line; empty lines are dropped.
+        While neither starting nor monitoring (or once stopping) the line is only drained, but for the lines of a
+        restart (:meth:`_watch_restart`). Secrets are masked before anything sees the line; empty lines are dropped.
         """
-        if not (self._starting or self.monitoring) or self._stopping:
+        if self._stopping:
             return None
-        log = NgrokLog(raw.decode("utf-8", "replace"))
-        if self._secrets:
-            log._redact(self._secrets, agent_config.REDACTED)
+        if not (self._starting or self.monitoring):
+            if self.on_restart is not None and may_matter(raw):
+                self._watch_restart(self._parse(raw))
+            return None
+        log = self._parse(raw)
         if not log.line:
             return None
         self._record(log)
-        return log if self._starting else None
+        if self._starting:
+            return log
+        self._watch_restart(log)
+        return None
+
+    def _parse(self, raw: bytes) -> NgrokLog:
+        log = NgrokLog(raw.decode("utf-8", "replace"))
+        if self._secrets:
+            log._redact(self._secrets, agent_config.REDACTED)
+        return log
+
+    def _watch_restart(self, log: NgrokLog) -> None:
+        """Hand a restart's events (``restart.RestartWatch``) to the ``on_restart`` hook."""
+        event = self._restart_watch.feed(log)
+        hook = self.on_restart
+        if event is None or hook is None:
+            return
+        logger.info("The ngrok process %s %s", self._pid(), _RESTART_TEXT[event])
+        try:
+            hook(event)
+        except Exception:
+            logger.exception("handling the ngrok agent's restart failed; its output is still being read")
 
     def _record(self, log: NgrokLog) -> None:
         cfg = self.pyngrok_config

@@ -149,7 +149,7 @@ def connect(agent: Agent[ApiT], request: TunnelRequest) -> Flow[ConnectedTunnel]
     for companion in companions:  # list it too, so the registry holds what the agent holds
         with contextlib.suppress(PyngrokError):  # best effort: the tunnel is up, disconnect still knows the name
             twins.append(NgrokTunnel(_object((yield Call("get_tunnel", (companion,)))), agent.cfg, agent.api_url))
-    registry.add(tunnel, companions, twins)
+    registry.add(tunnel, companions, twins, request)  # the request: to open it again after a restart
     return tunnel
 
 

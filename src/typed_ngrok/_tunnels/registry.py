@@ -13,6 +13,11 @@ Concurrency rules (no lock is held across I/O; the sync and async twins use the 
   one just added (nor the companions recorded for it).
 - ``disconnect`` reads the companions *before* it stops the tunnel, so a listing landing in between cannot make it
   forget the ``(http)`` twin.
+- A restarted agent (ngrok's Restart command: the agent re-executes itself and opens a new session) has lost every
+  tunnel created through its API. :meth:`TunnelRegistry.begin_restart` (when the agent logs the restart) takes the
+  tunnels opened by ``connect`` off the registry as a plan, each with the request that made it, in connect order;
+  :mod:`typed_ngrok._tunnels.restart` opens them again once the new session is up (:meth:`take_restart_plan`) and
+  ends with a listing, then :meth:`finish_restart` (waiters: :meth:`wait_restarts`).
 - A ``connect`` that timed out may still be carried out by the agent afterwards. Its tunnel name is *abandoned*:
   :mod:`typed_ngrok._tunnels.reaper` removes it (and its companion) as soon as the agent creates it, and ``connect``
   refuses that name until then.
@@ -33,10 +38,12 @@ if TYPE_CHECKING:
     import asyncio
 
     from typed_ngrok._tunnels.model import NgrokTunnel
+    from typed_ngrok._tunnels.requests import TunnelRequest
 
 __all__ = [
     "AbandonedTunnel",
     "Listing",
+    "Recreate",
     "TunnelRegistry",
     "drop_registry",
     "forget_agent",
@@ -52,6 +59,14 @@ class AbandonedTunnel:
     name: str
     endpoint: bool  # created through ``/api/endpoints`` (v3) rather than ``/api/tunnels``
     companions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Recreate:
+    """A tunnel to open again after the agent restarted: the ``connect`` request that opened it, and its URL then."""
+
+    request: TunnelRequest
+    public_url: str
 
 
 @dataclass
@@ -81,6 +96,10 @@ class TunnelRegistry:
         self._touched: dict[str, int] = {}  # public_url -> seq of its last local add/remove (while listings run)
         self._listings: list[int] = []  # the ``since`` of every listing in flight
         self._abandoned: dict[str, AbandonedTunnel] = {}
+        self._requests: dict[str, TunnelRequest] = {}  # public_url -> the connect request, in connect order
+        self._restart_plan: list[Recreate] = []  # taken at a restart, opened again once the new session is up
+        self._restarts = 0  # restarts handled (finish_restart), for wait_restarts
+        self._changed = threading.Condition(self._lock)
 
     # -- local changes --------------------------------------------------------------------------------------
     def _touch(self, url: str) -> None:
@@ -92,15 +111,19 @@ class TunnelRegistry:
         tunnel: NgrokTunnel,
         companions: list[str] | None = None,
         companion_tunnels: list[NgrokTunnel] | None = None,
+        request: TunnelRequest | None = None,
     ) -> None:
         """Record ``tunnel`` (it must have a ``public_url``), the names of its companions and, when known, the
-        companion tunnels themselves (so the registry lists what the agent lists)."""
+        companion tunnels themselves (so the registry lists what the agent lists), and the ``connect`` ``request``
+        that opened it (to open it again after the agent restarts)."""
         if tunnel.public_url is None:
             return
         with self._lock:
             self._seq += 1
             self._tunnels[tunnel.public_url] = tunnel
             self._touch(tunnel.public_url)
+            if request is not None:
+                self._requests[tunnel.public_url] = request
             if companions:
                 self._companions[tunnel.public_url] = list(companions)
             for twin in companion_tunnels or ():
@@ -114,6 +137,7 @@ class TunnelRegistry:
         with self._lock:
             self._seq += 1
             self._tunnels.pop(public_url, None)
+            self._requests.pop(public_url, None)
             self._touch(public_url)
             gone = set(self._companions.pop(public_url, ())) | set(companions or ())
             if gone:
@@ -161,6 +185,7 @@ class TunnelRegistry:
                     companions.pop(url, None)
             self._tunnels = fresh
             self._companions = companions
+            self._requests = {url: request for url, request in self._requests.items() if url in fresh}
             self._end_listing(since)
 
     # -- reads ----------------------------------------------------------------------------------------------
@@ -175,6 +200,38 @@ class TunnelRegistry:
     def tunnels(self) -> list[NgrokTunnel]:
         with self._lock:
             return list(self._tunnels.values())
+
+    # -- a restarted agent ----------------------------------------------------------------------------------
+    def begin_restart(self) -> list[Recreate]:
+        """The agent restarted and lost its API-created tunnels: forget every tunnel (as a local change, so a listing
+        in flight cannot bring one back) and keep the ones ``connect`` opened, with their requests, as the plan
+        (added to a plan not yet taken, when the agent restarts twice before its new session is up). Returns the
+        plan so far."""
+        with self._lock:
+            self._seq += 1
+            for url in self._tunnels:
+                self._touch(url)
+            self._restart_plan += [Recreate(request, url) for url, request in self._requests.items()]
+            self._tunnels, self._companions, self._requests = {}, {}, {}
+            return list(self._restart_plan)
+
+    def take_restart_plan(self) -> list[Recreate]:
+        """The tunnels to open again now that the restarted agent's session is up (see :meth:`begin_restart`)."""
+        with self._lock:
+            plan, self._restart_plan = self._restart_plan, []
+            return plan
+
+    def finish_restart(self) -> None:
+        """The re-creation after a restart is over (whatever its outcome): wake :meth:`wait_restarts`."""
+        with self._changed:
+            self._restarts += 1
+            self._changed.notify_all()
+
+    def wait_restarts(self, count: int, timeout: float) -> bool:
+        """Block until ``count`` restarts were handled (:meth:`finish_restart`), or ``timeout`` seconds; True when
+        they were."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._restarts >= count, timeout)
 
     # -- abandoned connects ---------------------------------------------------------------------------------
     def abandon(self, tunnel: AbandonedTunnel) -> None:

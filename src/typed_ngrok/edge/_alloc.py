@@ -5,6 +5,10 @@ Rules:
 - A ``Hostname``/``Addr`` naming a port (the URL this edge, or a previous edge on this port, handed out) re-uses that
   port: the listener already there, or a new one on that port after an edge restart. That also puts the agent's
   ``http`` companion bind of an ``https`` tunnel on the same port (the listener tells TLS from HTTP).
+- A fresh Bind (no ``Id``, no port named) from the new session of an agent the edge told to Restart gets the URL
+  that agent's old session had for the same request: the first of the old session's binds, in bind order, that is
+  still reserved (in its grace period) and was asked for with the same ``Proto``, ``Opts``, ``Extra`` and
+  forwarding fields (see ``docs/edge-protocol.md`` §5).
 - ``Subdomain`` ``s`` means host ``s.localhost``; a bare ``Hostname`` (or ``Domain``, what the SDKs' ``domain()``
   sends) is used as the host. Such hosts are unique:
   asking for one that another live bind holds is refused like ngrok does (``ERR_NGROK_310``).
@@ -12,6 +16,7 @@ Rules:
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from ._rpc import BindRequest, new_bind_id
@@ -20,7 +25,7 @@ from ._tunnels import Bind, PublicListener
 if TYPE_CHECKING:
     from ._server import EdgeServer, SessionState
 
-__all__ = ["allocate"]
+__all__ = ["allocate", "request_key"]
 
 _KIND = {"http": "web", "https": "web", "tcp": "tcp", "tls": "tls"}
 
@@ -30,6 +35,29 @@ def _split_port(value: str) -> tuple[str, int | None]:
     if sep and port.isdigit() and 0 < int(port) < 65536:
         return host, int(port)
     return value, None
+
+
+def request_key(req: BindRequest) -> str:
+    """What a Bind asked for, without its ``Id``: a restarted agent asks for its tunnels with the same values."""
+    asked = {
+        "Proto": req.proto,
+        "Opts": req.opts,
+        "Extra": req.extra,
+        "ForwardsTo": req.forwards_to,
+        "ForwardsProto": req.forwards_proto,
+        "Other": req.other,
+    }
+    return json.dumps(asked, sort_keys=True, default=str)
+
+
+def _take_reserved(server: EdgeServer, state: SessionState, key: str) -> Bind | None:
+    """The first bind reserved for ``state`` (its agent's run before a Restart) asked for with ``key``; taken."""
+    for bind_id in state.reserved:
+        bind = server.binds.get(bind_id)
+        if bind is not None and bind.session is None and bind.requested == key:
+            state.reserved.remove(bind_id)
+            return bind
+    return None
 
 
 def allocate(server: EdgeServer, state: SessionState, req: BindRequest) -> tuple[Bind | None, str]:
@@ -57,6 +85,13 @@ def allocate(server: EdgeServer, state: SessionState, req: BindRequest) -> tuple
         if req.subdomain and not wanted_host:
             wanted_host = f"{req.subdomain}.localhost"
         host = (wanted_host or "localhost").lower()
+
+    asked = request_key(req)
+    named_port = port
+    if not req.id and port is None and state.reserved:
+        reserved = _take_reserved(server, state, asked)
+        if reserved is not None:  # the restarted agent's tunnel: its old listener and URL
+            port, host = reserved.port, reserved.host
 
     listener: PublicListener | None = None
     if port is not None:
@@ -105,7 +140,8 @@ def allocate(server: EdgeServer, state: SessionState, req: BindRequest) -> tuple
         opts=opts,
         listener=listener,
         subdomain=req.subdomain,
-        hostname=wanted_host if (req.hostname or req.domain) and port is None else "",
+        hostname=wanted_host if (req.hostname or req.domain) and named_port is None else "",
+        requested=asked,
     )
     listener.binds[bind.scheme_key] = bind
     server.binds[bind.id] = bind

@@ -53,6 +53,8 @@ class SessionState:
     established_at: float = 0.0
     bind_ids: set[str] = field(default_factory=set)
     probe_now: asyncio.Event = field(default_factory=asyncio.Event)
+    restarting: bool = False  # told to Restart (and did not refuse): its binds are reserved for its next session
+    reserved: list[str] = field(default_factory=list)  # a restarted session's bind ids, this session may take over
 
     def probe(self) -> None:
         """Check this session with a heartbeat now (traffic found it unresponsive), with a short deadline."""
@@ -116,6 +118,8 @@ class EdgeServer:
         self.sessions: dict[int, SessionState] = {}  # keyed by id(state): ClientIds repeat across reconnects
         self.binds: dict[str, Bind] = {}
         self.listeners: dict[int, PublicListener] = {}
+        # bind ids of sessions that went away after a Restart, by restart_key, until their next session authenticates
+        self.restarts: dict[tuple[str, ...], list[str]] = {}
         self._server: asyncio.Server | None = None
         self._conn_tasks: set[asyncio.Task[None]] = set()
 
@@ -217,6 +221,8 @@ class EdgeServer:
             state.authed.set_result(False)
         if state.auth is not None and state.id:
             self.events.add("session_closed", state.id, reason=state.mux.close_reason)
+        if state.restarting and state.auth is not None:  # its binds, in bind order, wait for the restarted agent
+            self.restarts[restart_key(state.auth)] = [bind_id for bind_id in self.binds if bind_id in state.bind_ids]
         for bind_id in state.bind_ids:
             bind = self.binds.get(bind_id)
             if bind is not None and bind.session is state:
@@ -309,6 +315,8 @@ class EdgeServer:
         state.id = client_id
         state.auth = req
         state.established_at = time.time()
+        if not req.client_id:  # a new agent run: the one a Restart re-executed takes over its earlier binds
+            state.reserved = self.restarts.pop(restart_key(req), [])
         if not state.authed.done():
             state.authed.set_result(True)
         self.events.add("session", client_id, remote_addr=state.remote_addr, reconnect=bool(req.client_id))
@@ -408,14 +416,24 @@ class EdgeServer:
             raise ValueError(f"not a control stream type: {stream_type}")
         state = self.find_session(session_id)
         stream = state.mux.open_stream(stream_type)
+        if stream_type == RESTART:
+            state.restarting = True  # set before the agent can act on it: its session may end before the reply
         await stream.write(dumps(body))
         try:
             reply = await asyncio.wait_for(_read_json(stream), timeout)
         except (StreamResetError, asyncio.IncompleteReadError, ValueError, TimeoutError):
             reply = None
         stream.close_write()
+        if stream_type == RESTART and isinstance(reply, dict) and reply.get("Error"):
+            state.restarting = False  # refused (RestartUnsupportedError): the session stays, nothing is reserved
         self.events.add("control_reply", state.id, type=stream_type, reply=reply)
         return reply
+
+
+def restart_key(auth: AuthRequest) -> tuple[str, ...]:
+    """What a restarted agent's new session has in common with its old one: the credential and what the agent says
+    about itself (a re-exec sends the same). Held in memory only (the authtoken is a secret)."""
+    return (auth.authtoken, auth.version, auth.os, auth.arch, auth.client_type, auth.metadata)
 
 
 async def _read_json(stream: Stream) -> Any:

@@ -78,6 +78,7 @@ class Bind:
     session: SessionRef | None = None
     streams: set[Stream] = field(default_factory=set)
     grace: asyncio.TimerHandle | None = None
+    requested: str = field(default="", repr=False)  # _alloc.request_key of the Bind that made it (may hold Auth)
 
     @property
     def scheme_key(self) -> tuple[str, str]:

@@ -1,0 +1,151 @@
+"""Opening a restarted agent's tunnels again (issue 13).
+
+ngrok's Restart command (``POST /tunnel_sessions/{id}/restart``, or the local edge's ``restart_agent``) makes the
+agent re-execute itself: the same pid, argv, config and ``web_addr``, and a new session. Tunnels from its config
+file would come back by themselves (typed-ngrok starts the agent with ``start --none``, so there are none); tunnels
+created through its API are gone (``docs/edge-protocol.md`` §5). typed-ngrok notices the restart in the agent's log
+(``_agent_process.restart``) and opens the tunnels it tracks again, with the same requests:
+
+1. on the restart line, :meth:`~typed_ngrok._tunnels.registry.TunnelRegistry.begin_restart` takes the tunnels
+   ``connect`` opened off the registry, in connect order, as the plan (so a listing racing with the restart cannot
+   lose them, and none is shown while the agent has none);
+2. once the new session is up, :func:`recreate` runs ``connect`` again for each (same name, same body, so
+   ``bind_tls="both"`` companions come back too); an edge that keeps a restarted agent's URLs (ngrok does not
+   promise it; the local edge does, ``docs/edge-protocol.md`` §5) hands back the same public URLs;
+3. a failure is logged (secrets of the request masked) and that tunnel is left out; a listing then makes the
+   registry equal to what the agent really runs; :meth:`~TunnelRegistry.finish_restart` wakes waiters.
+
+The decision is written once here (:func:`recreate`, a flow for :mod:`typed_ngrok._drive`); the sync twin runs it in
+a daemon thread (:func:`recreate_in_thread`, started from the agent's reader thread), the ``aio`` twin as a task on
+the agent's event loop (:func:`recreate_in_task`, started from its reader task).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from typed_ngrok._drive import Flow, run_async, run_sync
+from typed_ngrok._redact import MASK, redact
+from typed_ngrok._tunnels import flows
+from typed_ngrok._tunnels.registry import Recreate, keep_until_done, registry_for
+from typed_ngrok.exception import PyngrokError
+
+if TYPE_CHECKING:
+    from typed_ngrok._agent_api.aio import AsyncAgentAPI
+    from typed_ngrok._agent_api.sync import AgentAPI
+    from typed_ngrok._agent_process.aio import AsyncNgrokProcess
+    from typed_ngrok.conf import PyngrokConfig
+
+__all__ = [
+    "begin_restart",
+    "on_agent_restart",
+    "recreate",
+    "recreate_in_task",
+    "recreate_in_thread",
+    "request_secrets",
+]
+
+logger = logging.getLogger("typed_ngrok.ngrok")
+
+ApiT = TypeVar("ApiT", "AgentAPI", "AsyncAgentAPI")
+
+_SECRET_KEYS = ("auth", "password", "secret", "token", "key", "credential")
+
+
+def request_secrets(body: Mapping[str, Any]) -> tuple[str, ...]:
+    """The values of a tunnel request that must not reach a log: strings under a key naming a credential (``auth``,
+    ``basic_auth``, ``client_secret``, ``*_token``, ``*_key``, ...), at any depth."""
+
+    def walk(value: object, secret: bool) -> Iterator[str]:
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                yield from walk(item, secret or any(word in str(key).lower() for word in _SECRET_KEYS))
+        elif isinstance(value, list | tuple):
+            for item in value:
+                yield from walk(item, secret)
+        elif secret and isinstance(value, str) and value:
+            yield value
+
+    return tuple(sorted(set(walk(body, False)), key=len, reverse=True))
+
+
+def begin_restart(ngrok_path: str, api_url: str | None) -> None:
+    """The agent at ``ngrok_path`` logged a restart: take its tunnels off the registry as the plan (see above)."""
+    plan = registry_for(ngrok_path, api_url).begin_restart()
+    if plan:
+        logger.info("the ngrok agent restarted: %d tunnel(s) will be opened again once its session is up", len(plan))
+
+
+def on_agent_restart(event: str, ngrok_path: str, api_url: str | None, reopen: Callable[[], object]) -> None:
+    """The process objects' ``on_restart`` hook, both twins: on ``"restarting"`` take the plan, on ``"back"`` call
+    ``reopen`` (the twin's way of running :func:`recreate` in the background)."""
+    if event == "restarting":
+        begin_restart(ngrok_path, api_url)
+    elif api_url is not None:
+        reopen()
+
+
+def recreate(agent: flows.Agent[ApiT], plan: Sequence[Recreate]) -> Flow[list[str]]:
+    """Open each tunnel of ``plan`` again through ``agent`` (``connect``'s flow, same request); failures are logged
+    and skipped. Ends with a listing (the registry then holds what the agent runs) and
+    :meth:`~typed_ngrok._tunnels.registry.TunnelRegistry.finish_restart`. Returns the public URLs opened."""
+    opened: list[str] = []
+    try:
+        for item in plan:
+            if agent.registry.closed.is_set():  # killed meanwhile: nothing to open
+                break
+            try:
+                tunnel = yield from flows.connect(agent, item.request)
+            except PyngrokError as exc:
+                text = redact(str(exc), request_secrets(item.request.body), MASK)
+                logger.warning("could not open tunnel %r again after the agent restarted: %s", item.request.name, text)
+                continue
+            opened.append(tunnel.public_url)
+            if tunnel.public_url != item.public_url:
+                logger.info(
+                    "tunnel %r is open again after the agent restarted, at a new URL: %s (was %s)",
+                    item.request.name,
+                    tunnel.public_url,
+                    item.public_url,
+                )
+        with contextlib.suppress(PyngrokError):  # the agent may be gone again; the registry then follows its kill
+            yield from flows.get_tunnels(agent)
+    finally:
+        agent.registry.finish_restart()
+    if plan:
+        logger.info("the restarted ngrok agent runs %d of its %d tunnel(s) again", len(opened), len(plan))
+    return opened
+
+
+def recreate_in_thread(cfg: PyngrokConfig, api_url: str) -> threading.Thread:
+    """The sync twin: the restarted agent's session is up (the reader thread saw it); open its tunnels again in a
+    daemon thread (the reader must keep draining the agent's output)."""
+    from typed_ngrok._agent_api.sync import agent_api_for
+
+    registry = registry_for(cfg.ngrok_path, api_url)
+    agent = flows.Agent(cfg, api_url, agent_api_for(api_url, float(cfg.request_timeout)), registry)
+    name = f"typed-ngrok-recreate-{cfg.ngrok_path}"
+    thread = threading.Thread(
+        target=run_sync, args=(recreate(agent, registry.take_restart_plan()), agent.api), name=name, daemon=True
+    )
+    thread.start()
+    return thread
+
+
+def recreate_in_task(process: AsyncNgrokProcess) -> None:
+    """The ``aio`` twin: the same, as a task on the agent's event loop (called from its reader task)."""
+    cfg, api_url = process.pyngrok_config, process.api_url
+    if api_url is None:  # pragma: no cover - a started agent has its API URL
+        return
+    registry = registry_for(cfg.ngrok_path, api_url)
+    agent = flows.Agent(cfg, api_url, process.agent_api(float(cfg.request_timeout)), registry)
+    plan = registry.take_restart_plan()
+
+    async def run() -> None:
+        await run_async(recreate(agent, plan), agent.api)
+
+    keep_until_done(process.loop.create_task(run(), name=f"typed-ngrok-recreate-{cfg.ngrok_path}"))
