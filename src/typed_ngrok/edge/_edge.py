@@ -6,6 +6,7 @@ import asyncio
 import ipaddress
 import json
 import os
+import secrets
 import shutil
 import tempfile
 import threading
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 
 from typed_ngrok.exception import LocalEdgeError
 
+from ._cloud_api import CONTROL_TIMEOUT, CloudAPIServer, snapshot_of
 from ._controls import EdgeControls
 from ._server import EdgeServer
 from ._tls import EdgeCertificates
@@ -52,6 +54,8 @@ class LocalEdge(EdgeControls):
         answer_timeout: seconds an agent has to acknowledge a new public connection (any frame on its proxy
             stream; live agents do so at once) before the client gets 502 and the session is probed by a heartbeat
             (and dropped when that goes unanswered too). Catches SDK sessions closed without a GOAWAY.
+        cloud_api_key: the Bearer key of the edge's cloud API (:attr:`cloud_api_url`, docs/edge-cloud-api.md);
+            None mints a random one (:attr:`cloud_api_key`).
 
     Raises:
         LocalEdgeError: for a non-loopback host, or when the certificate files cannot be written.
@@ -69,7 +73,13 @@ class LocalEdge(EdgeControls):
         tunnel_grace: float = 30.0,
         answer_timeout: float = 5.0,
         state_dir: str | os.PathLike[str] | None = None,
+        cloud_api_key: str | None = None,
     ) -> None:
+        if cloud_api_key is not None and (not isinstance(cloud_api_key, str) or not cloud_api_key.strip()):
+            raise LocalEdgeError("cloud_api_key must be a non-empty string (or None to mint one)")
+        self._cloud_key = cloud_api_key.strip() if cloud_api_key is not None else secrets.token_urlsafe(24)
+        self._cloud: CloudAPIServer | None = None
+        self._credentials: dict[str, str] = {}  # sha256 of an authtoken -> the cr_ id the cloud API shows
         try:
             loopback = ipaddress.IPv4Address(host).is_loopback
         except ValueError:
@@ -144,6 +154,20 @@ class LocalEdge(EdgeControls):
         return self._token or DEFAULT_AUTHTOKEN
 
     @property
+    def cloud_api_url(self) -> str:
+        """Base URL of the edge's stand-in for ngrok's cloud API (``http://127.0.0.1:PORT``; docs/edge-cloud-api.md):
+        tunnel sessions with their restart/stop/update actions, tunnels and endpoints. Same lifetime as the edge
+        (and the same port across :meth:`restart`). Raises :class:`LocalEdgeError` before the edge started."""
+        if self._cloud is None:
+            raise LocalEdgeError("the local edge is not running: its cloud API has no address yet")
+        return self._cloud.url
+
+    @property
+    def cloud_api_key(self) -> str:
+        """The API key (``Authorization: Bearer …``) the edge's cloud API accepts. A secret: never logged."""
+        return self._cloud_key
+
+    @property
     def running(self) -> bool:
         return self._core is not None
 
@@ -204,6 +228,20 @@ class LocalEdge(EdgeControls):
             raise LocalEdgeError(f"the local edge cannot listen on {self.server_addr}: {exc.strerror or exc}") from exc
         self._port = core.port
         self._core = core
+        if self._cloud is None:
+            cloud = CloudAPIServer(
+                host=self._host,
+                api_key=self._cloud_key,
+                snapshot=lambda: snapshot_of(self._core, self._credentials),
+                control=self._cloud_action,
+            )
+            try:
+                await cloud.start()
+            except OSError as exc:
+                await core.stop()
+                self._core = None
+                raise LocalEdgeError(f"the local edge's cloud API cannot listen: {exc.strerror or exc}") from exc
+            self._cloud = cloud
         if self._state_dir is not None:
             try:
                 _save_state(self._state_dir, self._port, self._certs)
@@ -217,6 +255,23 @@ class LocalEdge(EdgeControls):
         if core is not None:
             await core.stop()
 
+    async def _stop_all(self) -> None:
+        """The core, then the cloud API (which outlives core restarts)."""
+        try:
+            await self._stop_core()
+        finally:
+            cloud, self._cloud = self._cloud, None
+            if cloud is not None:
+                await cloud.stop()
+
+    async def _cloud_action(self, action: str, session_id: str) -> dict[str, Any] | None:
+        """A cloud API action on a live session: the agent's reply. Raises :class:`LocalEdgeError` (no such session)."""
+        if action == "restart":
+            return await self.arestart_agent(session_id, timeout=CONTROL_TIMEOUT)
+        if action == "stop":
+            return await self.astop_agent(session_id, timeout=CONTROL_TIMEOUT)
+        return await self.aupdate_agent(session_id, timeout=CONTROL_TIMEOUT)
+
     async def astart(self) -> LocalEdge:
         """Start listening on the running loop. Raises :class:`LocalEdgeError` (already running, port taken)."""
         if self._core is not None or self._thread is not None:
@@ -229,7 +284,7 @@ class LocalEdge(EdgeControls):
     async def astop(self) -> None:
         """Close every session (GOAWAY), listener and public connection, and delete the temporary certificate
         folder (a ``state_dir`` is kept). Idempotent; a stopped edge cannot start again."""
-        await self._stop_core()
+        await self._stop_all()
         self._finish()
 
     def _finish(self) -> None:
@@ -269,12 +324,12 @@ class LocalEdge(EdgeControls):
     def stop(self) -> None:
         """Stop the edge and join its thread (sync mode), closing everything. Idempotent."""
         if self._thread is None:
-            if self._core is not None:
-                self._run(self._stop_core, 30.0)
+            if self._core is not None or self._cloud is not None:
+                self._run(self._stop_all, 30.0)
             self._finish()
             return
         try:
-            self._run(self._stop_core, 30.0)
+            self._run(self._stop_all, 30.0)
         finally:
             self._shutdown_thread()
             self._finish()

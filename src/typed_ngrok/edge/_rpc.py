@@ -57,7 +57,9 @@ def dumps(value: object) -> bytes:
 
 
 def new_client_id() -> str:
-    return secrets.token_hex(16)
+    """A new session's ClientId, in the ``ts_`` form ngrok's cloud API shows tunnel session ids in (the edge's cloud
+    API shows this very id)."""
+    return "ts_" + secrets.token_hex(16)
 
 
 def new_bind_id() -> str:

@@ -381,6 +381,7 @@ class EdgeServer:
         bind.tls = tls
         bind.metadata = req.metadata
         bind.forwards_to = req.forwards_to
+        bind.bound_at = time.time()
         bind.session = state
         state.bind_ids.add(bind.id)
         self.events.add("bind", state.id, bind_id=bind.id, url=bind.url, proto=bind.proto)

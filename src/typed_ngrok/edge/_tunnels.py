@@ -75,6 +75,7 @@ class Bind:
     hostname: str = ""
     metadata: str = ""
     forwards_to: str = ""
+    bound_at: float = 0.0  # time.time() of the Bind that (re)bound it (the cloud API's started_at)
     session: SessionRef | None = None
     streams: set[Stream] = field(default_factory=set)
     grace: asyncio.TimerHandle | None = None

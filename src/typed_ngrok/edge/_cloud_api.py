@@ -1,0 +1,586 @@
+"""The local edge's stand-in for the part of ngrok's cloud REST API that describes what it hosts
+(docs/edge-cloud-api.md): tunnel sessions (with the restart/stop/update actions), tunnels and endpoints.
+
+The HTTP layer is h11 (sans-I/O HTTP/1.1) under asyncio, on the edge's own event loop, listening on a random
+loopback port. Answers use ngrok's paths, field names, list envelopes and error bodies (docs/cloud-api.md §1-3);
+the values are the edge's real sessions and binds.
+
+Decisions are plain functions (:func:`list_page`, :func:`session_view`, ...), so the unit tests drive them without
+sockets; :class:`CloudAPIServer` only reads and writes bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+
+import h11
+
+from typed_ngrok.exception import LocalEdgeError
+
+from ._cel import CelError, compile_filter, matches
+from ._server import EdgeServer
+
+__all__ = [
+    "MAX_BODY",
+    "MAX_LIMIT",
+    "REGION",
+    "Answer",
+    "CloudAPIServer",
+    "error",
+    "list_page",
+]
+
+API_VERSION = "2"
+MAX_LIMIT = 100  # ngrok's maximum and default page size (docs/cloud-api.md §1)
+MAX_BODY = 64 * 1024  # request bodies of the served operations are "{}"
+MAX_HEAD = 16 * 1024  # request line and headers
+IDLE_TIMEOUT = 60.0  # seconds a connection may sit without a complete request
+CONTROL_TIMEOUT = 10.0  # seconds an agent has to answer Stop/Restart/Update
+REGION = "local"  # the region the edge reports in SrvInfo
+TRANSPORT = "ngrok/2"  # the muxado tunnel protocol, as ngrok's TunnelSession.transport names it
+ACTIONS = ("restart", "stop", "update")
+_DOCS = "Check your API client implementation and review the API documentation: https://ngrok.com/docs/api#service-api."
+_KEYS = "API keys and instructions are available on your dashboard: https://dashboard.ngrok.com/api-keys"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One HTTP answer: status, JSON body (None: no body, e.g. 204) and extra headers."""
+
+    status: int
+    body: object = None
+    headers: tuple[tuple[str, str], ...] = ()
+    close: bool = False
+
+    def encoded(self) -> bytes:
+        return b"" if self.body is None else json.dumps(self.body, separators=(",", ":")).encode()
+
+
+def error(status: int, code: str, msg: str, **extra: object) -> Answer:
+    """ngrok's error body: ``{"error_code", "status_code", "msg", "details": {"operation_id"}}``."""
+    close = bool(extra.pop("close", False))
+    headers = extra.pop("headers", ())
+    assert isinstance(headers, tuple)
+    body = {
+        "error_code": code,
+        "status_code": status,
+        "msg": msg,
+        "details": {"operation_id": "op_" + secrets.token_hex(13)},
+    }
+    return Answer(status, body, headers, close)
+
+
+def not_found(what: str = "") -> Answer:
+    return error(404, "ERR_NGROK_404", f"Resource {what!r} not found." if what else "Resource not found.")
+
+
+def rfc3339(when: float) -> str:
+    return datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _ref(base: str, collection: str, rid: str) -> dict[str, str]:
+    return {"id": rid, "uri": f"{base}/{collection}/{quote(rid, safe='')}"}
+
+
+def _suffix(bind_id: str) -> str:
+    return bind_id.split("_", 1)[1] if "_" in bind_id else bind_id
+
+
+def tunnel_id(bind_id: str) -> str:
+    """The cloud API id of a bind (``bind_<hex>`` → ``tn_<hex>``)."""
+    return "tn_" + _suffix(bind_id)
+
+
+def endpoint_id(bind_id: str) -> str:
+    """The endpoint id of a bind's URL (``bind_<hex>`` → ``ep_<hex>``)."""
+    return "ep_" + _suffix(bind_id)
+
+
+# -- views: what the edge holds, in ngrok's shapes --------------------------------------------------------------
+@dataclass(frozen=True)
+class SessionFacts:
+    """The facts of one live agent session that a TunnelSession shows (gathered on the edge's loop)."""
+
+    id: str
+    remote_addr: str
+    agent_version: str
+    os: str
+    metadata: str
+    established_at: float
+    credential_id: str
+    unsupported: dict[str, str] = field(default_factory=dict)  # action → the agent's *UnsupportedError ("" = ok)
+
+
+@dataclass(frozen=True)
+class BindFacts:
+    """The facts of one bind (a tunnel with its URL) of a live session."""
+
+    id: str
+    proto: str
+    url: str
+    host: str
+    port: int
+    session_id: str
+    metadata: str
+    forwards_to: str
+    bound_at: float
+
+
+def session_view(base: str, s: SessionFacts) -> dict[str, Any]:
+    ip = s.remote_addr.rsplit(":", 1)[0] if ":" in s.remote_addr else s.remote_addr
+    view: dict[str, Any] = {
+        "id": s.id,
+        "uri": _ref(base, "tunnel_sessions", s.id)["uri"],
+        "agent_version": s.agent_version,
+        "credential": _ref(base, "credentials", s.credential_id),
+        "ip": ip,
+        "os": s.os,
+        "region": REGION,
+        "started_at": rfc3339(s.established_at),
+        "transport": TRANSPORT,
+    }
+    if s.metadata:
+        view["metadata"] = s.metadata
+    return view
+
+
+def tunnel_view(base: str, b: BindFacts) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "id": tunnel_id(b.id),
+        "public_url": b.url,
+        "started_at": rfc3339(b.bound_at),
+        "proto": b.proto,
+        "region": REGION,
+        "tunnel_session": _ref(base, "tunnel_sessions", b.session_id),
+        "endpoint": _ref(base, "endpoints", endpoint_id(b.id)),
+    }
+    if b.metadata:
+        view["metadata"] = b.metadata
+    if b.forwards_to:
+        view["forwards_to"] = b.forwards_to
+    return view
+
+
+def endpoint_view(base: str, b: BindFacts) -> dict[str, Any]:
+    scheme = urlsplit(b.url).scheme or b.proto
+    when = rfc3339(b.bound_at)
+    view: dict[str, Any] = {
+        "id": endpoint_id(b.id),
+        "uri": _ref(base, "endpoints", endpoint_id(b.id))["uri"],
+        "region": REGION,
+        "created_at": when,
+        "updated_at": when,
+        "public_url": b.url,
+        "url": b.url,
+        "proto": b.proto,
+        "scheme": scheme,
+        "host": b.host,
+        "port": b.port,
+        "hostport": f"{b.host}:{b.port}",
+        "type": "ephemeral",
+        "tunnel": _ref(base, "tunnels", tunnel_id(b.id)),
+        "tunnel_session": _ref(base, "tunnel_sessions", b.session_id),
+    }
+    if b.metadata:
+        view["metadata"] = b.metadata
+    if b.forwards_to:
+        view["upstream_url"] = b.forwards_to
+    return view
+
+
+# -- lists ------------------------------------------------------------------------------------------------------
+def _first(query: dict[str, list[str]], name: str) -> str | None:
+    values = query.get(name)
+    return values[0] if values else None
+
+
+def list_page(base: str, collection: str, items: list[dict[str, Any]], raw_query: str) -> Answer:
+    """One page of a list, newest first: ``filter`` (CEL, ``obj``), then ``before_id``, then ``limit``.
+
+    ``items`` are the answer objects, newest first. ``next_page_uri`` is the absolute URL of the next page (same
+    ``limit`` and ``filter``), or null on the last page; ``uri`` is the collection's URL.
+    """
+    try:
+        query = parse_qs(raw_query, keep_blank_values=True, strict_parsing=False, max_num_fields=64)
+    except ValueError as exc:
+        return error(400, "ERR_NGROK_230", f"The query part of the requested URI is invalid: {exc}. {_DOCS}")
+    raw_limit = _first(query, "limit")
+    limit = MAX_LIMIT
+    if raw_limit not in (None, ""):
+        try:
+            limit = int(raw_limit.strip())
+        except ValueError:
+            return error(
+                400,
+                "ERR_NGROK_244",
+                f"The page size limit must be a number between 1 and {MAX_LIMIT} but {raw_limit[:40]!r} was provided.",
+            )
+        if not 1 <= limit <= MAX_LIMIT:
+            return error(
+                400,
+                "ERR_NGROK_233",
+                f"The page size limit must be between 1 and {MAX_LIMIT} but {raw_limit[:40]} was provided.",
+            )
+    source = _first(query, "filter")
+    if source is not None:
+        try:
+            expr = compile_filter(source)
+            items = [item for item in items if matches(expr, item)]
+        except CelError as exc:
+            return error(400, "ERR_NGROK_250", f"Invalid CEL query: {exc}")
+    before = _first(query, "before_id")
+    if before:
+        ids = [item["id"] for item in items]
+        items = items[ids.index(before) + 1 :] if before in ids else []
+    chunk = items[:limit]
+    next_uri: str | None = None
+    if len(items) > limit:
+        params = [("before_id", chunk[-1]["id"]), ("limit", str(limit))]
+        if source is not None:
+            params.append(("filter", source))
+        next_uri = f"{base}/{collection}?{urlencode(params, quote_via=quote)}"
+    return Answer(200, {collection: chunk, "uri": f"{base}/{collection}", "next_page_uri": next_uri})
+
+
+# -- the request decisions --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Request:
+    method: str
+    target: str  # raw request target (path and query)
+    headers: dict[str, str]  # lower-case names; repeated headers joined with ", "
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    sessions: list[SessionFacts]  # live sessions
+    binds: list[BindFacts]  # binds of live sessions
+
+
+Control = Callable[[str, str], Awaitable[dict[str, Any] | None]]  # (action, session id) → the agent's reply
+
+
+def check_headers(headers: dict[str, str], api_key: str) -> Answer | None:
+    """ngrok's 401 for a missing, malformed or wrong key, then its 400 for a missing or unknown API version."""
+    auth = headers.get("authorization")
+    if auth is None or not auth.strip():
+        return error(
+            401,
+            "ERR_NGROK_200",
+            f"The ngrok API requires that you set the Authorization header for authentication. {_KEYS}",
+        )
+    scheme, _, token = auth.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return error(
+            401,
+            "ERR_NGROK_201",
+            "The ngrok API requires that you use Bearer authentication via the Authorization header. It could not "
+            f"parse the header in this request. {_KEYS}",
+        )
+    if not hmac.compare_digest(token.strip().encode(), api_key.encode()):
+        return error(
+            401, "ERR_NGROK_203", f"The API authentication you specified is properly formed, but it is invalid. {_KEYS}"
+        )
+    version = headers.get("ngrok-version")
+    if version is None or not version.strip():
+        return error(
+            400,
+            "ERR_NGROK_218",
+            "Your request has not specified an API version. Include the version you wish to use in the "
+            f"Ngrok-Version header. Supported versions: {API_VERSION}.",
+        )
+    if version.strip() != API_VERSION:
+        return error(
+            400,
+            "ERR_NGROK_217",
+            f"The provided API version {version.strip()[:20]!r} is invalid or unsupported. Supported versions: "
+            f"{API_VERSION}. Check your API client implementation.",
+        )
+    return None
+
+
+def check_action_body(headers: dict[str, str], body: bytes) -> Answer | None:
+    """An action needs a JSON object body with ``Content-Type: application/json`` (ngrok: ERR_NGROK_213)."""
+    ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+    shown = ctype or "(no Content-Type)"
+    if ctype != "application/json":
+        return error(400, "ERR_NGROK_213", f"The {shown} request body could not be parsed. {_DOCS}")
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return error(400, "ERR_NGROK_213", f"The application/json request body could not be parsed. {_DOCS}")
+    if not isinstance(data, dict):
+        return error(400, "ERR_NGROK_213", f"The application/json request body must be a JSON object. {_DOCS}")
+    return None
+
+
+_ROUTES: dict[str, tuple[str, ...]] = {"tunnel_sessions": ACTIONS, "tunnels": (), "endpoints": ()}
+_UNSUPPORTED = {"restart": ("ERR_NGROK_804", "restarting"), "stop": ("ERR_NGROK_805", "stopping")}
+_FAILED = {"restart": "ERR_NGROK_808", "stop": "ERR_NGROK_807", "update": "ERR_NGROK_809"}
+_NETWORK = (
+    "There was a networking error while trying to send this operation to the ngrok agent or trying to read the "
+    "response. This usually indicates that the ngrok agent was in the process of shutting down or reconnecting, but "
+    "it could also result from a networking timeout or failure. It is possible, but unlikely, that the operation "
+    "succeeded."
+)
+
+
+def _not_allowed(allowed: str) -> Answer:
+    return error(405, "ERR_NGROK_405", "Method not allowed.", headers=(("Allow", allowed),))
+
+
+async def answer(request: Request, *, base: str, api_key: str, snapshot: Snapshot, control: Control) -> Answer:
+    """The answer to one request (every decision of the API)."""
+    refused = check_headers(request.headers, api_key)
+    if refused is not None:
+        return refused
+    parts = urlsplit(request.target)
+    segments = [unquote(s) for s in parts.path.split("/")[1:]]
+    if not segments or segments[0] not in _ROUTES or len(segments) > 3 or "" in segments:
+        return not_found()
+    collection = segments[0]
+    if len(segments) == 3 and segments[2] not in _ROUTES[collection]:
+        return not_found()
+    method = request.method
+    if len(segments) == 3:
+        if method != "POST":
+            return _not_allowed("POST")
+        refused = check_action_body(request.headers, request.body)
+        if refused is not None:
+            return refused
+        return await _act(segments[2], segments[1], snapshot, control)
+    if method != "GET":
+        return _not_allowed("GET")
+    items = _items(base, collection, snapshot)
+    if len(segments) == 1:
+        return list_page(base, collection, items, parts.query)
+    for item in items:
+        if item["id"] == segments[1]:
+            return Answer(200, item)
+    return not_found(segments[1])
+
+
+def _items(base: str, collection: str, snapshot: Snapshot) -> list[dict[str, Any]]:
+    if collection == "tunnel_sessions":
+        sessions = sorted(snapshot.sessions, key=lambda s: (s.established_at, s.id), reverse=True)
+        return [session_view(base, s) for s in sessions]
+    binds = sorted(snapshot.binds, key=lambda b: (b.bound_at, b.id), reverse=True)
+    view = tunnel_view if collection == "tunnels" else endpoint_view
+    return [view(base, b) for b in binds]
+
+
+async def _act(action: str, session_id: str, snapshot: Snapshot, control: Control) -> Answer:
+    session = next((s for s in snapshot.sessions if s.id == session_id), None)
+    if session is None:
+        return not_found(session_id)
+    reason = session.unsupported.get(action, "")
+    if reason and action in _UNSUPPORTED:
+        code, verb = _UNSUPPORTED[action]
+        return error(400, code, f"This ngrok agent does not support remote {verb}: {reason}.")
+    try:
+        reply = await control(action, session_id)
+    except LocalEdgeError:  # the session went away since the snapshot
+        return not_found(session_id)
+    failure = reply.get("Error") if isinstance(reply, dict) else None
+    if isinstance(failure, str) and failure:
+        verb = {"restart": "restart", "stop": "stop", "update": "update"}[action]
+        return error(400, _FAILED[action], f"The remote ngrok agent failed to {verb} because of an error: {failure}")
+    if reply is None and action == "update":  # stop and restart may end the session before any reply
+        return error(502, "ERR_NGROK_810", _NETWORK)
+    return Answer(204)
+
+
+# -- the server -------------------------------------------------------------------------------------------------
+class CloudAPIServer:
+    """The listener: h11 connections on the edge loop, answered by :func:`answer` over ``snapshot()``."""
+
+    def __init__(
+        self, *, host: str, api_key: str, snapshot: Callable[[], Snapshot], control: Control, port: int = 0
+    ) -> None:
+        self.host = host
+        self.port = port
+        self._key = api_key
+        self._snapshot = snapshot
+        self._control = control
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self) -> None:
+        """Listen (on ``port``, 0 = a free one). Raises ``OSError``."""
+        self._server = await asyncio.start_server(self._on_client, self.host, self.port, reuse_address=True)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if server is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(server.wait_closed(), 5.0)
+
+    async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        try:
+            await self._serve(reader, writer)
+        except (OSError, TimeoutError, h11.LocalProtocolError):
+            pass
+        finally:
+            self._tasks.discard(task)
+            writer.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
+        while True:
+            try:
+                request = await _read_request(conn, reader)
+            except h11.RemoteProtocolError as exc:
+                await _send(conn, writer, _malformed(exc))
+                return
+            if request is None:
+                return
+            if isinstance(request, Answer):
+                reply = request
+            else:
+                reply = await answer(
+                    request, base=self.url, api_key=self._key, snapshot=self._snapshot(), control=self._control
+                )
+            await _send(conn, writer, reply)
+            if conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
+                return
+            conn.start_next_cycle()
+
+
+def _malformed(exc: h11.RemoteProtocolError) -> Answer:
+    status = exc.error_status_hint
+    if status == 431:
+        return error(431, "ERR_NGROK_812", f"Your request exceeded the maximum size of {MAX_HEAD} bytes.", close=True)
+    return error(400, "ERR_NGROK_400", f"The request is not valid HTTP/1.1: {str(exc)[:120]}.", close=True)
+
+
+async def _read_request(conn: h11.Connection, reader: asyncio.StreamReader) -> Request | Answer | None:
+    """The next complete request; an :class:`Answer` when its body is too large; None when the client left."""
+    head: h11.Request | None = None
+    body = bytearray()
+    while True:
+        event = conn.next_event()
+        if event is h11.NEED_DATA:
+            data = await asyncio.wait_for(reader.read(65536), IDLE_TIMEOUT)
+            conn.receive_data(data)
+            continue
+        if isinstance(event, h11.Request):
+            head = event
+            length = dict(event.headers).get(b"content-length")
+            if length is not None and length.isdigit() and int(length) > MAX_BODY:
+                return _too_large()
+        elif isinstance(event, h11.Data):
+            body += event.data
+            if len(body) > MAX_BODY:
+                return _too_large()
+        elif isinstance(event, h11.EndOfMessage) and head is not None:
+            headers: dict[str, str] = {}
+            for name, value in head.headers:
+                key = name.decode("latin-1").lower()
+                text = value.decode("latin-1")
+                headers[key] = f"{headers[key]}, {text}" if key in headers else text
+            return Request(head.method.decode("latin-1"), head.target.decode("latin-1"), headers, bytes(body))
+        elif isinstance(event, h11.ConnectionClosed) or event is h11.PAUSED:
+            return None
+
+
+def _too_large() -> Answer:
+    return error(413, "ERR_NGROK_812", f"Your request exceeded the maximum size of {MAX_BODY} bytes.", close=True)
+
+
+async def _send(conn: h11.Connection, writer: asyncio.StreamWriter, reply: Answer) -> None:
+    payload = reply.encoded()
+    headers = [("Content-Length", str(len(payload)))] if reply.status != 204 else []
+    if reply.body is not None:
+        headers.append(("Content-Type", "application/json"))
+    headers.extend(reply.headers)
+    if reply.close:
+        headers.append(("Connection", "close"))
+    try:
+        reason = HTTPStatus(reply.status).phrase.encode()
+        data = conn.send(h11.Response(status_code=reply.status, headers=headers, reason=reason))
+        if payload:
+            data = (data or b"") + (conn.send(h11.Data(data=payload)) or b"")
+        data = (data or b"") + (conn.send(h11.EndOfMessage()) or b"")
+    except h11.LocalProtocolError:  # the connection cannot carry an answer any more (e.g. garbage before a request)
+        return
+    writer.write(data)
+    await writer.drain()
+
+
+def credential_id(authtoken: str, known: dict[str, str]) -> str:
+    """A stable ``cr_`` id per distinct authtoken for this edge (random: it reveals nothing about the token)."""
+    digest = hashlib.sha256(authtoken.encode()).hexdigest()
+    if digest not in known:
+        known[digest] = "cr_" + secrets.token_hex(13)
+    return known[digest]
+
+
+_UNSUPPORTED_FIELDS = {"restart": "RestartUnsupportedError", "stop": "StopUnsupportedError"}
+
+
+def snapshot_of(core: EdgeServer | None, credentials: dict[str, str]) -> Snapshot:
+    """The live sessions and their binds, read from the edge's core (on its loop)."""
+    if core is None:
+        return Snapshot([], [])
+    sessions: list[SessionFacts] = []
+    for state in core.sessions.values():
+        auth = state.auth
+        if auth is None or not state.id or state.mux.closed:
+            continue
+        unsupported = {}
+        for action, name in _UNSUPPORTED_FIELDS.items():
+            value = auth.extra.get(name)
+            unsupported[action] = value if isinstance(value, str) else ""
+        sessions.append(
+            SessionFacts(
+                id=state.id,
+                remote_addr=state.remote_addr,
+                agent_version=auth.version,
+                os=auth.os,
+                metadata=auth.metadata,
+                established_at=state.established_at,
+                credential_id=credential_id(auth.authtoken, credentials),
+                unsupported=unsupported,
+            )
+        )
+    binds = [
+        BindFacts(
+            id=b.id,
+            proto=b.proto,
+            url=b.url,
+            host=b.host,
+            port=b.port,
+            session_id=b.session.id,
+            metadata=b.metadata,
+            forwards_to=b.forwards_to,
+            bound_at=b.bound_at,
+        )
+        for b in core.binds.values()
+        if b.session is not None and not b.session.mux.closed and b.session.id
+    ]
+    return Snapshot(sessions, binds)

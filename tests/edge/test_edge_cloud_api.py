@@ -1,0 +1,335 @@
+"""The local edge's cloud API (docs/edge-cloud-api.md) with real 2.3.41 agents: typed_ngrok.cloud's sync and async
+clients list, get, restart, update and stop real agent sessions; a fleet of three agents is filtered, paged and one of
+them restarted; ngrok-api 0.19.0 reads it and its body-less actions fail as against ngrok; bad input gets ngrok's error
+shape and the API keeps serving."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.cloud.conftest import Twin
+from tests.edge.agent_harness import Agent, Upstream
+from typed_ngrok.cloud import CloudAPIError, NotFoundError, Ref
+from typed_ngrok.edge import LocalEdge
+
+SpawnAgent = Callable[..., Agent]
+
+
+@pytest.fixture(params=["sync", "async"])
+async def twin(request: pytest.FixtureRequest) -> Any:
+    driver = Twin(str(request.param))
+    try:
+        yield driver
+    finally:
+        await driver.close()
+
+
+def _ref(value: object) -> str:
+    """The id of a Ref field ("" when absent)."""
+    return value.id if isinstance(value, Ref) else ""
+
+
+def _headers(edge: LocalEdge) -> dict[str, str]:
+    return {"Authorization": f"Bearer {edge.cloud_api_key}", "Ngrok-Version": "2"}
+
+
+def _started(agent: Agent, upstream: Upstream, name: str = "web") -> str:
+    agent.wait_ready()
+    created = agent.create_tunnel(name=name, proto="http", addr=str(upstream.port), bind_tls=True)
+    assert created.status_code == 201, created.text
+    url: str = created.json()["public_url"]
+    return url
+
+
+def _session_of(edge: LocalEdge, metadata: str) -> str:
+    headers = _headers(edge)
+    params = {"filter": f'obj.metadata == "{metadata}"'}
+    found = httpx.get(f"{edge.cloud_api_url}/tunnel_sessions", headers=headers, params=params).json()
+    assert len(found["tunnel_sessions"]) == 1, found
+    sid: str = found["tunnel_sessions"][0]["id"]
+    return sid
+
+
+async def test_one_agent_through_the_cloud_client(
+    twin: Twin, edge: LocalEdge, upstream: Upstream, spawn_agent: SpawnAgent
+) -> None:
+    """List, get, tunnels, endpoints, then update (refused by the agent), restart (a new session), stop (exit)."""
+    metadata = f"cloud-client-{twin.kind}"
+    agent = spawn_agent(edge, metadata=metadata)
+    public_url = _started(agent, upstream)
+    cloud = twin.open(edge.cloud_api_url, api_key=edge.cloud_api_key, max_retries=0)
+
+    sessions = await twin.items(cloud.tunnel_sessions.list(filter=f'obj.metadata == "{metadata}"'))
+    assert len(sessions) == 1
+    session = sessions[0]
+    assert session.id.startswith("ts_") and session.id in {s.id for s in edge.sessions}
+    assert (session.agent_version, session.os, session.ip) == ("2.3.41", "linux", "127.0.0.1")
+    assert (session.region, session.transport, session.metadata) == ("local", "ngrok/2", metadata)
+    assert _ref(session.credential).startswith("cr_")
+    assert session.uri == f"{edge.cloud_api_url}/tunnel_sessions/{session.id}"
+    assert isinstance(session.started_at, datetime) and session.started_at.tzinfo is not None
+    got = await twin.run(lambda: cloud.tunnel_sessions.get(session.id))
+    assert got.to_dict() == session.to_dict()
+
+    tunnels = [t for t in await twin.items(cloud.tunnels.list()) if _ref(t.tunnel_session) == session.id]
+    assert [(t.public_url, t.proto, t.region) for t in tunnels] == [(public_url, "https", "local")]
+    tunnel = await twin.run(lambda: cloud.tunnels.get(tunnels[0].id))
+    assert tunnel.to_dict() == tunnels[0].to_dict() and tunnel.id.startswith("tn_")
+    endpoints = [e for e in await twin.items(cloud.endpoints.list()) if _ref(e.tunnel_session) == session.id]
+    assert [(e.url, e.proto, e.type_, _ref(e.tunnel)) for e in endpoints] == [
+        (public_url, "https", "ephemeral", tunnel.id)
+    ]
+    assert _ref(tunnel.endpoint) == endpoints[0].id
+    endpoint = await twin.run(lambda: cloud.endpoints.get(endpoints[0].id))
+    assert endpoint.to_dict() == endpoints[0].to_dict()
+    assert endpoint.port == int(public_url.rsplit(":", 1)[1]) and endpoint.hostport.endswith(f":{endpoint.port}")
+
+    with pytest.raises(CloudAPIError) as refused:
+        await twin.run(lambda: cloud.tunnel_sessions.update(session.id))
+    assert refused.value.status_code == 400 and refused.value.error_code == "ERR_NGROK_809"
+    assert "updates disabled" in str(refused.value) and refused.value.operation_id
+
+    mark = edge.mark()
+    assert await twin.run(lambda: cloud.tunnel_sessions.restart(session.id)) is None
+    event = await edge.await_event("session", since=mark, match=lambda e: e.session_id != session.id, timeout=20)
+    assert agent.proc.poll() is None  # the same process re-executed itself
+    renewed = await twin.items(cloud.tunnel_sessions.list(filter=f'obj.metadata == "{metadata}"'))
+    assert [s.id for s in renewed] == [event.session_id]
+    with pytest.raises(NotFoundError):  # the old session is gone
+        await twin.run(lambda: cloud.tunnel_sessions.get(session.id))
+
+    assert await twin.run(lambda: cloud.tunnel_sessions.stop(event.session_id)) is None
+    assert agent.proc.wait(20) == 0
+
+
+def test_three_agents_one_restarted(edge: LocalEdge, upstream: Upstream, spawn_agent: SpawnAgent) -> None:
+    """A fleet: filters select one or two, pages of one follow next_page_uri, one restart leaves the others alone."""
+    from typed_ngrok.cloud import CloudClient
+
+    agents = [spawn_agent(edge, metadata=f"fleet-{n}") for n in range(3)]
+    for n, one in enumerate(agents):
+        _started(one, upstream, name=f"fleet{n}")
+    with CloudClient(base_url=edge.cloud_api_url, api_key=edge.cloud_api_key, max_retries=0) as cloud:
+        fleet = 'obj.metadata >= "fleet-" && obj.metadata < "fleet-9"'
+        before = {str(s.metadata): s for s in cloud.tunnel_sessions.list(filter=fleet)}
+        assert sorted(before) == ["fleet-0", "fleet-1", "fleet-2"]
+        selected = list(cloud.tunnel_sessions.list(filter='obj.metadata == "fleet-1"'))
+        assert [s.id for s in selected] == [before["fleet-1"].id]
+        by_id = f'obj.id == "{before["fleet-2"].id}" || (obj.metadata == "fleet-0" && obj.os == "linux")'
+        assert {s.metadata for s in cloud.tunnel_sessions.list(filter=by_id)} == {"fleet-0", "fleet-2"}
+        first = cloud.tunnel_sessions.page(limit=1, filter=fleet)
+        assert len(first.items) == 1 and first.next_page_uri is not None
+        assert first.next_page_uri.startswith(f"{edge.cloud_api_url}/tunnel_sessions?before_id=")
+        paged = list(cloud.tunnel_sessions.list(limit=1, filter=fleet))
+        assert [s.id for s in paged] == [s.id for s in cloud.tunnel_sessions.list(filter=fleet)]
+        assert len(paged) == 3 and paged[0].started_at >= paged[-1].started_at  # newest first
+
+        mark = edge.mark()
+        cloud.tunnel_sessions.restart(before["fleet-1"].id)
+        renewed = edge.wait_for_event(
+            "session", since=mark, timeout=20, match=lambda e: e.session_id not in {s.id for s in before.values()}
+        )
+        after = {str(s.metadata): s for s in cloud.tunnel_sessions.list(filter=fleet)}
+        assert after["fleet-1"].id == renewed.session_id != before["fleet-1"].id
+        for untouched in ("fleet-0", "fleet-2"):
+            assert after[untouched].to_dict() == before[untouched].to_dict()
+        with pytest.raises(NotFoundError) as gone:  # an action on the session that just went away
+            cloud.tunnel_sessions.stop(before["fleet-1"].id)
+        assert gone.value.status_code == 404 and gone.value.error_code == "ERR_NGROK_404"
+    assert all(one.proc.poll() is None for one in agents)
+
+
+def test_ngrok_api_client(edge: LocalEdge, upstream: Upstream, spawn_agent: SpawnAgent) -> None:
+    """ngrok-api 0.19.0 lists and gets; its actions send no body and fail with 400 as against ngrok."""
+    ngrok: Any = pytest.importorskip("ngrok", reason="ngrok-api 0.19.0 is a dev dependency: pip install -e '.[dev]'")
+    if not hasattr(ngrok, "Client"):
+        pytest.skip("the installed `ngrok` module is not ngrok-api")
+    agent = spawn_agent(edge, metadata="ngrok-api")
+    public_url = _started(agent, upstream)
+    sid = _session_of(edge, "ngrok-api")
+    client = ngrok.Client(edge.cloud_api_key, base_url=edge.cloud_api_url)
+    listed = [s for s in client.tunnel_sessions.list() if s.id == sid]
+    assert len(listed) == 1 and listed[0].agent_version == "2.3.41" and listed[0].metadata == "ngrok-api"
+    got = client.tunnel_sessions.get(sid)
+    assert (got.id, got.os, got.region, got.credential.id) == (sid, "linux", "local", listed[0].credential.id)
+    tunnels = [t for t in client.tunnels.list() if t.tunnel_session.id == sid]
+    assert [t.public_url for t in tunnels] == [public_url]
+    assert client.tunnels.get(tunnels[0].id).public_url == public_url
+    endpoints = [e for e in client.endpoints.list() if e.tunnel_session.id == sid]
+    assert [e.url for e in endpoints] == [public_url]
+    for action in (client.tunnel_sessions.restart, client.tunnel_sessions.stop, client.tunnel_sessions.update):
+        with pytest.raises(ngrok.Error) as caught:
+            action(sid)
+        assert caught.value.http_status_code == 400 and caught.value.error_code == "ERR_NGROK_213"
+    assert _session_of(edge, "ngrok-api") == sid and agent.proc.poll() is None  # nothing reached the agent
+
+
+@pytest.fixture
+def raw(edge: LocalEdge) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=edge.cloud_api_url, timeout=10.0) as client:
+        yield client
+
+
+def _assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    body: dict[str, Any] = response.json()
+    assert set(body) == {"error_code", "status_code", "msg", "details"}
+    assert (body["error_code"], body["status_code"]) == (code, status) and body["msg"]
+    assert body["details"]["operation_id"].startswith("op_")
+    return body
+
+
+def _serving(edge: LocalEdge) -> None:
+    """A good request on a new connection still gets its answer."""
+    with httpx.Client(base_url=edge.cloud_api_url, timeout=10.0) as fresh:
+        answer = fresh.get("/tunnel_sessions", headers=_headers(edge))
+    assert answer.status_code == 200 and set(answer.json()) == {"tunnel_sessions", "uri", "next_page_uri"}
+
+
+KEY = "<the key>"
+GOOD = {"Authorization": KEY, "Ngrok-Version": "2"}
+JSON = {**GOOD, "Content-Type": "application/json"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "body", "status", "code"),
+    [
+        ("GET", "/tunnel_sessions", {"Ngrok-Version": "2"}, None, 401, "ERR_NGROK_200"),
+        ("GET", "/tunnel_sessions", {"Authorization": "Basic eDp5", "Ngrok-Version": "2"}, None, 401, "ERR_NGROK_201"),
+        (
+            "GET",
+            "/tunnel_sessions",
+            {"Authorization": "Bearer wrong", "Ngrok-Version": "2"},
+            None,
+            401,
+            "ERR_NGROK_203",
+        ),
+        ("GET", "/tunnel_sessions", {"Authorization": KEY}, None, 400, "ERR_NGROK_218"),
+        ("GET", "/tunnel_sessions", {"Authorization": KEY, "Ngrok-Version": "1"}, None, 400, "ERR_NGROK_217"),
+        ("GET", "/tunnel_sessions/ts_unknown", GOOD, None, 404, "ERR_NGROK_404"),
+        ("GET", "/tunnels/tn_unknown", GOOD, None, 404, "ERR_NGROK_404"),
+        ("GET", "/endpoints/ep_unknown", GOOD, None, 404, "ERR_NGROK_404"),
+        ("GET", "/reserved_domains", GOOD, None, 404, "ERR_NGROK_404"),
+        ("DELETE", "/tunnel_sessions/ts_unknown", GOOD, None, 405, "ERR_NGROK_405"),
+        ("GET", "/tunnel_sessions/ts_unknown/restart", GOOD, None, 405, "ERR_NGROK_405"),
+        ("POST", "/tunnel_sessions/ts_unknown/restart", JSON, b"{}", 404, "ERR_NGROK_404"),
+        ("POST", "/tunnel_sessions/ts_x/stop", JSON, b"{not json", 400, "ERR_NGROK_213"),
+        ("POST", "/tunnel_sessions/ts_x/stop", JSON, b"[]", 400, "ERR_NGROK_213"),
+        ("POST", "/tunnel_sessions/ts_x/stop", JSON, b"", 400, "ERR_NGROK_213"),
+        ("POST", "/tunnel_sessions/ts_x/stop", {**GOOD, "Content-Type": "text/plain"}, b"{}", 400, "ERR_NGROK_213"),
+        ("GET", "/tunnel_sessions?limit=1000000", GOOD, None, 400, "ERR_NGROK_233"),
+        ("GET", "/tunnel_sessions?limit=0", GOOD, None, 400, "ERR_NGROK_233"),
+        ("GET", "/tunnel_sessions?limit=many", GOOD, None, 400, "ERR_NGROK_244"),
+        ("GET", "/tunnel_sessions?filter=size(obj.id)%20%3E%200", GOOD, None, 400, "ERR_NGROK_250"),
+        ("GET", "/tunnels?filter=obj.proto%20%3D%3D", GOOD, None, 400, "ERR_NGROK_250"),
+        ("GET", "/endpoints?filter=obj.port", GOOD, None, 400, "ERR_NGROK_250"),
+    ],
+)
+def test_bad_requests(
+    edge: LocalEdge,
+    raw: httpx.Client,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: bytes | None,
+    status: int,
+    code: str,
+) -> None:
+    sent = {name: (f"Bearer {edge.cloud_api_key}" if value == KEY else value) for name, value in headers.items()}
+    _assert_error(raw.request(method, path, headers=sent, content=body), status, code)
+    _serving(edge)
+
+
+def test_filter_that_cannot_be_evaluated_on_the_data(
+    edge: LocalEdge, upstream: Upstream, spawn_agent: SpawnAgent
+) -> None:
+    """A filter that parses but cannot be evaluated (ordering a string against a number) is a 400, not ignored."""
+    agent = spawn_agent(edge, metadata="evaluated")
+    _started(agent, upstream)
+    with httpx.Client(base_url=edge.cloud_api_url, headers=_headers(edge)) as client:
+        body = _assert_error(
+            client.get("/tunnel_sessions", params={"filter": "obj.agent_version > 2"}), 400, "ERR_NGROK_250"
+        )
+        assert "string and number" in body["msg"]
+        assert client.get("/tunnel_sessions", params={"filter": 'obj.agent_version > "2"'}).status_code == 200
+
+
+def _exchange(edge: LocalEdge, data: bytes) -> bytes:
+    port = int(edge.cloud_api_url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "code"),
+    [
+        (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 garbage\r\n\r\n", 400, "ERR_NGROK_400"),
+        (b"GET /tunnel_sessions HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200_000 + b"\r\n\r\n", 431, "ERR_NGROK_812"),
+        (
+            b"POST /tunnel_sessions/ts_x/stop HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n{}",
+            413,
+            "ERR_NGROK_812",
+        ),
+        (
+            b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+            400,
+            "ERR_NGROK_400",
+        ),
+    ],
+    ids=["tls-hello", "huge-head", "huge-body", "bad-framing"],
+)
+def test_malformed_http(edge: LocalEdge, data: bytes, status: int, code: str) -> None:
+    reply = _exchange(edge, data)
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(f"HTTP/1.1 {status} ".encode()), reply[:200]
+    parsed = json.loads(body)
+    assert (parsed["error_code"], parsed["status_code"]) == (code, status)
+    _serving(edge)
+
+
+def test_silent_and_half_requests_do_not_block_others(edge: LocalEdge) -> None:
+    port = int(edge.cloud_api_url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port)) as idle, socket.create_connection(("127.0.0.1", port)) as half:
+        half.sendall(b"GET /tunnel_sessions HTTP/1.1\r\nHost: x\r\n")  # never finished
+        _serving(edge)
+        idle.close()
+    assert _exchange(edge, b"") == b""  # a client that leaves at once gets nothing and breaks nothing
+    _serving(edge)
+
+
+def test_keep_alive_and_key_never_shown(edge: LocalEdge, raw: httpx.Client) -> None:
+    """Several requests on one connection; the key is in no answer and not in the edge's repr."""
+    for _ in range(3):
+        answer = raw.get("/tunnels", headers=_headers(edge))
+        assert answer.status_code == 200 and edge.cloud_api_key not in answer.text
+    wrong = raw.get("/tunnels", headers={"Authorization": "Bearer not-the-key", "Ngrok-Version": "2"})
+    assert "not-the-key" not in wrong.text and edge.cloud_api_key not in repr(edge)
+
+
+def test_cloud_api_lifetime(tmp_path: Any) -> None:
+    """The listener starts and stops with the edge and keeps its port across restart(); a given key is used."""
+    edge = LocalEdge(cloud_api_key="given-key-123")
+    with pytest.raises(Exception, match="not running"):
+        _ = edge.cloud_api_url
+    with edge:
+        url = edge.cloud_api_url
+        headers = {"Authorization": "Bearer given-key-123", "Ngrok-Version": "2"}
+        assert httpx.get(f"{url}/tunnel_sessions", headers=headers).status_code == 200
+        edge.restart()
+        assert edge.cloud_api_url == url
+        assert httpx.get(f"{url}/tunnel_sessions", headers=headers).status_code == 200
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{url}/tunnel_sessions", headers=headers)
