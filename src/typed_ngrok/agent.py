@@ -210,6 +210,10 @@ def _api(pyngrok_config: PyngrokConfig | None) -> Agent[AgentAPI]:
 def get_agent_status(pyngrok_config: PyngrokConfig | None = None) -> NgrokAgent:
     """The agent's status (``GET /api/status``, ngrok >= 3.9).
 
+    Args:
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
+
     Raises:
         PyngrokNgrokHTTPError: the agent has no ``/api/status`` (v2 agents, v3 before 3.9), or refused.
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
@@ -233,6 +237,12 @@ def get_requests(
     ``limit``. 2.3.41 records ``start`` to the second, so requests that started within the same second come in that
     fixed id order, not necessarily their arrival order.
 
+    Args:
+        tunnel_name: only the requests of the tunnel with exactly this name; None: every tunnel's.
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
+        limit: at most this many (the newest) requests; None: all of them.
+
     Raises:
         PyngrokError: ``tunnel_name`` is not None or a non-empty string, or ``limit`` is not None or an int >= 1
             (before any I/O).
@@ -248,6 +258,11 @@ def get_requests(
 
 def get_request(request_id: str, pyngrok_config: PyngrokConfig | None = None) -> CapturedRequest:
     """One captured request by id.
+
+    Args:
+        request_id: the ``id`` of a captured request (``CapturedRequest.id``).
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
 
     Raises:
         PyngrokError: ``request_id`` is not a non-empty string, is ``.``/``..`` or holds ``/`` or a control character
@@ -268,6 +283,12 @@ def replay_request(
 ) -> None:
     """Replay a captured request to its upstream (or through ``tunnel_name``'s upstream).
 
+    Args:
+        request_id: the ``id`` of a captured request (``CapturedRequest.id``).
+        tunnel_name: replay through this tunnel's upstream instead of the request's own tunnel; None: its own.
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
+
     Raises:
         PyngrokError: ``request_id`` or ``tunnel_name`` is malformed (as for :func:`get_request` and
             :func:`get_requests`; before any I/O).
@@ -283,6 +304,10 @@ def replay_request(
 
 def delete_requests(pyngrok_config: PyngrokConfig | None = None) -> None:
     """Delete every captured request.
+
+    Args:
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
 
     Raises:
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.

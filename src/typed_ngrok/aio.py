@@ -87,6 +87,10 @@ async def _agent(cfg: PyngrokConfig) -> Agent[AsyncAgentAPI]:
 async def install_ngrok(pyngrok_config: PyngrokConfig | None = None) -> None:
     """See :func:`typed_ngrok.ngrok.install_ngrok` (download and file writes run in a worker thread).
 
+    Args:
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
+
     Raises:
         PyngrokNgrokInstallError: the download, verification or unpacking failed.
     """
@@ -95,6 +99,11 @@ async def install_ngrok(pyngrok_config: PyngrokConfig | None = None) -> None:
 
 async def set_auth_token(token: str, pyngrok_config: PyngrokConfig | None = None) -> None:
     """See :func:`typed_ngrok.ngrok.set_auth_token` (a config file edit, in a worker thread; never on argv).
+
+    Args:
+        token: the ngrok authtoken; never put on a command line and masked in logs and errors.
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
 
     Raises:
         PyngrokError: the config file cannot be written.
@@ -105,6 +114,11 @@ async def set_auth_token(token: str, pyngrok_config: PyngrokConfig | None = None
 async def set_api_key(key: str, pyngrok_config: PyngrokConfig | None = None) -> None:
     """See :func:`typed_ngrok.ngrok.set_api_key` (a config file edit, in a worker thread; never on argv).
 
+    Args:
+        key: the ngrok API key; never put on a command line and masked in logs and errors.
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
+
     Raises:
         PyngrokError: the config file cannot be written.
     """
@@ -113,6 +127,10 @@ async def set_api_key(key: str, pyngrok_config: PyngrokConfig | None = None) -> 
 
 async def get_ngrok_process(pyngrok_config: PyngrokConfig | None = None) -> AsyncNgrokProcess:
     """The running agent for ``ngrok_path`` on this event loop, installing and starting it first when needed.
+
+    Args:
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
 
     Raises:
         ProcessStartError: the agent exited, printed a fatal error, or was not ready within ``startup_timeout``.
@@ -136,6 +154,61 @@ async def connect(
 ) -> ConnectedTunnel:
     """See :func:`typed_ngrok.ngrok.connect` (same argument checks, same refusal of a ``name`` in use).
 
+    Args:
+        addr: where the tunnel forwards: a port (``8000`` or ``"8000"``), ``"host:port"``, or a URL
+            (``"http://localhost:8000"``); None means ``"80"``, or the ``addr`` of the definition ``name`` names.
+        proto: ``"http"``, ``"tcp"`` or ``"tls"``; None takes the definition's, else ``"http"``. An http tunnel gives
+            https public URLs (see ``bind_tls``).
+        name: the tunnel's name, or a tunnel definition in the agent's config file to start; None generates
+            ``<proto>-<port>-<uuid>``.
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
+        **options: tunnel/endpoint options (:class:`TunnelOptions`), each listed under Other Parameters; they
+            override the definition's. v2-agent keys work on every agent; v3-only keys are refused for a v2 agent.
+
+    Other Parameters:
+        inspect (bool): whether the agent captures this tunnel's http requests (default true).
+        metadata (str): an opaque string stored with the tunnel, shown in ngrok's dashboard and API.
+        bind_tls (bool | str): http tunnels: ``True`` https only (the default here), ``False`` http only, ``"both"``
+            both (on a v2 agent a ``<name> (http)`` companion, tracked and removed with the https tunnel). Translated to
+            ``schemes`` for v3 agents.
+        auth (str | Sequence[str]): http basic auth, ``"user:pass"`` (v2 agents take one credential). Translated to
+            ``basic_auth`` for v3 agents.
+        schemes (Sequence[str]): v3 spelling of ``bind_tls``: ``["https"]``, ``["http"]`` or both; translated back for
+            v2 agents.
+        basic_auth (str | Sequence[str]): v3 spelling of ``auth``: ``"user:pass"`` credentials.
+        host_header (str): http: rewrite the ``Host`` header sent upstream (``"rewrite"`` or a host name).
+        subdomain (str): http: the subdomain of the public URL (DNS labels).
+        hostname (str): http: a full host name for the public URL (a reserved domain on ngrok's cloud).
+        crt (str): tls: the certificate file the agent terminates TLS with.
+        key (str): tls: its private key file.
+        client_cas (str): tls: CA file for mutual TLS: clients must present a certificate it signed.
+        remote_addr (str): tcp: the ``host:port`` of a reserved TCP address.
+        ip_policy (str): the id of an IP policy (ngrok's cloud) that filters clients.
+        domain (str): v3: the domain of the public URL (replaces ``hostname``/``subdomain``).
+        proxy_proto (str | int): v3: send a PROXY protocol header upstream, version ``"1"`` or ``"2"``.
+        compression (bool): v3 http: gzip-compress responses.
+        circuit_breaker (float): v3 http: the 5xx ratio above which the edge rejects requests.
+        ip_restriction (Mapping[str, Sequence[str]]): v3: ``{"allow_cidrs": [...], "deny_cidrs": [...]}``.
+        mutual_tls_cas (str | Sequence[str]): v3 http: CA files for mutual TLS at the edge.
+        oauth (Mapping[str, Any]): v3 http: OAuth at the edge (``{"provider": "google", ...}``).
+        oidc (Mapping[str, Any]): v3 http: OpenID Connect at the edge (``{"issuer_url": ..., "client_id": ...}``).
+        request_header (Mapping[str, Sequence[str]]): v3 http: ``{"add": [...], "remove": [...]}`` on requests.
+        response_header (Mapping[str, Sequence[str]]): v3 http: the same on responses.
+        user_agent_filter (Mapping[str, Sequence[str]]): v3 http: ``{"allow": [...], "deny": [...]}`` regexes.
+        verify_webhook (Mapping[str, str]): v3 http: ``{"provider": ..., "secret": ...}``: only signed webhooks pass.
+        websocket_tcp_converter (bool): v3 http: convert websocket connections to TCP upstream.
+        terminate_at (str): v3 tls: where TLS ends: ``"edge"``, ``"agent"`` or ``"upstream"``.
+        traffic_policy (str | Mapping[str, Any]): v3: a traffic policy document (YAML/JSON text or a mapping).
+        labels (Sequence[str]): v3: the labels (``"key=value"``) of a labeled tunnel, routed by ngrok's cloud edges.
+        url (str): v3 endpoints (``config_version="3"``): the endpoint's public URL.
+        upstream (UpstreamOptions): v3 endpoints: ``{"url": ..., "protocol": "http1"|"http2", "proxy_protocol": ...}``;
+            built from ``addr`` when absent.
+        bindings (Sequence[str]): v3 endpoints: ``"public"``, ``"internal"`` or ``"kubernetes"``.
+        pooling_enabled (bool): v3 endpoints: share the URL with other agents' endpoints (load balancing).
+        description (str): v3 endpoints: a human-readable description.
+        agent_tls_termination (Mapping[str, Any]): v3 endpoints: TLS termination at the agent (certificate and key).
+
     Raises:
         PyngrokError: a wrong argument, before any I/O and naming it (see :func:`typed_ngrok.ngrok.connect`);
             v3-only options with ``config_version="2"``, or options a v2 agent would ignore; both spellings of one
@@ -158,6 +231,10 @@ async def connect(
 async def connect_all(pyngrok_config: PyngrokConfig | None = None) -> list[ConnectedTunnel]:
     """See :func:`typed_ngrok.ngrok.connect_all` (definitions are started in order, one after another).
 
+    Args:
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
+
     Raises:
         The same errors as :func:`connect`.
     """
@@ -169,6 +246,10 @@ async def connect_all(pyngrok_config: PyngrokConfig | None = None) -> list[Conne
 
 async def get_tunnels(pyngrok_config: PyngrokConfig | None = None) -> list[ConnectedTunnel]:
     """See :func:`typed_ngrok.ngrok.get_tunnels`.
+
+    Args:
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
 
     Raises:
         The same errors as :func:`typed_ngrok.ngrok.get_tunnels`, with the same messages.
@@ -182,6 +263,11 @@ async def get_tunnels(pyngrok_config: PyngrokConfig | None = None) -> list[Conne
 
 async def disconnect(public_url: str, pyngrok_config: PyngrokConfig | None = None) -> None:
     """See :func:`typed_ngrok.ngrok.disconnect` (also removes the v2 ``(http)`` companion; never starts an agent).
+
+    Args:
+        public_url: the ``public_url`` of a tunnel ``connect`` or ``get_tunnels`` returned.
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
 
     Raises:
         The same errors as :func:`typed_ngrok.ngrok.disconnect`, with the same messages.
@@ -237,6 +323,10 @@ async def tunnel(
 async def kill(pyngrok_config: PyngrokConfig | None = None) -> None:
     """Stop the aio agent for ``ngrok_path`` (SIGTERM, then SIGKILL; reaped) and forget its tunnels. No-op if none.
 
+    Args:
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
+
     Raises:
         PyngrokNgrokError: the process could not be stopped.
         PyngrokError: the agent for that path belongs to another running event loop.
@@ -250,6 +340,11 @@ async def kill(pyngrok_config: PyngrokConfig | None = None) -> None:
 
 async def api(*args: Any, pyngrok_config: PyngrokConfig | None = None) -> NgrokApiResponse:
     """See :func:`typed_ngrok.ngrok.api` (``ngrok api <args>`` as an asyncio subprocess; v3 agents).
+
+    Args:
+        *args: the arguments after ``ngrok api``, e.g. ``api("endpoints", "list")``.
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
 
     Raises:
         PyngrokNgrokError: the command exited with a non-zero code (its output is in the message).
@@ -267,6 +362,10 @@ async def api(*args: Any, pyngrok_config: PyngrokConfig | None = None) -> NgrokA
 async def get_version(pyngrok_config: PyngrokConfig | None = None) -> tuple[str, str]:
     """See :func:`typed_ngrok.ngrok.get_version`: ``(agent version, typed-ngrok version)``.
 
+    Args:
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
+
     Raises:
         PyngrokNgrokError: ``ngrok --version`` failed.
     """
@@ -281,6 +380,10 @@ async def get_version(pyngrok_config: PyngrokConfig | None = None) -> tuple[str,
 
 async def update(pyngrok_config: PyngrokConfig | None = None) -> str:
     """See :func:`typed_ngrok.ngrok.update` (contacts ngrok's update server).
+
+    Args:
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
 
     Raises:
         PyngrokNgrokError: the command failed (its output, secrets masked, is in the message).
@@ -304,6 +407,14 @@ async def api_request(
 ) -> dict[str, Any]:
     """See :func:`typed_ngrok.ngrok.api_request` (one kept-alive ``httpx.AsyncClient`` per event loop).
 
+    Args:
+        url: an ``http``/``https`` URL: the agent's API, or ``https://api.ngrok.com/...`` with ``auth``.
+        method: the HTTP method, default ``"GET"``.
+        data: a JSON-serialisable dict sent as the body whenever it is not None (``{}`` too).
+        params: query parameters.
+        timeout: seconds to wait for the answer (a finite number > 0).
+        auth: an ngrok API key, sent as ``Authorization: Bearer <auth>`` with ``Ngrok-Version: 2``; never shown.
+
     Raises:
         The same errors as :func:`typed_ngrok.ngrok.api_request`, with the same messages.
     """
@@ -321,6 +432,10 @@ async def _api(pyngrok_config: PyngrokConfig | None) -> Agent[AsyncAgentAPI]:
 async def get_agent_status(pyngrok_config: PyngrokConfig | None = None) -> NgrokAgent:
     """See :func:`typed_ngrok.agent.get_agent_status` (``GET /api/status``, ngrok >= 3.9).
 
+    Args:
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
+
     Raises:
         The same errors as :func:`typed_ngrok.agent.get_agent_status`, with the same messages.
     """
@@ -337,6 +452,12 @@ async def get_requests(
     """See :func:`typed_ngrok.agent.get_requests`: sorted here, newest ``start`` first (ties by ``id`` descending),
     ``tunnel_name`` matched exactly, the newest ``limit`` of them (``limit`` is not sent to the agent).
 
+    Args:
+        tunnel_name: only the requests of the tunnel with exactly this name; None: every tunnel's.
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
+        limit: at most this many (the newest) requests; None: all of them.
+
     Raises:
         The same errors as :func:`typed_ngrok.agent.get_requests`, with the same messages.
     """
@@ -349,6 +470,11 @@ async def get_requests(
 
 async def get_request(request_id: str, pyngrok_config: PyngrokConfig | None = None) -> CapturedRequest:
     """See :func:`typed_ngrok.agent.get_request`.
+
+    Args:
+        request_id: the ``id`` of a captured request (``CapturedRequest.id``).
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
 
     Raises:
         The same errors as :func:`typed_ngrok.agent.get_request`, with the same messages.
@@ -365,6 +491,12 @@ async def replay_request(
 ) -> None:
     """See :func:`typed_ngrok.agent.replay_request`.
 
+    Args:
+        request_id: the ``id`` of a captured request (``CapturedRequest.id``).
+        tunnel_name: replay through this tunnel's upstream instead of the request's own tunnel; None: its own.
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
+
     Raises:
         The same errors as :func:`typed_ngrok.agent.replay_request`, with the same messages.
     """
@@ -377,6 +509,10 @@ async def replay_request(
 
 async def delete_requests(pyngrok_config: PyngrokConfig | None = None) -> None:
     """See :func:`typed_ngrok.agent.delete_requests`.
+
+    Args:
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
 
     Raises:
         The same errors as :func:`typed_ngrok.agent.delete_requests`, with the same messages.

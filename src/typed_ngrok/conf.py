@@ -81,6 +81,10 @@ _NOT_GIVEN: Final = _DefaultVersion("3")
 def normalize_ngrok_version(value: object, field: str = "ngrok_version") -> str:
     """``"3"``/``"v3"``/``3`` → ``"3"``; ``"2"``/``"2.3.41"`` → ``"2"``.
 
+    Args:
+        value: the version as given: ``"3"``, ``"v3"``, ``3``, ``"2"``, ``"2.3.41"``, ...
+        field: the name used in the error message.
+
     Raises:
         PyngrokError: for anything else, naming ``field``.
     """
@@ -342,6 +346,9 @@ def get_default() -> PyngrokConfig:
 def set_default(pyngrok_config: PyngrokConfig) -> None:
     """Make ``pyngrok_config`` the default.
 
+    Args:
+        pyngrok_config: the config used wherever a ``pyngrok_config`` argument is None.
+
     Raises:
         PyngrokError: when it is not a :class:`PyngrokConfig`.
     """
@@ -354,6 +361,9 @@ def set_default(pyngrok_config: PyngrokConfig) -> None:
 
 def get_config_path(pyngrok_config: PyngrokConfig) -> str:
     """``pyngrok_config.config_path`` when set, else :data:`DEFAULT_NGROK_CONFIG_PATH` (read at call time).
+
+    Args:
+        pyngrok_config: the agent's settings (a :class:`~typed_ngrok.conf.PyngrokConfig`).
 
     Raises:
         PyngrokError: ``pyngrok_config`` is not a ``PyngrokConfig`` (None means the default).

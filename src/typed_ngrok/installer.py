@@ -128,6 +128,9 @@ def get_ngrok_bin() -> str:
 def get_ngrok_cdn_url(ngrok_version: str | None) -> str:
     """The CDN download URL of the v3 agent for this system.
 
+    Args:
+        ngrok_version: the agent major version, ``"3"`` or ``"2"`` (``"2.3.41"`` and ``"v3"`` are accepted too).
+
     Raises:
         PyngrokError: when ``ngrok_version`` is not supported, or is "2" (not on the CDN; see :func:`install_ngrok`).
         PyngrokNgrokInstallError: when this platform has no build.
@@ -157,6 +160,11 @@ def install_ngrok(ngrok_path: str, ngrok_version: str | None = "3", **kwargs: An
     ``ngrok_version="2"`` (or "2.3.41") installs the 2.3.41 agent from its pinned npm package. Options:
     ``cache_dir`` (reuse or fill a cache such as the one ``scripts/fetch_agent.py`` fills), ``npm``, ``timeout``,
     ``platform_key``.
+
+    Args:
+        ngrok_path: where to install the binary.
+        ngrok_version: the agent major version, ``"3"`` or ``"2"`` (``"2.3.41"`` and ``"v3"`` are accepted too).
+        **kwargs: download options, listed above per ``ngrok_version``; any other key is refused.
 
     Raises:
         PyngrokError: for an unsupported ``ngrok_version`` or an unknown option.
@@ -272,6 +280,12 @@ def get_ngrok_config(
 
     The cache is per path and is bypassed whenever the file's mtime, size or inode changed.
 
+    Args:
+        config_path: the agent's config file.
+        use_cache: reuse the last parse of an unchanged file (False: always read it).
+        ngrok_version: the agent major version, ``"3"`` or ``"2"`` (``"2.3.41"`` and ``"v3"`` are accepted too).
+        config_version: the config file format, ``"3"`` (an ``agent:`` block) or ``"2"`` (top-level keys).
+
     Raises:
         PyngrokError: when the file is missing, unreadable or not a YAML mapping.
     """
@@ -280,6 +294,10 @@ def get_ngrok_config(
 
 def get_default_config(ngrok_version: str | None, config_version: str | None) -> dict[str, Any]:
     """The content of a fresh config file: ``{"version": config_version}``.
+
+    Args:
+        ngrok_version: the agent major version, ``"3"`` or ``"2"`` (``"2.3.41"`` and ``"v3"`` are accepted too).
+        config_version: the config file format, ``"3"`` (an ``agent:`` block) or ``"2"`` (top-level keys).
 
     Raises:
         PyngrokError: when ``ngrok_version`` is not supported.
@@ -301,6 +319,12 @@ def install_default_config(
     default ``{"version": config_version}``), except for a v2 agent (``ngrok_version="2"``), which reads only the v2
     format. Keys of ``data`` and of the file are moved to where that format wants them. The file is validated, then
     written with mode 0600, atomically.
+
+    Args:
+        config_path: the agent's config file (created when missing).
+        data: settings to merge over the file; None: only make sure it exists.
+        ngrok_version: the agent major version, ``"3"`` or ``"2"`` (``"2.3.41"`` and ``"v3"`` are accepted too).
+        config_version: the config file format, ``"3"`` (an ``agent:`` block) or ``"2"`` (top-level keys).
 
     Raises:
         PyngrokError: for an unsupported version (argument or ``data["version"]``), an unreadable or invalid file
@@ -337,6 +361,9 @@ def install_default_config(
 
 def validate_config(data: dict[str, Any]) -> None:
     """Refuse config values typed-ngrok cannot work with (``agent:`` of a v3 config, else the top level).
+
+    Args:
+        data: a parsed config file (v2 or v3 format).
 
     Raises:
         PyngrokError: when ``web_addr`` is False, ``log_format`` is json, or ``log_level`` is not info/debug.

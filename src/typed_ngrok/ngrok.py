@@ -124,6 +124,10 @@ def _agent(pyngrok_config: PyngrokConfig) -> Agent[AgentAPI]:
 def install_ngrok(pyngrok_config: PyngrokConfig | None = None) -> None:
     """Install the agent at ``ngrok_path`` and create the default config file, when missing.
 
+    Args:
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
+
     Raises:
         PyngrokNgrokInstallError: the download, verification or unpacking failed.
     """
@@ -142,6 +146,11 @@ def install_ngrok(pyngrok_config: PyngrokConfig | None = None) -> None:
 def set_auth_token(token: str, pyngrok_config: PyngrokConfig | None = None) -> None:
     """Save ``token`` as the authtoken in the agent's config file (never via the command line).
 
+    Args:
+        token: the ngrok authtoken; never put on a command line and masked in logs and errors.
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
+
     Raises:
         PyngrokError: the config file cannot be written.
     """
@@ -155,6 +164,11 @@ def set_auth_token(token: str, pyngrok_config: PyngrokConfig | None = None) -> N
 def set_api_key(key: str, pyngrok_config: PyngrokConfig | None = None) -> None:
     """Save ``key`` as the API key in the agent's config file (never via the command line).
 
+    Args:
+        key: the ngrok API key; never put on a command line and masked in logs and errors.
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
+
     Raises:
         PyngrokError: the config file cannot be written.
     """
@@ -167,6 +181,10 @@ def set_api_key(key: str, pyngrok_config: PyngrokConfig | None = None) -> None:
 
 def get_ngrok_process(pyngrok_config: PyngrokConfig | None = None) -> NgrokProcess:
     """The running agent for ``ngrok_path``, installing and starting it first when needed.
+
+    Args:
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
 
     Raises:
         ProcessStartError: the agent exited, printed a fatal error, or was not ready within ``startup_timeout``.
@@ -200,6 +218,61 @@ def connect(
     still uses is refused, since 2.3.41 would silently replace that tunnel's entry and leave its bind public (v3
     agents >= 3.29 refuse duplicates themselves). Disconnect the first tunnel, or choose another name.
 
+    Args:
+        addr: where the tunnel forwards: a port (``8000`` or ``"8000"``), ``"host:port"``, or a URL
+            (``"http://localhost:8000"``); None means ``"80"``, or the ``addr`` of the definition ``name`` names.
+        proto: ``"http"``, ``"tcp"`` or ``"tls"``; None takes the definition's, else ``"http"``. An http tunnel gives
+            https public URLs (see ``bind_tls``).
+        name: the tunnel's name, or a tunnel definition in the agent's config file to start; None generates
+            ``<proto>-<port>-<uuid>``.
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
+        **options: tunnel/endpoint options (:class:`TunnelOptions`), each listed under Other Parameters; they
+            override the definition's. v2-agent keys work on every agent; v3-only keys are refused for a v2 agent.
+
+    Other Parameters:
+        inspect (bool): whether the agent captures this tunnel's http requests (default true).
+        metadata (str): an opaque string stored with the tunnel, shown in ngrok's dashboard and API.
+        bind_tls (bool | str): http tunnels: ``True`` https only (the default here), ``False`` http only, ``"both"``
+            both (on a v2 agent a ``<name> (http)`` companion, tracked and removed with the https tunnel). Translated to
+            ``schemes`` for v3 agents.
+        auth (str | Sequence[str]): http basic auth, ``"user:pass"`` (v2 agents take one credential). Translated to
+            ``basic_auth`` for v3 agents.
+        schemes (Sequence[str]): v3 spelling of ``bind_tls``: ``["https"]``, ``["http"]`` or both; translated back for
+            v2 agents.
+        basic_auth (str | Sequence[str]): v3 spelling of ``auth``: ``"user:pass"`` credentials.
+        host_header (str): http: rewrite the ``Host`` header sent upstream (``"rewrite"`` or a host name).
+        subdomain (str): http: the subdomain of the public URL (DNS labels).
+        hostname (str): http: a full host name for the public URL (a reserved domain on ngrok's cloud).
+        crt (str): tls: the certificate file the agent terminates TLS with.
+        key (str): tls: its private key file.
+        client_cas (str): tls: CA file for mutual TLS: clients must present a certificate it signed.
+        remote_addr (str): tcp: the ``host:port`` of a reserved TCP address.
+        ip_policy (str): the id of an IP policy (ngrok's cloud) that filters clients.
+        domain (str): v3: the domain of the public URL (replaces ``hostname``/``subdomain``).
+        proxy_proto (str | int): v3: send a PROXY protocol header upstream, version ``"1"`` or ``"2"``.
+        compression (bool): v3 http: gzip-compress responses.
+        circuit_breaker (float): v3 http: the 5xx ratio above which the edge rejects requests.
+        ip_restriction (Mapping[str, Sequence[str]]): v3: ``{"allow_cidrs": [...], "deny_cidrs": [...]}``.
+        mutual_tls_cas (str | Sequence[str]): v3 http: CA files for mutual TLS at the edge.
+        oauth (Mapping[str, Any]): v3 http: OAuth at the edge (``{"provider": "google", ...}``).
+        oidc (Mapping[str, Any]): v3 http: OpenID Connect at the edge (``{"issuer_url": ..., "client_id": ...}``).
+        request_header (Mapping[str, Sequence[str]]): v3 http: ``{"add": [...], "remove": [...]}`` on requests.
+        response_header (Mapping[str, Sequence[str]]): v3 http: the same on responses.
+        user_agent_filter (Mapping[str, Sequence[str]]): v3 http: ``{"allow": [...], "deny": [...]}`` regexes.
+        verify_webhook (Mapping[str, str]): v3 http: ``{"provider": ..., "secret": ...}``: only signed webhooks pass.
+        websocket_tcp_converter (bool): v3 http: convert websocket connections to TCP upstream.
+        terminate_at (str): v3 tls: where TLS ends: ``"edge"``, ``"agent"`` or ``"upstream"``.
+        traffic_policy (str | Mapping[str, Any]): v3: a traffic policy document (YAML/JSON text or a mapping).
+        labels (Sequence[str]): v3: the labels (``"key=value"``) of a labeled tunnel, routed by ngrok's cloud edges.
+        url (str): v3 endpoints (``config_version="3"``): the endpoint's public URL.
+        upstream (UpstreamOptions): v3 endpoints: ``{"url": ..., "protocol": "http1"|"http2", "proxy_protocol": ...}``;
+            built from ``addr`` when absent.
+        bindings (Sequence[str]): v3 endpoints: ``"public"``, ``"internal"`` or ``"kubernetes"``.
+        pooling_enabled (bool): v3 endpoints: share the URL with other agents' endpoints (load balancing).
+        description (str): v3 endpoints: a human-readable description.
+        agent_tls_termination (Mapping[str, Any]): v3 endpoints: TLS termination at the agent (certificate and key).
+
     Raises:
         PyngrokError: a wrong argument, before any I/O and naming it: ``addr`` not a port 1..65535 / ``host:port``
             / URL (e.g. a float or a list), ``proto`` not http/tcp/tls, an option of the wrong type, ``auth`` or
@@ -226,6 +299,10 @@ def connect(
 def connect_all(pyngrok_config: PyngrokConfig | None = None) -> list[ConnectedTunnel]:
     """Start every tunnel/endpoint defined in the agent's config file (``pyngrok-default`` excepted), in order.
 
+    Args:
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
+
     Raises:
         The same errors as :func:`connect`.
     """
@@ -237,6 +314,10 @@ def connect_all(pyngrok_config: PyngrokConfig | None = None) -> list[ConnectedTu
 
 def get_tunnels(pyngrok_config: PyngrokConfig | None = None) -> list[ConnectedTunnel]:
     """Every tunnel (or v3 endpoint) the agent runs, refreshing this agent's registry. Starts the agent if needed.
+
+    Args:
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
 
     Raises:
         PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
@@ -253,6 +334,11 @@ def get_tunnels(pyngrok_config: PyngrokConfig | None = None) -> list[ConnectedTu
 def disconnect(public_url: str, pyngrok_config: PyngrokConfig | None = None) -> None:
     """Close the tunnel with ``public_url`` (and its v2 ``(http)`` companion). Does nothing when no agent runs or
     the URL is unknown; never starts an agent.
+
+    Args:
+        public_url: the ``public_url`` of a tunnel ``connect`` or ``get_tunnels`` returned.
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
 
     Raises:
         PyngrokError: ``public_url`` is not a str (before any I/O).
@@ -312,7 +398,12 @@ def tunnel(
 
 
 def kill(pyngrok_config: PyngrokConfig | None = None) -> None:
-    """Stop the agent for ``ngrok_path`` (SIGTERM, then SIGKILL) and forget its tunnels. No-op when none runs."""
+    """Stop the agent for ``ngrok_path`` (SIGTERM, then SIGKILL) and forget its tunnels. No-op when none runs.
+
+    Args:
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
+    """
     from typed_ngrok import process
     from typed_ngrok._tunnels.registry import forget_agent
 
@@ -332,6 +423,11 @@ def api(*args: Any, pyngrok_config: PyngrokConfig | None = None) -> NgrokApiResp
     The API key is the config file's, or ``pyngrok_config.api_key`` (passed in a private 0600 config file, never on
     the command line); secrets are masked in the output and in errors.
 
+    Args:
+        *args: the arguments after ``ngrok api``, e.g. ``api("endpoints", "list")``.
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
+
     Raises:
         PyngrokNgrokError: the command exited with a non-zero code (its output is in the message).
         PyngrokError: the private config file could not be written.
@@ -348,6 +444,10 @@ def api(*args: Any, pyngrok_config: PyngrokConfig | None = None) -> NgrokApiResp
 def get_version(pyngrok_config: PyngrokConfig | None = None) -> tuple[str, str]:
     """``(agent version, typed-ngrok version)``, e.g. ``("2.3.41", "0.1.0")``. Installs the agent if needed.
 
+    Args:
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
+
     Raises:
         PyngrokNgrokError: ``ngrok --version`` failed.
     """
@@ -362,6 +462,10 @@ def get_version(pyngrok_config: PyngrokConfig | None = None) -> tuple[str, str]:
 
 def update(pyngrok_config: PyngrokConfig | None = None) -> str:
     """Run ``ngrok update`` and return its output (contacts ngrok's update server).
+
+    Args:
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
 
     Raises:
         PyngrokNgrokError: the command failed (its output, secrets masked, is in the message).
@@ -387,6 +491,14 @@ def api_request(
 
     The body is sent whenever ``data`` is not None (so ``{}`` is sent); an empty answer (204) gives ``{}``.
 
+    Args:
+        url: an ``http``/``https`` URL: the agent's API, or ``https://api.ngrok.com/...`` with ``auth``.
+        method: the HTTP method, default ``"GET"``.
+        data: a JSON-serialisable dict sent as the body whenever it is not None (``{}`` too).
+        params: query parameters.
+        timeout: seconds to wait for the answer (a finite number > 0).
+        auth: an ngrok API key, sent as ``Authorization: Bearer <auth>`` with ``Ngrok-Version: 2``; never shown.
+
     Raises:
         PyngrokSecurityError: the URL's scheme is not http/https (or a redirect led to another scheme).
         PyngrokError: a bad argument, named in the message, before any I/O (``url`` not a str or with an invalid
@@ -403,6 +515,11 @@ def api_request(
 
 def run(args: list[str] | None = None, pyngrok_config: PyngrokConfig | None = None) -> None:
     """Install the agent if needed and run it in the foreground with ``args`` (blocking).
+
+    Args:
+        args: the agent's command-line arguments; None or empty runs it with none (it prints its help).
+        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
+            :func:`typed_ngrok.conf.get_default`.
 
     Raises:
         PyngrokNgrokError: the binary is missing or an agent already runs for ``ngrok_path``.

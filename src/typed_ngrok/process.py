@@ -160,7 +160,11 @@ def _serves(ngrok_path: str, api_url: str) -> bool:
 
 
 def is_process_running(ngrok_path: str) -> bool:
-    """Whether an agent started by this interpreter for ``ngrok_path`` is still running (prunes dead entries)."""
+    """Whether an agent started by this interpreter for ``ngrok_path`` is still running (prunes dead entries).
+
+    Args:
+        ngrok_path: the agent binary; agents are tracked per path (one per ``ngrok_path`` at a time).
+    """
     with _current_processes_lock:
         current = _current_processes.get(ngrok_path)
         if current is None:
@@ -175,6 +179,9 @@ def is_process_running(ngrok_path: str) -> bool:
 
 def get_process(pyngrok_config: PyngrokConfig) -> NgrokProcess:
     """The running agent for ``pyngrok_config.ngrok_path``, started (and waited for) if there is none.
+
+    Args:
+        pyngrok_config: the agent's settings (a :class:`~typed_ngrok.conf.PyngrokConfig`).
 
     Raises:
         PyngrokNgrokError: the binary does not exist.
@@ -194,6 +201,9 @@ def get_process(pyngrok_config: PyngrokConfig) -> NgrokProcess:
 def kill_process(ngrok_path: str) -> None:
     """Stop the agent running for ``ngrok_path`` (SIGTERM, then SIGKILL after 5 s; always reaped). No-op if none.
 
+    Args:
+        ngrok_path: the agent binary; agents are tracked per path (one per ``ngrok_path`` at a time).
+
     Raises:
         PyngrokNgrokError: if the process cannot be stopped.
     """
@@ -211,6 +221,10 @@ def kill_process(ngrok_path: str) -> None:
 
 def run_process(ngrok_path: str, args: list[str]) -> None:
     """Run the binary with ``args`` in the foreground (it inherits this terminal) until it exits.
+
+    Args:
+        ngrok_path: the agent binary; agents are tracked per path (one per ``ngrok_path`` at a time).
+        args: its command-line arguments.
 
     Raises:
         PyngrokNgrokError: the binary is missing, cannot be run, or an agent already runs for ``ngrok_path``.
@@ -239,6 +253,11 @@ def capture_run_process(ngrok_path: str, args: list[str], *, secrets: tuple[str,
 
     Read-only commands may run while an agent from the same path is up (unlike pyngrok).
 
+    Args:
+        ngrok_path: the agent binary.
+        args: its command-line arguments.
+        secrets: strings to mask in the output and in errors (authtokens, API keys).
+
     Raises:
         PyngrokNgrokError: the binary is missing or cannot be run, or it exits non-zero
             (``The ngrok process exited with code N: <output>``).
@@ -266,6 +285,10 @@ def set_auth_token(pyngrok_config: PyngrokConfig, token: str) -> None:
     The token never goes on a command line. It lands in ``agent.authtoken`` of a v3 file, ``authtoken`` of a v2 file;
     a missing file is created (mode 0600) in the agent's format.
 
+    Args:
+        pyngrok_config: the agent's settings (a :class:`~typed_ngrok.conf.PyngrokConfig`). Its config file is edited.
+        token: the ngrok authtoken (never shown).
+
     Raises:
         PyngrokError: the token is empty or the file cannot be read or written (the token is never shown), or
             ``pyngrok_config`` is not a ``PyngrokConfig`` (None means the default).
@@ -275,6 +298,10 @@ def set_auth_token(pyngrok_config: PyngrokConfig, token: str) -> None:
 
 def set_api_key(pyngrok_config: PyngrokConfig, key: str) -> None:
     """Save the ngrok API ``key`` in the config file, editing the YAML directly (never on a command line).
+
+    Args:
+        pyngrok_config: the agent's settings (a :class:`~typed_ngrok.conf.PyngrokConfig`). Its config file is edited.
+        key: the ngrok API key (never shown).
 
     Raises:
         PyngrokError: the key is empty or the file cannot be read or written (the key is never shown), or
