@@ -178,13 +178,19 @@ def _duration(nanoseconds: int | None) -> str:
     return "-" if nanoseconds is None else f"{nanoseconds / 1e6:.2f}ms"
 
 
-def format_request(request: CapturedRequest) -> str:
-    """One line for a captured request: ``METHOD PATH STATUS DURATION`` (``GET /x 200 OK 0.94ms``)."""
+def _request_fields(request: CapturedRequest) -> tuple[str, str, str, str]:
+    """``(method, path, status, duration)`` of a captured request, control characters escaped."""
     sent = request.request or {}
     answer = request.response
     status = "(no response)" if answer is None else str(answer.get("status") or answer.get("status_code") or "?")
-    method, path = str(sent.get("method", "?")), str(sent.get("uri", "?"))
-    return _printable(f"{method} {path} {status} {_duration(request.duration)}")
+    fields = (str(sent.get("method", "?")), str(sent.get("uri", "?")), status, _duration(request.duration))
+    method, path, status, duration = (_printable(field) for field in fields)
+    return method, path, status, duration
+
+
+def format_request(request: CapturedRequest) -> str:
+    """One line for a captured request: ``METHOD PATH STATUS DURATION`` (``GET /x 200 OK 0.94ms``)."""
+    return " ".join(_request_fields(request))
 
 
 def _one_line(text: str) -> str:
@@ -293,6 +299,7 @@ def follow_requests(
 def _run_tunnel(args: argparse.Namespace) -> int:
     from typed_ngrok import ngrok
     from typed_ngrok._tunnels.flows import require_api_url
+    from typed_ngrok.exception import PyngrokNgrokInstallError
 
     cfg = _config(args, region=args.region, start_new_session=True)  # a terminal's Ctrl-C reaches us, not the agent
     options = _tunnel_options(args)
@@ -301,7 +308,13 @@ def _run_tunnel(args: argparse.Namespace) -> int:
     public_url: str | None = None
     try:
         try:
-            tunnel = ngrok.connect(args.addr, args.proto, args.name, cfg, **options)
+            try:
+                tunnel = ngrok.connect(args.addr, args.proto, args.name, cfg, **options)
+            except PyngrokNgrokInstallError as exc:
+                if cfg.edge == "local":
+                    raise
+                hint = "offline? --local uses typed-ngrok's local edge and the pinned 2.3.41 agent"
+                raise PyngrokNgrokInstallError(f"{_one_line(str(exc))} ({hint})") from exc
             public_url = tunnel.public_url
             agent = ngrok.get_ngrok_process(cfg)
             _say(f"{public_url} -> {tunnel.config.get('addr', args.addr)}")
@@ -354,8 +367,8 @@ def _run_edge(args: argparse.Namespace) -> int:
 
 def _run_requests(args: argparse.Namespace) -> int:
     for request in _list_requests(_agent_api(args.api_url), args.tunnel, args.limit):
-        row = (request.id, request.start or "-", request.tunnel_name or "-", format_request(request))
-        _say(_printable("\t".join(row[:3])) + "\t" + row[3].replace(" ", "\t", 1))
+        head = (request.id, request.start or "-", request.tunnel_name or "-")
+        _say("\t".join((*(_printable(field) for field in head), *_request_fields(request))))
     return 0
 
 

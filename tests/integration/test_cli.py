@@ -1,0 +1,284 @@
+"""The ``typed-ngrok`` command line, run as a subprocess (``python -m typed_ngrok.cli``) with the real 2.3.41 agent and
+the local edge: a tunnel's URL, a real request logged as a line, Ctrl-C/SIGTERM stopping the agent, ``requests``,
+``replay``, ``version``, the pass-through to the agent, and every failure as one line on stderr.
+
+Output is read line by line with a deadline (a reader thread feeds a queue); nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+import httpx
+import psutil
+import pytest
+
+from tests.integration.ngrok_env import AGENT, agent_config, echo_through, http_upstream, needs_agent, tcp_echo
+from typed_ngrok import __version__
+
+pytestmark = [pytest.mark.integration, needs_agent, pytest.mark.timeout(120)]
+
+DEADLINE = 40.0  # seconds for one awaited line (the agent's start included)
+SECRET_VARS = ("NGROK_AUTHTOKEN", "NGROK_API_KEY", "TYPED_NGROK_EDGE", "PYNGROK_NGROK_PATH", "TYPED_NGROK_AUTH")
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """Our environment without ngrok settings, with a private HOME (default config paths land in tmp_path)."""
+    env = {key: value for key, value in os.environ.items() if key not in SECRET_VARS}
+    env.update(HOME=str(tmp_path / "home"), XDG_CONFIG_HOME=str(tmp_path / "home" / ".config"), **extra)
+    return env
+
+
+def _run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "typed_ngrok.cli", *args],
+        env=_env(tmp_path, **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _one_line_failure(result: subprocess.CompletedProcess[str], code: int, pattern: str) -> None:
+    """The failure shape every command promises: exit ``code``, one ``typed-ngrok: error: ...`` line, no traceback."""
+    assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("typed-ngrok: error: "), lines[0]
+    assert re.search(pattern, lines[0]), lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+class Cli:
+    """A running ``typed-ngrok`` whose stdout lines are awaited one at a time, each with a deadline."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.stderr: list[str] = []
+        threading.Thread(target=self._pump, args=(proc.stdout, self.lines), daemon=True).start()
+        self._err = threading.Thread(target=self._collect, args=(proc.stderr,), daemon=True)
+        self._err.start()
+
+    @staticmethod
+    def _pump(stream: IO[str] | None, into: queue.Queue[str | None]) -> None:
+        assert stream is not None
+        for line in stream:
+            into.put(line.rstrip("\n"))
+        into.put(None)
+
+    def _collect(self, stream: IO[str] | None) -> None:
+        assert stream is not None
+        self.stderr.extend(line.rstrip("\n") for line in stream)
+
+    def line(self) -> str:
+        try:
+            line = self.lines.get(timeout=DEADLINE)
+        except queue.Empty:
+            pytest.fail(f"no output line within {DEADLINE} s")
+        if line is None:
+            self._err.join(10)
+            pytest.fail(f"typed-ngrok ended (code {self.proc.poll()}): {self.stderr}")
+        return line
+
+    def agent_pid(self) -> int:
+        """The agent: the CLI's one ngrok child."""
+        children = [c for c in psutil.Process(self.proc.pid).children(recursive=True) if "ngrok" in c.name()]
+        assert len(children) == 1, children
+        return children[0].pid
+
+    def stop(self, signum: int) -> int:
+        self.proc.send_signal(signum)
+        code = self.proc.wait(timeout=30)
+        self._err.join(10)
+        return code
+
+
+@contextmanager
+def cli(tmp_path: Path, *args: str) -> Iterator[Cli]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "typed_ngrok.cli", *args],
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield Cli(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def _agent_args(tmp_path: Path) -> list[str]:
+    cfg = agent_config(tmp_path / "agent")
+    assert cfg.config_path is not None
+    return ["--local", "--ngrok-path", cfg.ngrok_path, "--config", cfg.config_path]
+
+
+def _gone(pid: int) -> bool:
+    return not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+REQUEST_LINE = re.compile(r"^(?P<method>[A-Z]+) (?P<path>\S+) (?P<status>\d{3} .+) (?P<ms>\d+\.\d\d)ms$")
+
+
+def test_http_local_logs_real_requests_lists_replays_and_stops_on_sigint(tmp_path: Path) -> None:
+    with (
+        http_upstream() as upstream,
+        cli(tmp_path, "http", str(upstream.server_address[1]), *_agent_args(tmp_path)) as run,
+    ):
+        port = upstream.server_address[1]
+        url, arrow, target = run.line().split(" ")
+        assert url.startswith("https://") and arrow == "->" and target == f"http://localhost:{port}"
+        ca = run.line().removeprefix("https clients must trust the local edge's CA: ")
+        assert Path(ca).is_file()
+        api_url = re.fullmatch(r"agent API: (\S+) \(typed-ngrok requests --api-url \1\)", run.line())
+        assert api_url is not None
+        agent_pid = run.agent_pid()
+
+        with httpx.Client(verify=ssl.create_default_context(cafile=ca), trust_env=False, timeout=20) as client:
+            assert client.get(f"{url}/hello?x=1").text == "GET /hello?x=1 0"
+            logged = REQUEST_LINE.fullmatch(run.line())
+            assert logged is not None and logged["method"] == "GET" and logged["path"] == "/hello?x=1"
+            assert logged["status"] == "200 OK"
+            assert client.post(f"{url}/hook", content=b"{}").status_code == 200
+            assert run.line().startswith("POST /hook 200 OK ")
+
+        listing = _run(tmp_path, "requests", "--api-url", api_url[1])
+        assert listing.returncode == 0 and listing.stderr == ""
+        rows = [row.split("\t") for row in listing.stdout.splitlines()]
+        assert [(row[3], row[4]) for row in rows] == [("POST", "/hook"), ("GET", "/hello?x=1")] or [
+            (row[3], row[4]) for row in rows
+        ] == [("GET", "/hello?x=1"), ("POST", "/hook")]  # 2.3.41's start is to the second (see get_requests)
+        assert all(row[0].startswith("airt_") and row[5] == "200 OK" for row in rows)
+        limited = _run(tmp_path, "requests", "--api-url", api_url[1], "--limit", "1")
+        assert limited.returncode == 0 and len(limited.stdout.splitlines()) == 1
+
+        get_id = next(row[0] for row in rows if row[3] == "GET")
+        replayed = _run(tmp_path, "replay", get_id, "--api-url", api_url[1], "--tunnel-url", url)
+        assert replayed.returncode == 0, replayed.stderr
+        assert replayed.stdout.startswith(f"replayed {get_id} through ")
+        assert run.line().startswith("GET /hello?x=1 200 OK ")  # the replay is captured, and logged, too
+        assert len(upstream.hits) == 3  # type: ignore[attr-defined]
+
+        assert run.stop(signal.SIGINT) == 0
+        assert _gone(agent_pid)
+        assert "Traceback" not in "\n".join(run.stderr)
+    unreachable = _run(tmp_path, "requests", "--api-url", api_url[1])  # the agent's API went with it
+    _one_line_failure(unreachable, 1, r"Connection refused")
+
+
+def test_tcp_local_echoes_and_stops_on_sigterm(tmp_path: Path) -> None:
+    with tcp_echo() as port, cli(tmp_path, "tcp", str(port), *_agent_args(tmp_path)) as run:
+        url, arrow, target = run.line().split(" ")
+        assert url.startswith("tcp://") and arrow == "->" and target.endswith(f":{port}")
+        assert run.line().startswith("agent API: http://127.0.0.1:")  # no CA line: tcp is not TLS
+        agent_pid = run.agent_pid()
+        host, _, public_port = url.removeprefix("tcp://").rpartition(":")
+        assert echo_through(host, int(public_port), b"ping through the cli") == b"ping through the cli"
+        assert run.stop(signal.SIGTERM) == 0
+        assert _gone(agent_pid)
+
+
+def test_version_names_typed_ngrok_and_the_agent(tmp_path: Path) -> None:
+    result = _run(tmp_path, "version", "--ngrok-path", str(AGENT))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"typed-ngrok {__version__}", f"ngrok agent 2.3.41 ({AGENT})"]
+    missing = tmp_path / "nowhere" / "ngrok"
+    absent = _run(tmp_path, "version", "--ngrok-path", str(missing))
+    assert absent.returncode == 0 and not missing.exists()  # nothing is installed
+    assert absent.stdout.splitlines()[1] == f"ngrok agent: not installed at {missing} (installed on first use)"
+
+
+def test_dash_dash_version_is_typed_ngroks_own(tmp_path: Path) -> None:
+    """``--version`` is ours (the agent's is ``typed-ngrok version``, or ``typed-ngrok -- version`` never needed):
+    it does not run or install the agent."""
+    result = _run(tmp_path, "--version", PYNGROK_NGROK_PATH=str(tmp_path / "nowhere"))
+    assert result.returncode == 0 and result.stdout == f"typed-ngrok {__version__}\n"
+
+
+def test_other_commands_pass_through_to_the_agent_with_its_exit_code(tmp_path: Path) -> None:
+    credits = _run(tmp_path, "credits", PYNGROK_NGROK_PATH=str(AGENT))
+    assert credits.returncode == 0 and "ngrok" in credits.stdout.lower()
+    own = subprocess.run([str(AGENT), "bogus-command"], capture_output=True, text=True, check=False)
+    assert own.returncode != 0
+    bogus = _run(tmp_path, "bogus-command", PYNGROK_NGROK_PATH=str(AGENT))
+    assert bogus.returncode == own.returncode
+    assert "Unrecognized command: bogus-command" in bogus.stdout + bogus.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "pattern"),
+    [
+        (["http", "99999"], 1, r'"addr" port must be between 1 and 65535, got 99999'),
+        (["http", "8000", "--bogus"], 2, r"unrecognized arguments: --bogus"),
+        (["tcp"], 2, r"the following arguments are required: addr"),
+        (["requests", "--limit", "many"], 2, r"argument --limit: invalid int value: 'many'"),
+        (["http", "8000", "--auth"], 2, r"--auth needs the user:pass in \$TYPED_NGROK_AUTH"),
+    ],
+    ids=["bad-port", "unknown-option", "missing-addr", "bad-limit", "auth-without-env"],
+)
+def test_command_line_mistakes_are_one_line(tmp_path: Path, args: list[str], code: int, pattern: str) -> None:
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    result = _run(tmp_path, *args, *(_agent_args(tmp_path) if args[0] == "http" and "--bogus" not in args else []))
+    _one_line_failure(result, code, pattern)
+    assert {p.pid for p in psutil.Process().children(recursive=True)} <= before
+
+
+def test_an_agent_that_cannot_run_is_one_line(tmp_path: Path) -> None:
+    broken = tmp_path / "ngrok"
+    broken.write_text("not a binary\n")  # exists (nothing is installed over it) but cannot be executed
+    config = tmp_path / "ngrok.yml"
+    result = _run(tmp_path, "http", "8000", "--local", "--ngrok-path", str(broken), "--config", str(config))
+    _one_line_failure(result, 1, re.escape(str(broken)))
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_offline_without_local_is_one_line(tmp_path: Path) -> None:
+    """Without ``--local`` the v3 agent would be downloaded from ngrok's CDN: offline (every proxy a closed loopback
+    port, so nothing leaves the machine) that is one clear line, not a traceback."""
+    dead = f"http://127.0.0.1:{_closed_port()}"
+    result = _run(
+        tmp_path,
+        "http",
+        "8000",
+        PYNGROK_NGROK_PATH=str(tmp_path / "v3" / "ngrok"),
+        HTTPS_PROXY=dead,
+        HTTP_PROXY=dead,
+        ALL_PROXY=dead,
+        NO_PROXY="",
+        https_proxy=dead,
+        http_proxy=dead,
+        all_proxy=dead,
+        no_proxy="",
+    )
+    _one_line_failure(result, 1, r"downloading ngrok .* \(offline\? --local uses typed-ngrok's local edge")
+    assert not (tmp_path / "v3" / "ngrok").exists()
+
+
+def test_an_invalid_typed_ngrok_edge_is_one_line(tmp_path: Path) -> None:
+    result = _run(tmp_path, "http", "8000", TYPED_NGROK_EDGE="moon")
+    _one_line_failure(result, 1, r"TYPED_NGROK_EDGE must be one of \['ngrok', 'local'\], got 'moon'")
