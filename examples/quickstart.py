@@ -1,7 +1,8 @@
 """typed-ngrok in one screen: a real ngrok agent, a public URL, a request through it, the captured request.
 
 Runs offline with no account: ``edge="local"`` starts the local edge (a loopback stand-in for ngrok's tunnel
-server) and points the real ngrok 2.3.41 agent at it. ``make demo`` runs this file.
+server, which also serves a stand-in for ngrok's cloud API) and points the real ngrok 2.3.41 agent at it. ``make demo``
+runs this file in a runtime-only environment (the built wheel and its dependencies).
 
     python examples/quickstart.py [--ngrok-path PATH]
 """
@@ -67,9 +68,7 @@ def main() -> int:
         config = PyngrokConfig(
             ngrok_path=args.ngrok_path or str(Path(tmp) / "ngrok"),
             config_path=str(Path(tmp) / "ngrok.yml"),
-            ngrok_version="2",
-            config_version="2",
-            edge="local",
+            edge="local",  # selects the pinned 2.3.41 agent and its config format
         )
         try:
             started = time.perf_counter()
@@ -94,6 +93,19 @@ def main() -> int:
 
             ngrok.disconnect(tunnel.public_url, config)
             print(f"5. disconnected; {len(ngrok.get_tunnels(config))} tunnels left")
+
+            if process.edge is not None:  # the local edge also stands in for ngrok's cloud API
+                from typed_ngrok.cloud import CloudClient
+
+                edge = process.edge
+                with CloudClient(api_key=edge.cloud_api_key, base_url=edge.cloud_api_url) as cloud:
+                    sessions = list(cloud.tunnel_sessions.list())
+                    for session in sessions:
+                        print(
+                            f"6. cloud API: tunnel session {session.id} (agent {session.agent_version}, {session.os})"
+                        )
+                    cloud.tunnel_sessions.restart(sessions[0].id)
+                    print(f"7. cloud API: restarted {sessions[0].id}")
         except PyngrokError as exc:
             print(f"demo failed: {type(exc).__name__}: {exc}")
             return 1
