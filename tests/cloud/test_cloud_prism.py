@@ -19,6 +19,7 @@ import socket
 import subprocess
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,14 +43,16 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def prism() -> Iterator[tuple[str, FakeNgrokAPI]]:
-    """Prism on a random loopback port in front of a fake API server; (prism's URL, the fake)."""
+@contextmanager
+def prism_proxy(upstream: str) -> Iterator[str]:
+    """``prism proxy`` of ngrok's ``ngrok.yaml`` on a random loopback port in front of ``upstream``; its URL.
+
+    Skips (pytest) when Prism or ngrok.yaml is missing. Also used by tests/edge/test_edge_cloud_prism.py.
+    """
     ngrok_yaml = require_file(NGROK_OPENAPI, "ngrok's OpenAPI file", OPENAPI_HOW)
     require_file(PRISM, "Prism 5.16.0", "run `make prism` (python3 scripts/fetch_prism.py; needs npm and network once)")
-    fake = FakeNgrokAPI().start()
     port = _free_port()
-    argv = [str(PRISM), "proxy", str(ngrok_yaml), fake.url, "-h", "127.0.0.1", "-p", str(port), "--errors", "false"]
+    argv = [str(PRISM), "proxy", str(ngrok_yaml), upstream, "-h", "127.0.0.1", "-p", str(port), "--errors", "false"]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output: list[str] = []
     assert proc.stdout is not None
@@ -60,7 +63,6 @@ def prism() -> Iterator[tuple[str, FakeNgrokAPI]]:
     else:
         proc.wait()
         proc.stdout.close()
-        fake.stop()
         pytest.fail("prism exited before listening:\n" + "".join(output[-30:]))
     stream = proc.stdout
 
@@ -70,9 +72,8 @@ def prism() -> Iterator[tuple[str, FakeNgrokAPI]]:
 
     drain = threading.Thread(target=keep_reading, daemon=True)
     drain.start()
-    fake.public_base = f"http://127.0.0.1:{port}"
     try:
-        yield fake.public_base, fake
+        yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
         try:
@@ -82,6 +83,19 @@ def prism() -> Iterator[tuple[str, FakeNgrokAPI]]:
             proc.wait()
         drain.join(5)
         proc.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def prism() -> Iterator[tuple[str, FakeNgrokAPI]]:
+    """Prism on a random loopback port in front of a fake API server; (prism's URL, the fake)."""
+    require_file(NGROK_OPENAPI, "ngrok's OpenAPI file", OPENAPI_HOW)
+    require_file(PRISM, "Prism 5.16.0", "run `make prism` (python3 scripts/fetch_prism.py; needs npm and network once)")
+    fake = FakeNgrokAPI().start()
+    try:
+        with prism_proxy(fake.url) as url:
+            fake.public_base = url
+            yield fake.public_base, fake
+    finally:
         fake.stop()
 
 
