@@ -202,16 +202,41 @@ def _install_npm_agent(
     timeout: float = 300,
     platform_key: str | None = None,
 ) -> None:
+    """2.3.41 from ``cache_dir`` when it holds the verified binary, else with ``npm pack``, else (no ``npm`` on PATH)
+    with httpx from the registry npm's config names (:mod:`typed_ngrok._install.npm_registry`), else a clear error."""
+    import shutil
+
     from typed_ngrok._install import download as _download
-    from typed_ngrok._install.npm_agent import NPM_AGENT_VERSION, NpmAgentError, fetch_npm_agent
+    from typed_ngrok._install.npm_agent import (
+        NPM_AGENT_VERSION,
+        NpmAgentError,
+        NpmChecksumError,
+        cached_npm_agent,
+        fetch_npm_agent,
+        pin_for,
+    )
 
     try:
+        _, pin = pin_for(platform_key)
+        cached = None if cache_dir is None else cached_npm_agent(cache_dir, platform_key)
+        if cached is None and shutil.which(npm) is None:
+            from typed_ngrok._install import npm_registry
+
+            registry = npm_registry.configured_registry()
+            if registry is None:
+                raise npm_registry.no_npm_error(pin, npm)
+            logger.info("%s is not on PATH: fetching %s from %s (%s)", npm, pin.spec, registry.url, registry.source)
+            npm_registry.fetch_from_registry(registry, ngrok_path, platform_key=platform_key)
+            logger.info("Installed ngrok %s at %s", NPM_AGENT_VERSION, ngrok_path)
+            return
         with tempfile.TemporaryDirectory(prefix="typed-ngrok-npm-") as tmp:
             binary = fetch_npm_agent(
                 tmp if cache_dir is None else cache_dir, platform_key=platform_key, npm=npm, timeout=timeout
             )
             with _download.atomic_install(ngrok_path) as out:
                 _download.copy_into(str(binary), out)
+    except NpmChecksumError as exc:
+        raise PyngrokSecurityError(f"ngrok {NPM_AGENT_VERSION} from npm failed verification: {exc}") from exc
     except NpmAgentError as exc:
         raise PyngrokNgrokInstallError(
             f"An error occurred while installing ngrok {NPM_AGENT_VERSION} from npm: {exc}"
