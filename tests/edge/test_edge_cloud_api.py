@@ -13,11 +13,13 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from tests.cloud.conftest import Twin
 from tests.edge.agent_harness import Agent, Upstream
 from typed_ngrok.cloud import CloudAPIError, NotFoundError, Ref
 from typed_ngrok.edge import LocalEdge
+from typed_ngrok.edge.__main__ import render_config
 
 SpawnAgent = Callable[..., Agent]
 
@@ -333,3 +335,13 @@ def test_cloud_api_lifetime(tmp_path: Any) -> None:
         assert httpx.get(f"{url}/tunnel_sessions", headers=headers).status_code == 200
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{url}/tunnel_sessions", headers=headers)
+
+
+def test_main_prints_the_cloud_api(edge: LocalEdge) -> None:
+    """``python -m typed_ngrok.edge`` prints the cloud API's URL and key as comments beside the agent config."""
+    text = render_config(edge, "2")
+    assert f"cloud_api_url {edge.cloud_api_url}\n" in text and f"cloud_api_key {edge.cloud_api_key}\n" in text
+    assert all(line.startswith("#") for line in text.splitlines() if "cloud_api" in line)
+    assert yaml.safe_load(text)["server_addr"] == edge.server_addr  # still valid YAML
+    headers = {"Authorization": f"Bearer {edge.cloud_api_key}", "Ngrok-Version": "2"}
+    assert httpx.get(f"{edge.cloud_api_url}/endpoints", headers=headers).status_code == 200

@@ -18,13 +18,16 @@ from ._edge import LocalEdge
 
 
 def render_config(edge: LocalEdge, config_version: str) -> str:
-    """The YAML text to print: the agent config with an authtoken, and comments naming the CA https clients trust."""
+    """The YAML text to print: the agent config with an authtoken, and comments naming the CA https clients trust
+    and the edge's cloud API (its URL and key)."""
     config = edge.agent_config(config_version, with_authtoken=True)
     lines = [
         f"# typed-ngrok local edge on {edge.server_addr} (Ctrl-C stops it)",
         f"# agent config (format {config_version}): paste into the agent's config file",
         yaml.safe_dump(config, sort_keys=False).rstrip("\n"),
         f"# https clients of tunnel URLs must trust this CA: {edge.ca_path}",
+        f"# cloud API (typed_ngrok.cloud, ngrok-api, curl; docs/edge-cloud-api.md): cloud_api_url {edge.cloud_api_url}",
+        f"# cloud API key (Authorization: Bearer ...): cloud_api_key {edge.cloud_api_key}",
         f"# ngrok's SDKs: server_addr {edge.server_addr}, ca_cert / root_cas {edge.agent_ca_path}",
     ]
     return "\n".join(lines) + "\n"
