@@ -160,6 +160,26 @@ class PyngrokConfig:
     A plain mutable object: set attributes freely, then call :meth:`validate` (the process layer does) to check and
     normalise them again. Secrets (``auth_token``, ``api_key``) are never shown by ``repr``.
 
+    Args:
+        ngrok_path: the agent binary; None: ``$PYNGROK_NGROK_PATH``, else :data:`DEFAULT_NGROK_V2_PATH` for a v2 agent
+            (so ``edge="local"``) and :data:`DEFAULT_NGROK_PATH` otherwise.
+        config_path: the agent's config file; None: :data:`DEFAULT_CONFIG_PATH` (ngrok's own default, no ``--config``).
+        auth_token: the authtoken; None: ``$NGROK_AUTHTOKEN``. It reaches the agent through a private config file.
+        region: the region the agent connects to (``us``, ``eu``, ...); None lets ngrok choose.
+        monitor_thread: keep reading the agent's logs after it started.
+        log_event_callback: called with each :class:`~typed_ngrok.log.NgrokLog`; an exception in it is logged.
+        startup_timeout: seconds the agent has to become ready (a wall-clock deadline).
+        max_logs: the most log records an ``NgrokProcess`` keeps.
+        request_timeout: seconds allowed for each call to the agent's local API.
+        start_new_session: start the agent in a new session (POSIX only).
+        ngrok_version: the agent's major version, ``"3"`` or ``"2"``; not given: ``"2"`` with ``edge="local"``, else
+            ``"3"``.
+        api_key: an ngrok API key (for :func:`~typed_ngrok.ngrok.api`); None: ``$NGROK_API_KEY``.
+        config_version: the config file format and agent API flavour, ``"3"`` or ``"2"``; not given: as
+            ``ngrok_version``'s default.
+        edge: ``"ngrok"`` (ngrok's cloud) or ``"local"`` (typed-ngrok's offline edge); None: ``$TYPED_NGROK_EDGE``,
+            else ``"ngrok"``.
+
     Raises:
         PyngrokError: when a value is invalid; the message names the field.
     """

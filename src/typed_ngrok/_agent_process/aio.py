@@ -366,6 +366,9 @@ class AsyncNgrokProcess(AgentView):
     async def stop(self, timeout: float = 5.0) -> None:
         """Stop this agent (SIGTERM, then SIGKILL after ``timeout``; reaped) and forget it.
 
+        Args:
+            timeout: seconds to wait after SIGTERM before SIGKILL.
+
         Raises:
             PyngrokNgrokError: if the process cannot be stopped.
         """
@@ -378,7 +381,11 @@ class AsyncNgrokProcess(AgentView):
             await self._close_apis()
 
     def agent_api(self, timeout: float) -> AsyncAgentAPI:
-        """This agent's kept-alive API client for ``timeout`` (one per timeout value)."""
+        """This agent's kept-alive API client for ``timeout`` (one per timeout value).
+
+        Args:
+            timeout: seconds allowed for each call (``request_timeout``).
+        """
         api = self._apis.get(float(timeout))
         if api is None:
             if self.api_url is None:

@@ -51,6 +51,10 @@ class HttpMessage:
     def header(self, name: str, default: str | None = None) -> str | None:
         """The first value of header ``name`` (case-insensitive).
 
+        Args:
+            name: the header's name (any case).
+            default: what to return when it is absent.
+
         Raises:
             PyngrokError: ``name`` is not a string.
         """
@@ -86,6 +90,9 @@ class HttpMessage:
 
     def text(self, encoding: str | None = None) -> str:
         """:attr:`decoded_body` as text: in ``encoding``, else the ``Content-Type`` charset, else UTF-8 (strict).
+
+        Args:
+            encoding: the text encoding; None: the ``Content-Type`` charset, else UTF-8.
 
         Raises:
             PyngrokError: ``encoding`` is neither None nor a string.

@@ -84,6 +84,12 @@ class CloudClient(_Services[Sync]):
     server raises :class:`~typed_ngrok.exception.CloudTimeoutError` after it. GETs are retried up to
     ``max_retries`` times on 429, 5xx and connection failures, honouring ``Retry-After``. Every failure raises from
     :class:`~typed_ngrok.exception.CloudAPIError`. Use it as a context manager, or call :meth:`close`.
+
+    Args:
+        api_key: the ngrok API key (a secret: never shown); None: ``$NGROK_API_KEY``.
+        base_url: the API's address (``https://api.ngrok.com``; the local edge's ``cloud_api_url`` offline).
+        timeout: seconds every wait for the network may take.
+        max_retries: retries of a GET on 429, 5xx and connection failures (0: none).
     """
 
     def __init__(
@@ -108,7 +114,14 @@ class CloudClient(_Services[Sync]):
         json: Mapping[str, Any] | None = None,
     ) -> dict[str, Any] | None:
         """Any other operation (``request("GET", "/ip_policies")``): its JSON object, None on 204; same headers,
-        errors and retries (GET only) as the typed services."""
+        errors and retries (GET only) as the typed services.
+
+        Args:
+            method: the HTTP method, e.g. ``"GET"``.
+            path: the operation's path below ``base_url``, e.g. ``"/ip_policies"``.
+            params: query parameters (None values are left out).
+            json: the JSON body (a mapping); None sends none (a POST gets ``{}``: ngrok refuses a bodiless POST).
+        """
         request = self._core.raw(method, path, params, json)
         return self._call(request, self._core.parse_dict)
 
@@ -164,7 +177,14 @@ class CloudClient(_Services[Sync]):
 
 class AsyncCloudClient(_Services[Async]):
     """The async twin of :class:`CloudClient`: the same services and names; calls are coroutines and ``list()`` is
-    an async iterator. Use it as an async context manager, or await :meth:`close`."""
+    an async iterator. Use it as an async context manager, or await :meth:`close`.
+
+    Args:
+        api_key: the ngrok API key (a secret: never shown); None: ``$NGROK_API_KEY``.
+        base_url: the API's address (``https://api.ngrok.com``; the local edge's ``cloud_api_url`` offline).
+        timeout: seconds every wait for the network may take.
+        max_retries: retries of a GET on 429, 5xx and connection failures (0: none).
+    """
 
     def __init__(
         self,
@@ -189,7 +209,14 @@ class AsyncCloudClient(_Services[Async]):
         params: Mapping[str, str | int | bool | None] | None = None,
         json: Mapping[str, Any] | None = None,
     ) -> dict[str, Any] | None:
-        """Any other operation (``await request("GET", "/ip_policies")``): its JSON object, None on 204."""
+        """Any other operation (``await request("GET", "/ip_policies")``): its JSON object, None on 204.
+
+        Args:
+            method: the HTTP method, e.g. ``"GET"``.
+            path: the operation's path below ``base_url``, e.g. ``"/ip_policies"``.
+            params: query parameters (None values are left out).
+            json: the JSON body (a mapping); None sends none (a POST gets ``{}``: ngrok refuses a bodiless POST).
+        """
         request = self._core.raw(method, path, params, json)
         return await self._call(request, self._core.parse_dict)
 

@@ -177,6 +177,10 @@ class LocalEdge(EdgeControls):
         ``"2"``: ``server_addr``, ``root_cas``, ``update_check``, ``console_ui``; ``"3"``: the same under ``agent``
         (``connect_url``, ``connect_cas``) with ``version: "3"``. ``with_authtoken`` adds :attr:`authtoken` (write
         the file privately: it is a secret). Raises :class:`LocalEdgeError` for another version.
+
+        Args:
+            config_version: the agent config format, ``"2"`` or ``"3"``.
+            with_authtoken: also include :attr:`authtoken`.
         """
         if self._stopped:
             raise LocalEdgeError("the local edge was stopped: its address and certificate files are gone")
@@ -429,6 +433,12 @@ class LocalEdge(EdgeControls):
         """Block until an event of ``kind`` (with ``seq >= since``, satisfying ``match``) has happened.
 
         Raises :class:`LocalEdgeError` on timeout.
+
+        Args:
+            kind: the :data:`EventKind` to wait for.
+            since: only events with ``seq >= since`` count (:meth:`mark` gives the next one).
+            timeout: seconds to wait at most.
+            match: a further condition the event must satisfy; None: any event of ``kind``.
         """
         found = self._events.wait_sync(lambda e: e.kind == kind and (match is None or match(e)), since, timeout)
         if found is None:
@@ -443,7 +453,14 @@ class LocalEdge(EdgeControls):
         timeout: float = 30.0,
         match: Callable[[EdgeEvent], bool] | None = None,
     ) -> EdgeEvent:
-        """Coroutine twin of :meth:`wait_for_event`."""
+        """Coroutine twin of :meth:`wait_for_event`.
+
+        Args:
+            kind: the :data:`EventKind` to wait for.
+            since: only events with ``seq >= since`` count (:meth:`mark` gives the next one).
+            timeout: seconds to wait at most.
+            match: a further condition the event must satisfy; None: any event of ``kind``.
+        """
         found = await self._events.wait_async(lambda e: e.kind == kind and (match is None or match(e)), since, timeout)
         if found is None:
             raise LocalEdgeError(f"no {kind!r} event within {timeout} s")
