@@ -345,3 +345,30 @@ def test_main_prints_the_cloud_api(edge: LocalEdge) -> None:
     assert yaml.safe_load(text)["server_addr"] == edge.server_addr  # still valid YAML
     headers = {"Authorization": f"Bearer {edge.cloud_api_key}", "Ngrok-Version": "2"}
     assert httpx.get(f"{edge.cloud_api_url}/endpoints", headers=headers).status_code == 200
+
+
+async def test_sdk_and_agent_sessions_side_by_side(
+    edge: LocalEdge, upstream: Upstream, spawn_agent: SpawnAgent
+) -> None:
+    """ngrok's Python SDK session appears beside a 2.3.41 agent's, with its own version, metadata and forwards_to."""
+    from tests.edge.sdk_harness import py_session
+
+    agent = spawn_agent(edge, metadata="side-agent")
+    _started(agent, upstream)
+    target = f"http://127.0.0.1:{upstream.port}"
+    async with py_session(edge, metadata="side-sdk") as session:
+        listener = await session.http_endpoint().metadata("sdk-bind").listen_and_forward(target)
+        async with httpx.AsyncClient(base_url=edge.cloud_api_url, headers=_headers(edge)) as client:
+            listed = (await client.get("/tunnel_sessions", params={"filter": 'obj.metadata >= "side-"'})).json()
+            versions = {s["metadata"]: s["agent_version"] for s in listed["tunnel_sessions"]}
+            assert versions == {"side-sdk": "1.7.0", "side-agent": "2.3.41"}
+            sdk_id = next(s["id"] for s in listed["tunnel_sessions"] if s["metadata"] == "side-sdk")
+            tunnels = (await client.get("/tunnels", params={"filter": f'obj.tunnel_session.id == "{sdk_id}"'})).json()
+            [tunnel] = tunnels["tunnels"]
+            assert (tunnel["public_url"], tunnel["metadata"]) == (listener.url(), "sdk-bind")
+            assert tunnel["forwards_to"] == f"{target}/"
+            endpoint = (await client.get(f"/endpoints/{tunnel['endpoint']['id']}")).json()
+            assert (endpoint["url"], endpoint["upstream_url"]) == (listener.url(), f"{target}/")
+            refused = (await client.post(f"/tunnel_sessions/{sdk_id}/update", json={})).json()
+            assert refused["error_code"] == "ERR_NGROK_809"  # the SDK's own refusal, as the agent's is
+            assert refused["msg"].endswith("the agent has not defined a callback for this operation")
