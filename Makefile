@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PY    := .venv/bin/python
 VENV_STAMP := .venv/.installed
 
-.PHONY: install generate check check-generated lint typecheck agent-bin sdks prism test bench demo docs clean
+.PHONY: install generate check check-generated lint typecheck agent-bin sdks prism test wheel-smoke bench demo docs clean
 
 # __init__.py holds the one version source (__version__): a bump reinstalls so the metadata follows.
 $(VENV_STAMP): pyproject.toml src/typed_ngrok/__init__.py
@@ -54,6 +54,12 @@ prism:
 TEST_WORKERS ?= 3
 test: $(VENV_STAMP) agent-bin sdks prism
 	.venv/bin/pytest -n $(TEST_WORKERS) --dist loadfile
+
+# Issue 14's "done when" from the built wheel: a bare venv with only the wheel, no npm on PATH, npm_config_registry
+# naming a loopback registry that serves the pinned tarball, TYPED_NGROK_EDGE=local alone; a GET through the tunnel.
+# About 12 s (7-8 s of it is pip). Not in .ci/run (yet).
+wheel-smoke: agent-bin
+	python3 scripts/wheel_smoke.py
 
 # The edge rows (bench/edge_bench.py) drive the 2.3.41 agent and ngrok's SDKs: both are installed first.
 bench: $(VENV_STAMP) agent-bin sdks
