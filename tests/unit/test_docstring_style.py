@@ -80,16 +80,38 @@ def public_functions() -> list[tuple[str, Callable[..., Any]]]:
     return found
 
 
+def _parameters(function: Callable[..., Any], skip_first: bool = False) -> list[str]:
+    """The parameter names of ``function`` as an ``Args:`` section spells them (``*args``, ``**options``)."""
+    prefix = {"VAR_POSITIONAL": "*", "VAR_KEYWORD": "**"}
+    names = [prefix.get(p.kind.name, "") + p.name for p in inspect.signature(function).parameters.values()]
+    return names[1:] if skip_first else names
+
+
 def test_public_functions_list_every_parameter_under_args() -> None:
     missing = []
     for qualified, function in public_functions():
-        expected = [
-            {"VAR_POSITIONAL": "*", "VAR_KEYWORD": "**"}.get(p.kind.name, "") + p.name
-            for p in inspect.signature(function).parameters.values()
-        ]
         documented = section_names(function.__doc__ or "", "Args")
-        if documented != expected:
-            missing.append(f"{qualified}: Args {documented}, signature {expected}")
+        if documented != _parameters(function):
+            missing.append(f"{qualified}: Args {documented}, signature {_parameters(function)}")
+    assert missing == [], "document each parameter, in signature order, under Args:\n" + "\n".join(missing)
+
+
+#: Classes users construct and call: the class docstring documents the constructor, each public method its own.
+USER_CLASSES = ("conf.PyngrokConfig", "cloud.CloudClient", "cloud.AsyncCloudClient", "edge.LocalEdge")
+
+
+@pytest.mark.parametrize("qualified", USER_CLASSES)
+def test_user_classes_list_every_parameter_under_args(qualified: str) -> None:
+    module_name, class_name = qualified.split(".")
+    cls = getattr(importlib.import_module(f"typed_ngrok.{module_name}"), class_name)
+    missing = []
+    if section_names(cls.__doc__ or "", "Args") != _parameters(cls.__init__, skip_first=True):
+        missing.append(f"{class_name}: Args {section_names(cls.__doc__ or '', 'Args')}")
+    for name, method in vars(cls).items():
+        if inspect.isfunction(method) and not name.startswith("_"):
+            expected = _parameters(method, skip_first=True)
+            if expected and section_names(method.__doc__ or "", "Args") != expected:
+                missing.append(f"{class_name}.{name}: {expected}")
     assert missing == [], "document each parameter, in signature order, under Args:\n" + "\n".join(missing)
 
 

@@ -47,13 +47,13 @@ class LocalEdge(EdgeControls):
         heartbeat_interval: seconds between the edge's own heartbeats (0 disables them).
         heartbeat_tolerance: seconds the agent has to echo one before its session is dropped.
         tunnel_grace: seconds a lost session's listeners stay open for a reconnecting agent to re-bind.
+        answer_timeout: seconds an agent has to acknowledge a new public connection (any frame on its proxy
+            stream; live agents do so at once) before the client gets 502 and the session is probed by a heartbeat
+            (and dropped when that goes unanswered too). Catches SDK sessions closed without a GOAWAY.
         state_dir: a folder that keeps the certificates, their keys and the agent-facing port across runs
             (``state.json``, mode 0600; certificates valid for a year, renewed when less than a week is left), so an
             agent config written for one run keeps working with the next. Without it everything lives in a temporary
             folder deleted by :meth:`stop`.
-        answer_timeout: seconds an agent has to acknowledge a new public connection (any frame on its proxy
-            stream; live agents do so at once) before the client gets 502 and the session is probed by a heartbeat
-            (and dropped when that goes unanswered too). Catches SDK sessions closed without a GOAWAY.
         cloud_api_key: the Bearer key of the edge's cloud API (:attr:`cloud_api_url`, docs/edge-cloud-api.md);
             None mints a random one (:attr:`cloud_api_key`).
 
