@@ -1,4 +1,4 @@
-"""The local edge's cloud API (docs/edge-cloud-api.md) with real 2.3.41 agents: typed_ngrok.cloud's sync and async
+"""The local edge's cloud API (docs/edge-cloud.md) with real 2.3.41 agents: typed_ngrok.cloud's sync and async
 clients list, get, restart, update and stop real agent sessions; a fleet of three agents is filtered, paged and one of
 them restarted; ngrok-api 0.19.0 reads it and its body-less actions fail as against ngrok; bad input gets ngrok's error
 shape and the API keeps serving."""

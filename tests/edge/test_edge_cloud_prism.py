@@ -1,4 +1,4 @@
-"""ngrok's own OpenAPI description as the judge of the local edge's cloud API (docs/edge-cloud-api.md).
+"""ngrok's own OpenAPI description as the judge of the local edge's cloud API (docs/edge-cloud.md).
 
 Every answer the edge gives real 2.3.41 agents' sessions, tunnels and endpoints (lists, pages, gets, and the actions)
 goes through Prism's validating proxy of ``ngrok.yaml`` (the harness of tests/cloud/test_cloud_prism.py), through

@@ -1,5 +1,5 @@
 """The local edge cloud API's decisions without sockets: the CEL filter subset, pagination, header and body checks
-(docs/edge-cloud-api.md)."""
+(docs/edge-cloud.md)."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ def render_config(edge: LocalEdge, config_version: str) -> str:
         f"# agent config (format {config_version}): paste into the agent's config file",
         yaml.safe_dump(config, sort_keys=False).rstrip("\n"),
         f"# https clients of tunnel URLs must trust this CA: {edge.ca_path}",
-        f"# cloud API (typed_ngrok.cloud, ngrok-api, curl; docs/edge-cloud-api.md): cloud_api_url {edge.cloud_api_url}",
+        f"# cloud API (typed_ngrok.cloud, ngrok-api, curl; docs/edge-cloud.md): cloud_api_url {edge.cloud_api_url}",
         f"# cloud API key (Authorization: Bearer ...): cloud_api_key {edge.cloud_api_key}",
         f"# ngrok's SDKs: server_addr {edge.server_addr}, ca_cert / root_cas {edge.agent_ca_path}",
     ]

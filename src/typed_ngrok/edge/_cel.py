@@ -1,4 +1,4 @@
-"""The small CEL subset the local edge's cloud API evaluates in ``filter`` (docs/edge-cloud-api.md).
+"""The small CEL subset the local edge's cloud API evaluates in ``filter`` (docs/edge-cloud.md).
 
 ngrok's list filters are CEL expressions over the variable ``obj`` (one answer object). This module parses and
 evaluates exactly this subset, on the JSON fields of the answer:

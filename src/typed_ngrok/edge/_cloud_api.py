@@ -1,5 +1,5 @@
 """The local edge's stand-in for the part of ngrok's cloud REST API that describes what it hosts
-(docs/edge-cloud-api.md): tunnel sessions (with the restart/stop/update actions), tunnels and endpoints.
+(docs/edge-cloud.md): tunnel sessions (with the restart/stop/update actions), tunnels and endpoints.
 
 The HTTP layer is h11 (sans-I/O HTTP/1.1) under asyncio, on the edge's own event loop, listening on a random
 loopback port. Answers use ngrok's paths, field names, list envelopes and error bodies (docs/cloud-api.md §1-3);

@@ -54,7 +54,7 @@ class LocalEdge(EdgeControls):
             (``state.json``, mode 0600; certificates valid for a year, renewed when less than a week is left), so an
             agent config written for one run keeps working with the next. Without it everything lives in a temporary
             folder deleted by :meth:`stop`.
-        cloud_api_key: the Bearer key of the edge's cloud API (:attr:`cloud_api_url`, docs/edge-cloud-api.md);
+        cloud_api_key: the Bearer key of the edge's cloud API (:attr:`cloud_api_url`, docs/edge-cloud.md);
             None mints a random one (:attr:`cloud_api_key`).
 
     Raises:
@@ -155,7 +155,7 @@ class LocalEdge(EdgeControls):
 
     @property
     def cloud_api_url(self) -> str:
-        """Base URL of the edge's stand-in for ngrok's cloud API (``http://127.0.0.1:PORT``; docs/edge-cloud-api.md):
+        """Base URL of the edge's stand-in for ngrok's cloud API (``http://127.0.0.1:PORT``; docs/edge-cloud.md):
         tunnel sessions with their restart/stop/update actions, tunnels and endpoints. Same lifetime as the edge
         (and the same port across :meth:`restart`). Raises :class:`LocalEdgeError` before the edge started."""
         if self._cloud is None:
