@@ -5,7 +5,10 @@
   devices and oversized members are refused) and installed atomically, so a failed or interrupted install never leaves
   a broken binary and keeps a previous good one.
 - **The v2 agent 2.3.41** (``ngrok_version="2"``), used with the offline local edge, comes from its pinned npm
-  package through :mod:`typed_ngrok._install.npm_agent` (checksums verified there).
+  package through :mod:`typed_ngrok._install.npm_agent` (checksums verified there): with ``npm pack``, or, when
+  ``npm`` is not on PATH, downloaded with httpx from the registry npm's configuration names
+  (:mod:`typed_ngrok._install.npm_registry`: ``$npm_config_registry``, ``./.npmrc``, ``~/.npmrc``,
+  ``$PREFIX/etc/npmrc``), verified against the same pins. With neither, the error says what to do.
 - **Config files**: :func:`install_default_config` deep-merges and writes the requested format (``version: "2"``
   top-level keys, or ``version: "3"`` with an ``agent:`` block) with mode 0600, atomically; :func:`get_ngrok_config`
   re-reads a file whose mtime changed.
@@ -157,7 +160,8 @@ def install_ngrok(ngrok_path: str, ngrok_version: str | None = "3", **kwargs: An
     (bool or ``callback(received, total)``), ``verify``/``context`` (TLS: bool, CA bundle or ``ssl.SSLContext``),
     ``transport`` (an ``httpx`` transport), ``max_bytes``.
 
-    ``ngrok_version="2"`` (or "2.3.41") installs the 2.3.41 agent from its pinned npm package. Options:
+    ``ngrok_version="2"`` (or "2.3.41") installs the 2.3.41 agent from its pinned npm package (``npm pack``; without
+    npm on PATH, an httpx download from the registry npm's configuration names, same checksums). Options:
     ``cache_dir`` (reuse or fill a cache such as the one ``scripts/fetch_agent.py`` fills), ``npm``, ``timeout``,
     ``platform_key``.
 
