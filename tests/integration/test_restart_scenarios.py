@@ -1,0 +1,157 @@
+"""ngrok's Restart and Stop commands against the real 2.3.41 agent through the local edge, each scenario written once
+and run through both twins (``ngrok`` in a worker thread, ``aio`` awaited; see twins.py).
+
+On Restart the agent re-executes itself (same pid, argv, config, ``web_addr``) and opens a new session; the tunnels
+created through its API are gone (``docs/edge-protocol.md`` §5). typed-ngrok notices it in the agent's log and opens
+them again (``typed_ngrok._tunnels.restart``); the local edge hands the restarted agent its old URLs back. Stop makes
+the agent exit: the next call notices, as for any dead agent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.integration.ngrok_env import agent_config, echo_through, http_upstream, needs_agent, tcp_echo
+from tests.integration.twins import Twin, agents_fixture, twin_fixture
+from typed_ngrok._agent_process.aio import AsyncNgrokProcess
+from typed_ngrok._tunnels.registry import TunnelRegistry, registry_for
+from typed_ngrok.conf import PyngrokConfig
+from typed_ngrok.edge import LocalEdge
+from typed_ngrok.process import NgrokProcess
+
+pytestmark = [
+    pytest.mark.integration,
+    needs_agent,
+    pytest.mark.timeout(120),
+    pytest.mark.asyncio(loop_scope="module"),
+]
+
+agents = agents_fixture("restart-scenarios")  # unused agents; each scenario runs its own (it restarts or stops it)
+twin = twin_fixture()
+
+
+@pytest.fixture
+def upstream() -> Iterator[ThreadingHTTPServer]:
+    with http_upstream() as server:
+        yield server
+
+
+@pytest.fixture
+def echo_port() -> Iterator[int]:
+    with tcp_echo() as port:
+        yield port
+
+
+async def _get(url: str) -> httpx.Response:
+    async with httpx.AsyncClient(verify=False, timeout=20, trust_env=False) as client:
+        return await client.get(url)
+
+
+async def _process(twin: Twin, cfg: PyngrokConfig) -> NgrokProcess | AsyncNgrokProcess:
+    process = await twin.get_ngrok_process(cfg)
+    assert isinstance(process, NgrokProcess | AsyncNgrokProcess)
+    return process
+
+
+def _edge(process: NgrokProcess | AsyncNgrokProcess) -> LocalEdge:
+    assert process.edge is not None
+    return process.edge
+
+
+def _registry(cfg: PyngrokConfig, process: NgrokProcess | AsyncNgrokProcess) -> TunnelRegistry:
+    return registry_for(cfg.ngrok_path, process.api_url)
+
+
+def _config_file(folder: Path) -> PyngrokConfig:
+    """An agent config whose file defines a tunnel ``fromfile`` (opened by name) and one never opened."""
+    cfg = agent_config(folder)
+    (folder / "ngrok.yml").write_text(
+        "tunnels:\n  fromfile:\n    proto: tcp\n    addr: 1\n  unused:\n    proto: tcp\n    addr: 2\n"
+    )
+    return cfg
+
+
+async def test_restart_reopens_the_tunnels_at_their_old_urls(
+    twin: Twin, tmp_path: Path, upstream: ThreadingHTTPServer, echo_port: int
+) -> None:
+    cfg = _config_file(tmp_path / twin.kind)
+    port = upstream.server_address[1]
+    try:
+        plain = await twin.connect(port, pyngrok_config=cfg, name="plain")
+        both = await twin.connect(port, pyngrok_config=cfg, name="both", bind_tls="both")
+        raw = await twin.connect(echo_port, "tcp", pyngrok_config=cfg, name="raw")
+        named = await twin.connect(echo_port, pyngrok_config=cfg, name="fromfile")  # a config-file definition
+        before = sorted((t.name, t.public_url) for t in await twin.get_tunnels(cfg))
+        assert [name for name, _url in before] == ["both", "both (http)", "fromfile-api", "plain", "raw"]
+        process = await _process(twin, cfg)
+        edge, pid, api_url = _edge(process), process.proc.pid, process.api_url
+        old_session = edge.sessions[0].id
+
+        await asyncio.to_thread(edge.restart_agent)
+        assert await asyncio.to_thread(_registry(cfg, process).wait_restarts, 1, 60.0)
+
+        assert [s.id for s in edge.sessions if s.alive] != [old_session]  # a new session
+        # what the agent lists (get_tunnels asks it), with the old URLs and no duplicates
+        assert sorted((t.name, t.public_url) for t in await twin.get_tunnels(cfg)) == before
+        assert (await _get(plain.public_url + "/again")).text == "GET /again 0"
+        assert (await _get(both.public_url + "/tls")).text == "GET /tls 0"
+        assert (await _get(both.public_url.replace("https://", "http://") + "/plain")).text == "GET /plain 0"
+        host, _, raw_port = raw.public_url.removeprefix("tcp://").rpartition(":")
+        assert await asyncio.to_thread(echo_through, host, int(raw_port), b"still there") == b"still there"
+        assert named.name == "fromfile-api"
+
+        same = await _process(twin, cfg)
+        assert same is process and same.proc.pid == pid and same.api_url == api_url and not same.exited
+    finally:
+        await twin.kill(cfg)
+    assert process.exited  # the process object still tracked the re-executed agent: kill stopped it
+
+
+async def test_a_tunnel_disconnected_before_the_restart_stays_closed(
+    twin: Twin, tmp_path: Path, upstream: ThreadingHTTPServer
+) -> None:
+    cfg = agent_config(tmp_path / twin.kind)
+    port = upstream.server_address[1]
+    try:
+        kept = await twin.connect(port, pyngrok_config=cfg, name="kept")
+        gone = await twin.connect(port, pyngrok_config=cfg, name="gone")
+        await twin.disconnect(gone.public_url, cfg)
+        process = await _process(twin, cfg)
+        await asyncio.to_thread(_edge(process).restart_agent)
+        assert await asyncio.to_thread(_registry(cfg, process).wait_restarts, 1, 60.0)
+        assert [(t.name, t.public_url) for t in await twin.get_tunnels(cfg)] == [("kept", kept.public_url)]
+        # a second restart: the re-opened tunnel is tracked like any other
+        await asyncio.to_thread(_edge(process).restart_agent)
+        assert await asyncio.to_thread(_registry(cfg, process).wait_restarts, 2, 60.0)
+        assert [(t.name, t.public_url) for t in await twin.get_tunnels(cfg)] == [("kept", kept.public_url)]
+        assert (await _get(kept.public_url + "/twice")).text == "GET /twice 0"
+    finally:
+        await twin.kill(cfg)
+
+
+async def test_stop_makes_the_agent_exit_and_the_next_call_notices(
+    twin: Twin, tmp_path: Path, upstream: ThreadingHTTPServer
+) -> None:
+    cfg = agent_config(tmp_path / twin.kind)
+    try:
+        tunnel = await twin.connect(upstream.server_address[1], pyngrok_config=cfg)
+        process = await _process(twin, cfg)
+        await asyncio.to_thread(_edge(process).stop_agent)
+        if isinstance(process, NgrokProcess):
+            assert await asyncio.to_thread(process.proc.wait, 30) == 0
+        else:
+            assert await asyncio.wait_for(process.proc.wait(), 30) == 0
+        assert await twin.get_tunnels(cfg) == []  # the dead agent is noticed: a fresh one, started on demand
+        again = await _process(twin, cfg)
+        assert again is not process and process.exited
+        fresh = await twin.connect(upstream.server_address[1], pyngrok_config=cfg)
+        assert fresh.api_url != tunnel.api_url
+        assert (await _get(fresh.public_url + "/fresh")).text == "GET /fresh 0"
+    finally:
+        await twin.kill(cfg)
