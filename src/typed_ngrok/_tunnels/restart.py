@@ -53,17 +53,23 @@ logger = logging.getLogger("typed_ngrok.ngrok")
 
 ApiT = TypeVar("ApiT", "AgentAPI", "AsyncAgentAPI")
 
-_SECRET_KEYS = ("auth", "password", "secret", "token", "key", "credential")
+_SECRET_KEYS = frozenset({"auth", "basic_auth", "authtoken"})
+_SECRET_WORDS = ("password", "secret", "token", "credential", "private_key")
+
+
+def _names_secret(key: object) -> bool:
+    name = str(key).lower()
+    return name in _SECRET_KEYS or any(word in name for word in _SECRET_WORDS)
 
 
 def request_secrets(body: Mapping[str, Any]) -> tuple[str, ...]:
     """The values of a tunnel request that must not reach a log: strings under a key naming a credential (``auth``,
-    ``basic_auth``, ``client_secret``, ``*_token``, ``*_key``, ...), at any depth."""
+    ``basic_auth``, ``client_secret``, ``*_token``, ``*password*``, ...), at any depth."""
 
     def walk(value: object, secret: bool) -> Iterator[str]:
         if isinstance(value, Mapping):
             for key, item in value.items():
-                yield from walk(item, secret or any(word in str(key).lower() for word in _SECRET_KEYS))
+                yield from walk(item, secret or _names_secret(key))
         elif isinstance(value, list | tuple):
             for item in value:
                 yield from walk(item, secret)

@@ -1,0 +1,212 @@
+"""Re-creating a restarted agent's tunnels, without an agent: the log lines that say it restarted
+(``_agent_process.restart``, the runner's hook), the registry's plan (registry state -> the requests to send again)
+and the re-create flow (``_tunnels.restart.recreate``) on a stand-in API through both drivers."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from tests.unit.test_tunnel_flows import FakeAPI, Runner, _agent, _tunnel
+from tests.unit.test_tunnel_flows import run as run
+from typed_ngrok._agent_process.restart import BACK, RESTARTING, RestartWatch, may_matter
+from typed_ngrok._agent_process.runner import RunnerCore
+from typed_ngrok._drive import Flow
+from typed_ngrok._tunnels import flows
+from typed_ngrok._tunnels.model import ConnectedTunnel
+from typed_ngrok._tunnels.requests import TunnelRequest
+from typed_ngrok._tunnels.restart import recreate, request_secrets
+from typed_ngrok.conf import PyngrokConfig
+from typed_ngrok.exception import PyngrokNgrokHTTPError
+from typed_ngrok.log import NgrokLog
+
+# What the 2.3.41 agent printed on the edge's Restart command (a real run; see _agent_process/restart.py)
+RESTART_LINES = [
+    't=2026-11-30T06:07:49+0000 lvl=info msg="received remote restart" obj=tunnels.session',
+    't=2026-11-30T06:07:49+0000 lvl=info msg="received stop request" obj=app stopReq="{err:<nil> restart:true}"',
+    't=2026-11-30T06:07:49+0000 lvl=info msg="session closing" obj=tunnels.session err=nil',
+    't=2026-11-30T06:07:49+0000 lvl=info msg="open config file" path=/tmp/x/ngrok.yml err=nil',
+    't=2026-11-30T06:07:49+0000 lvl=info msg="starting web service" obj=web addr=127.0.0.1:55495',
+    't=2026-11-30T06:07:49+0000 lvl=info msg="tunnel session started" obj=tunnels.session',
+    't=2026-11-30T06:07:49+0000 lvl=info msg="client session established" obj=csess id=2379e5a4a00c',
+]
+SIGTERM_LINE = (
+    't=2026-11-30T06:07:50+0000 lvl=info msg="received stop request" obj=app stopReq="{err:<nil> restart:false}"'
+)
+
+
+def _events(lines: list[str], watch: RestartWatch | None = None) -> list[str | None]:
+    watch = watch or RestartWatch()
+    return [watch.feed(NgrokLog(line)) for line in lines]
+
+
+def test_the_watch_sees_the_restart_then_the_new_session() -> None:
+    assert _events(RESTART_LINES) == [None, RESTARTING, None, None, None, None, BACK]
+    reordered = [*RESTART_LINES[:5], RESTART_LINES[6], RESTART_LINES[5]]  # v3 logs the session lines the other way
+    assert _events(reordered)[-2:] == [None, BACK]
+
+
+def test_the_watch_ignores_a_plain_stop_and_session_lines_without_a_restart() -> None:
+    assert _events([SIGTERM_LINE, *RESTART_LINES[5:]]) == [None, None, None]
+    watch = RestartWatch()
+    assert _events(RESTART_LINES, watch)[-1] == BACK
+    assert _events(RESTART_LINES[5:], watch) == [None, None]  # a reconnect of the same run is no restart
+
+
+def test_only_the_restart_and_session_lines_are_parsed_when_nobody_reads_the_output() -> None:
+    assert [may_matter(line.encode()) for line in RESTART_LINES] == [False, True, False, False, False, True, True]
+
+
+def test_the_runner_hands_the_restart_to_its_hook_monitored_or_not(tmp_path: Path) -> None:
+    for monitored in (False, True):
+        core = RunnerCore(PyngrokConfig(ngrok_path=str(tmp_path / "ngrok")), None)
+        core.proc = None
+        events: list[str] = []
+        core.on_restart = events.append
+        for line in RESTART_LINES:  # while starting: readiness reads the lines, no restart is possible yet
+            core.take_line(line.encode() + b"\n")
+        assert events == []
+        core._starting, core.monitoring = False, monitored
+        for line in RESTART_LINES:
+            core.take_line(line.encode() + b"\n")
+        assert events == [RESTARTING, BACK]
+        assert len(core.logs) == len(RESTART_LINES) * (2 if monitored else 1)  # drained only, unless monitored
+
+
+def test_a_failing_hook_is_logged_and_reading_goes_on(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    core = RunnerCore(PyngrokConfig(ngrok_path=str(tmp_path / "ngrok")), None)
+    core.proc = None
+
+    def hook(event: str) -> None:
+        raise RuntimeError("boom")
+
+    core.on_restart = hook
+    core._starting = False
+    with caplog.at_level(logging.ERROR, "typed_ngrok.process"):
+        for line in RESTART_LINES:
+            core.take_line(line.encode())
+    assert [r.getMessage() for r in caplog.records].count(
+        "handling the ngrok agent's restart failed; its output is still being read"
+    ) == 2
+
+
+# ---- the plan: registry state -> the requests to send again ---------------------------------------------------------
+def _connect(agent: flows.Agent[Any], request: TunnelRequest) -> Flow[ConnectedTunnel]:
+    return flows.connect(agent, request)
+
+
+async def _connected(run: Runner, agent: flows.Agent[Any]) -> list[TunnelRequest]:
+    """Three tunnels opened by connect (one with a companion) and one only listed."""
+    requests = [
+        flows.connect_request(agent.cfg, 8000, None, "web", {"bind_tls": "both", "auth": "user:s3cret"}),
+        flows.connect_request(agent.cfg, 22, "tcp", "ssh", {}),
+        flows.connect_request(agent.cfg, 8001, None, "api", {}),
+    ]
+    answers = {"web": "https://web.example", "ssh": "tcp://ssh.example:1", "api": "https://api.example"}
+    fake = FakeAPI(
+        start_tunnel=lambda body: _tunnel(body["name"], answers[body["name"]]),
+        get_tunnel=_tunnel("web (http)", "http://web.example", "http"),
+    )
+    for request in requests:
+        await run(functools.partial(_connect, request=request), fake, agent)
+    listing = [_tunnel(name, url) for name, url in answers.items()]
+    listing += [_tunnel("web (http)", "http://web.example", "http"), _tunnel("other", "https://other.example")]
+    await run(flows.get_tunnels, FakeAPI(list_tunnels=list(reversed(listing))), agent)
+    return requests
+
+
+async def test_the_plan_is_what_connect_opened_in_connect_order(run: Runner, tmp_path: Path) -> None:
+    agent = _agent(tmp_path, "2")
+    requests = await _connected(run, agent)
+    plan = agent.registry.begin_restart()
+    assert [(item.request, item.public_url) for item in plan] == [
+        (requests[0], "https://web.example"),  # not its companion: the agent opens that one with it
+        (requests[1], "tcp://ssh.example:1"),
+        (requests[2], "https://api.example"),
+    ]  # not "other": typed-ngrok did not open it and does not know how
+    assert agent.registry.tunnels() == []  # the agent has none now
+    assert agent.registry.take_restart_plan() == plan
+    assert agent.registry.take_restart_plan() == []
+
+
+async def test_a_listing_in_flight_cannot_bring_back_what_the_restart_took(run: Runner, tmp_path: Path) -> None:
+    agent = _agent(tmp_path, "2")
+    await _connected(run, agent)
+    with agent.registry.listing() as stale:
+        plan = agent.registry.begin_restart()
+        stale.apply([ConnectedTunnel(_tunnel("api", "https://api.example"), agent.cfg, agent.api_url)])
+    assert agent.registry.tunnels() == []
+    assert len(agent.registry.take_restart_plan()) == len(plan) == 3
+
+
+async def test_two_restarts_before_the_session_is_up_keep_one_plan(run: Runner, tmp_path: Path) -> None:
+    agent = _agent(tmp_path, "2")
+    await _connected(run, agent)
+    first = agent.registry.begin_restart()
+    assert agent.registry.begin_restart() == first
+    assert agent.registry.take_restart_plan() == first
+
+
+async def test_disconnected_tunnels_are_not_in_the_plan(run: Runner, tmp_path: Path) -> None:
+    agent = _agent(tmp_path, "2")
+    await _connected(run, agent)
+    await run(lambda a: flows.disconnect(a, "https://web.example"), FakeAPI(), agent)
+    assert [item.request.name for item in agent.registry.begin_restart()] == ["ssh", "api"]
+
+
+# ---- the re-create flow --------------------------------------------------------------------------------------------
+async def test_recreate_sends_the_same_requests_logs_failures_masked_and_ends_with_a_listing(
+    run: Runner, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    agent = _agent(tmp_path, "2")
+    requests = await _connected(run, agent)
+    plan = agent.registry.begin_restart()
+    refused = PyngrokNgrokHTTPError(
+        "bind refused for user:s3cret", "http://127.0.0.1:4040/api/tunnels", 502, "Bad Gateway", {}, "{}"
+    )
+    answers = {"ssh": "tcp://ssh.example:1", "api": "https://api.example:2"}
+    fake = FakeAPI(
+        start_tunnel=lambda body: refused if body["name"] == "web" else _tunnel(body["name"], answers[body["name"]]),
+        list_tunnels=[_tunnel(name, url) for name, url in answers.items()],
+    )
+    with caplog.at_level(logging.INFO, "typed_ngrok.ngrok"):
+        opened = await run(lambda a: recreate(a, plan), fake, agent)
+    assert opened == ["tcp://ssh.example:1", "https://api.example:2"]
+    assert [call for call in fake.calls if call[0] == "start_tunnel"] == [
+        ("start_tunnel", (request.body,)) for request in requests
+    ]
+    assert fake.calls[-1] == ("list_tunnels", ())
+    assert sorted(t.public_url or "" for t in agent.registry.tunnels()) == sorted(answers.values())
+    text = caplog.text
+    assert "could not open tunnel 'web' again after the agent restarted: bind refused for ********" in text
+    assert "s3cret" not in text
+    assert "tunnel 'api' is open again after the agent restarted, at a new URL: https://api.example:2" in text
+    assert agent.registry.wait_restarts(1, 0.0)
+
+
+async def test_recreate_stops_when_the_agent_was_killed_meanwhile(run: Runner, tmp_path: Path) -> None:
+    agent = _agent(tmp_path, "2")
+    await _connected(run, agent)
+    plan = agent.registry.begin_restart()
+    agent.registry.closed.set()
+    fake = FakeAPI(list_tunnels=[])
+    assert await run(lambda a: recreate(a, plan), fake, agent) == []
+    assert [call[0] for call in fake.calls] == ["list_tunnels"]
+    assert agent.registry.wait_restarts(1, 0.0)
+
+
+def test_request_secrets_are_the_credential_values_at_any_depth() -> None:
+    body: dict[str, Any] = {
+        "name": "web",
+        "auth": "u:p1",
+        "basic_auth": ["a:p2"],
+        "oauth": {"provider": "google", "client_secret": "p3"},
+        "traffic_policy": {"inbound": [{"actions": [{"config": {"token": "p4"}}]}]},
+        "addr": "8000",
+    }
+    assert sorted(request_secrets(body)) == ["a:p2", "p3", "p4", "u:p1"]
+    assert request_secrets(cast(dict[str, Any], {"name": "x", "proto": "http"})) == ()
