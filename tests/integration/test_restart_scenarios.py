@@ -4,7 +4,8 @@ and run through both twins (``ngrok`` in a worker thread, ``aio`` awaited; see t
 On Restart the agent re-executes itself (same pid, argv, config, ``web_addr``) and opens a new session; the tunnels
 created through its API are gone (``docs/edge-protocol.md`` §5). typed-ngrok notices it in the agent's log and opens
 them again (``typed_ngrok._tunnels.restart``); the local edge hands the restarted agent its old URLs back. Stop makes
-the agent exit: the next call notices, as for any dead agent.
+the agent exit: the next call notices, as for any dead agent. The same restart asked for through the edge's cloud API
+(issue 13's end-to-end test: ``CloudClient`` with the sync twin, ``AsyncCloudClient`` with the ``aio`` one).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from tests.integration.ngrok_env import agent_config, echo_through, http_upstrea
 from tests.integration.twins import Twin, agents_fixture, twin_fixture
 from typed_ngrok._agent_process.aio import AsyncNgrokProcess
 from typed_ngrok._tunnels.registry import TunnelRegistry, registry_for
+from typed_ngrok.cloud import AsyncCloudClient, CloudClient
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.edge import LocalEdge
 from typed_ngrok.process import NgrokProcess
@@ -155,3 +157,46 @@ async def test_stop_makes_the_agent_exit_and_the_next_call_notices(
         assert (await _get(fresh.public_url + "/fresh")).text == "GET /fresh 0"
     finally:
         await twin.kill(cfg)
+
+
+async def test_restart_through_the_cloud_api_gives_a_new_session_and_the_old_url_works(
+    twin: Twin, tmp_path: Path, upstream: ThreadingHTTPServer
+) -> None:
+    cfg = agent_config(tmp_path / twin.kind)
+    (tmp_path / twin.kind / "ngrok.yml").write_text(f"metadata: restart-{twin.kind}\n")  # to find its session
+    try:
+        tunnel = await twin.connect(upstream.server_address[1], pyngrok_config=cfg, name="web")
+        process = await _process(twin, cfg)
+        edge, pid = _edge(process), process.proc.pid
+        wanted = f'obj.metadata == "restart-{twin.kind}"'
+        if twin.kind == "sync":
+            with CloudClient(base_url=edge.cloud_api_url, api_key=edge.cloud_api_key, max_retries=0) as cloud:
+                [old] = await asyncio.to_thread(lambda: list(cloud.tunnel_sessions.list(filter=wanted)))
+                mark = edge.mark()
+                await asyncio.to_thread(cloud.tunnel_sessions.restart, old.id)
+                new = await asyncio.to_thread(_next_session, edge, mark, old.id)
+                renewed = await asyncio.to_thread(lambda: list(cloud.tunnel_sessions.list(filter=wanted)))
+        else:
+            async with AsyncCloudClient(
+                base_url=edge.cloud_api_url, api_key=edge.cloud_api_key, max_retries=0
+            ) as aclient:
+                [old] = [s async for s in aclient.tunnel_sessions.list(filter=wanted)]
+                mark = edge.mark()
+                await aclient.tunnel_sessions.restart(old.id)
+                new = await asyncio.to_thread(_next_session, edge, mark, old.id)
+                renewed = [s async for s in aclient.tunnel_sessions.list(filter=wanted)]
+        assert [s.id for s in renewed] == [new] != [old.id]
+
+        assert await asyncio.to_thread(_registry(cfg, process).wait_restarts, 1, 60.0)
+        assert (await _get(tunnel.public_url + "/cloud")).text == "GET /cloud 0"
+        assert [(t.name, t.public_url) for t in await twin.get_tunnels(cfg)] == [("web", tunnel.public_url)]
+        same = await _process(twin, cfg)
+        assert same is process and same.proc.pid == pid and not same.exited
+    finally:
+        await twin.kill(cfg)
+    assert process.exited
+
+
+def _next_session(edge: LocalEdge, mark: int, old: str) -> str:
+    """The id of the first session after ``mark`` other than ``old`` (the restarted agent's new one)."""
+    return edge.wait_for_event("session", since=mark, timeout=20, match=lambda e: e.session_id != old).session_id
