@@ -245,18 +245,34 @@ def _list_requests(api: AgentAPI, tunnel: str | None = None, limit: int | None =
 
 # ---- tunnels -------------------------------------------------------------------------------------------------
 class _Stop:
-    """SIGINT/SIGTERM handler: sets :attr:`event`; while :attr:`interrupt` is set (the tunnel is not up yet) it
-    also raises KeyboardInterrupt, so a slow start can be abandoned."""
+    """SIGINT/SIGTERM handler: sets :attr:`event`. While the tunnel is not up yet (:attr:`starting`) it also
+    terminates the agent being started for ``ngrok_path``, so its start fails at once and cleans up after itself.
 
-    def __init__(self) -> None:
+    It never raises: an exception thrown into the start at an arbitrary point (inside ``Popen``, or while the
+    reader thread starts) could leave the agent running or its cleanup half done.
+    """
+
+    def __init__(self, ngrok_path: str) -> None:
         self.event = threading.Event()
-        self.interrupt = True
+        self.starting = True
+        self.ngrok_path = ngrok_path
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         self.event.set()
-        if self.interrupt:
-            self.interrupt = False
-            raise KeyboardInterrupt
+        if self.starting:
+            _abandon_start(self.ngrok_path)
+
+
+def _abandon_start(ngrok_path: str) -> None:
+    """Terminate the agent(s) this process is starting for ``ngrok_path`` (none yet: the start goes on, and the
+    caller stops what it started)."""
+    from typed_ngrok._agent_process import state
+
+    for runner in list(state.live):
+        proc = getattr(runner, "proc", None)
+        cfg = getattr(runner, "pyngrok_config", None)
+        if proc is not None and getattr(cfg, "ngrok_path", None) == ngrok_path and proc.poll() is None:
+            proc.terminate()
 
 
 def follow_requests(
@@ -303,42 +319,43 @@ def _run_tunnel(args: argparse.Namespace) -> int:
 
     cfg = _config(args, region=args.region, start_new_session=True)  # a terminal's Ctrl-C reaches us, not the agent
     options = _tunnel_options(args)
-    stop = _Stop()
+    stop = _Stop(cfg.ngrok_path)
     previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
     public_url: str | None = None
     try:
         try:
-            try:
-                tunnel = ngrok.connect(args.addr, args.proto, args.name, cfg, **options)
-            except PyngrokNgrokInstallError as exc:
-                if cfg.edge == "local":
-                    raise
-                hint = "offline? --local uses typed-ngrok's local edge and the pinned 2.3.41 agent"
-                raise PyngrokNgrokInstallError(f"{_one_line(str(exc))} ({hint})") from exc
-            public_url = tunnel.public_url
-            agent = ngrok.get_ngrok_process(cfg)
-            _say(f"{public_url} -> {tunnel.config.get('addr', args.addr)}")
-            if cfg.edge == "local" and args.proto != "tcp":
-                _say(f"https clients must trust the local edge's CA: {agent.ca_path}")
-            _say(f"agent API: {agent.api_url} (typed-ngrok requests --api-url {agent.api_url})")
-            _say(f"{PROG}: serving until Ctrl-C", sys.stderr)
-            stop.interrupt = False
+            tunnel = ngrok.connect(args.addr, args.proto, args.name, cfg, **options)
+        except PyngrokNgrokInstallError as exc:
+            if cfg.edge == "local":
+                raise
+            hint = "offline? --local uses typed-ngrok's local edge and the pinned 2.3.41 agent"
+            raise PyngrokNgrokInstallError(f"{_one_line(str(exc))} ({hint})") from exc
+        except PyngrokError:
             if stop.event.is_set():
-                return 0
-            if args.proto == "http":
-                api = _agent_api(require_api_url(agent.api_url, cfg.ngrok_path), float(cfg.request_timeout))
-                follow_requests(lambda: _list_requests(api), stop.event, lambda: not agent.exited, _say)
-            else:
-                stop.event.wait()
-        finally:
-            stop.interrupt = False
-            _close(cfg, public_url)
-    except KeyboardInterrupt:
-        return 130  # interrupted before the tunnel was up: the start was abandoned (everything is stopped)
+                return 130  # the start was abandoned (its failure is the one we caused)
+            raise
+        public_url = tunnel.public_url
+        stop.starting = False
+        if stop.event.is_set():
+            return 130  # interrupted while starting; the start won the race: close what it opened
+        agent = ngrok.get_ngrok_process(cfg)
+        _say(f"{public_url} -> {tunnel.config.get('addr', args.addr)}")
+        if cfg.edge == "local" and args.proto != "tcp":
+            _say(f"https clients must trust the local edge's CA: {agent.ca_path}")
+        _say(f"agent API: {agent.api_url} (typed-ngrok requests --api-url {agent.api_url})")
+        _say(f"{PROG}: serving until Ctrl-C", sys.stderr)
+        if args.proto == "http":
+            api = _agent_api(require_api_url(agent.api_url, cfg.ngrok_path), float(cfg.request_timeout))
+            follow_requests(lambda: _list_requests(api), stop.event, lambda: not agent.exited, _say)
+        else:
+            stop.event.wait()
+        return 0
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-    return 0
+        try:
+            _close(cfg, public_url)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
 
 def _close(cfg: PyngrokConfig, public_url: str | None) -> None:

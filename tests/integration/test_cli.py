@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import select
 import signal
 import socket
 import ssl
@@ -282,3 +283,54 @@ def test_offline_without_local_is_one_line(tmp_path: Path) -> None:
 def test_an_invalid_typed_ngrok_edge_is_one_line(tmp_path: Path) -> None:
     result = _run(tmp_path, "http", "8000", TYPED_NGROK_EDGE="moon")
     _one_line_failure(result, 1, r"TYPED_NGROK_EDGE must be one of \['ngrok', 'local'\], got 'moon'")
+
+
+def test_tls_local_prints_the_url_and_the_ca(tmp_path: Path) -> None:
+    with cli(tmp_path, "tls", "8443", *_agent_args(tmp_path)) as run:
+        url, arrow, target = run.line().split(" ")
+        assert url.startswith("tls://") and arrow == "->" and target.endswith(":8443"), (url, target)
+        assert Path(run.line().removeprefix("https clients must trust the local edge's CA: ")).is_file()
+        assert run.line().startswith("agent API: http://127.0.0.1:")
+        agent_pid = run.agent_pid()
+        assert run.stop(signal.SIGINT) == 0
+        assert _gone(agent_pid)
+
+
+def test_edge_serves_until_sigint(tmp_path: Path) -> None:
+    with cli(tmp_path, "edge") as run:
+        assert run.line().startswith("# typed-ngrok local edge on 127.0.0.1:")
+        lines = [run.line()]
+        while not lines[-1].startswith("# ngrok's SDKs: server_addr "):
+            lines.append(run.line())
+        server_addr = next(line for line in lines if line.startswith("server_addr: ")).split(": ", 1)[1]
+        host, _, port = server_addr.strip("'\"").rpartition(":")
+        socket.create_connection((host, int(port)), timeout=10).close()
+        assert run.stop(signal.SIGINT) == 0
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection((host, int(port)), timeout=10)
+
+
+def test_interrupt_while_the_agent_starts_stops_it_and_exits_130(tmp_path: Path) -> None:
+    """Ctrl-C before the tunnel is up abandons the start: the agent (here a stand-in that never becomes ready and
+    tells the test its pid through a FIFO once spawned) is stopped, and the exit code is 130."""
+    fifo = tmp_path / "started"
+    os.mkfifo(fifo)
+    binary = tmp_path / "ngrok"
+    binary.write_text(
+        '#!/bin/sh\nif [ "$1" = "--version" ]; then echo "ngrok version 2.3.41"; exit 0; fi\n'
+        f"echo $$ > {fifo}\nexec sleep 300\n"
+    )
+    binary.chmod(0o755)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        with cli(
+            tmp_path, "http", "8000", "--local", "--ngrok-path", str(binary), "--config", str(tmp_path / "c.yml")
+        ) as run:
+            readable, _, _ = select.select([reader], [], [], DEADLINE)
+            assert readable, "the stand-in agent was not started"
+            agent_pid = int(os.read(reader, 64).decode().strip())
+            assert run.stop(signal.SIGINT) == 130
+            assert _gone(agent_pid)
+            assert "Traceback" not in "\n".join(run.stderr)
+    finally:
+        os.close(reader)
