@@ -11,6 +11,7 @@ the agent exit: the next call notices, as for any dead agent. The same restart a
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -118,7 +119,7 @@ async def test_restart_reopens_the_tunnels_at_their_old_urls(
 async def test_a_tunnel_disconnected_before_the_restart_stays_closed(
     twin: Twin, tmp_path: Path, upstream: ThreadingHTTPServer
 ) -> None:
-    cfg = agent_config(tmp_path / twin.kind)
+    cfg = agent_config(tmp_path / twin.kind, monitor_thread=False)  # the restart is read from unmonitored output too
     port = upstream.server_address[1]
     try:
         kept = await twin.connect(port, pyngrok_config=cfg, name="kept")
@@ -133,6 +134,31 @@ async def test_a_tunnel_disconnected_before_the_restart_stays_closed(
         assert await asyncio.to_thread(_registry(cfg, process).wait_restarts, 2, 60.0)
         assert [(t.name, t.public_url) for t in await twin.get_tunnels(cfg)] == [("kept", kept.public_url)]
         assert (await _get(kept.public_url + "/twice")).text == "GET /twice 0"
+    finally:
+        await twin.kill(cfg)
+
+
+async def test_a_tunnel_that_cannot_be_opened_again_is_logged_masked_and_not_listed(
+    twin: Twin, tmp_path: Path, upstream: ThreadingHTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    cfg = agent_config(tmp_path / twin.kind)
+    port = upstream.server_address[1]
+    try:
+        await twin.connect(port, pyngrok_config=cfg, name="locked", auth="user:s3cret-pass")
+        process = await _process(twin, cfg)
+        edge = _edge(process)
+        edge.reject_binds()  # the restarted agent's Binds are refused: its tunnels cannot come back
+        with caplog.at_level(logging.INFO, "typed_ngrok"):
+            await asyncio.to_thread(edge.restart_agent)
+            assert await asyncio.to_thread(_registry(cfg, process).wait_restarts, 1, 60.0)
+        assert "could not open tunnel 'locked' again after the agent restarted" in caplog.text
+        assert "the restarted ngrok agent runs 0 of its 1 tunnel(s) again" in caplog.text
+        assert "s3cret-pass" not in caplog.text
+        assert _registry(cfg, process).tunnels() == []  # what the agent runs: nothing
+        assert await twin.get_tunnels(cfg) == []
+        edge.reject_binds(None)
+        again = await twin.connect(port, pyngrok_config=cfg, name="locked")  # the name is free again
+        assert (await _get(again.public_url + "/open")).text == "GET /open 0"
     finally:
         await twin.kill(cfg)
 
