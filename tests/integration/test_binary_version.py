@@ -7,7 +7,9 @@ scripts standing in for an ngrok 3 binary (there is none offline)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 from pathlib import Path
 
 import psutil
@@ -98,6 +100,25 @@ async def test_a_binary_that_does_not_answer_is_refused(
     with pytest.raises(PyngrokNgrokError, match=r"did not answer '--version' within 0.5 seconds"):
         await ptwin.get_process(cfg)
     assert children() == before  # killed and reaped
+
+
+async def test_the_answer_counts_when_the_binary_exits_though_its_child_lives_on(
+    ptwin: ProcessTwin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(binary_version, "VERSION_TIMEOUT", 20.0)  # a pipe would be held open for 30 s
+    pid_file = tmp_path / "child.pid"
+    binary = script(
+        tmp_path / "forks",
+        f'echo "ngrok version 3.30.0"\nsleep 30 &\necho $! > "{pid_file}"\nexit 0\n',
+    )
+    cfg = PyngrokConfig(ngrok_path=binary, config_path=str(tmp_path / "ngrok.yml"), edge="local")
+    try:
+        with pytest.raises(PyngrokNgrokError, match=r"is ngrok 3\.30\.0"):
+            await ptwin.get_process(cfg)
+    finally:
+        if pid_file.exists():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid_file.read_text()), signal.SIGKILL)
 
 
 @pytest.mark.parametrize(

@@ -144,10 +144,12 @@ async def test_fatal_output_from_a_binary_that_keeps_running_is_identical(tmp_pa
 
 def wrapper_script(tmp_path: Path, first_line: str) -> tuple[str, Path]:
     """A binary that prints ``first_line`` and keeps running, and whose child inherits stdout (so the pipe stays
-    open after the binary itself is killed). The child's pid is written to a file so the test can end it."""
+    open after the binary itself is killed). The child's pid is written to a file so the test can end it. It answers
+    the version check before a start (``--version``) with a line naming no version, so it is started."""
     pid_file = tmp_path / "grandchild.pid"
     path = tmp_path / "ngrok-wrapper"
-    path.write_text(f"#!/bin/sh\necho {first_line!r}\nsleep 30 &\necho $! > {str(pid_file)!r}\nwait\n")
+    version = 'if [ "$1" = "--version" ]; then echo "ngrok wrapper"; exit 0; fi\n'
+    path.write_text(f"#!/bin/sh\n{version}echo {first_line!r}\nsleep 30 &\necho $! > {str(pid_file)!r}\nwait\n")
     path.chmod(0o755)
     return str(path), pid_file
 

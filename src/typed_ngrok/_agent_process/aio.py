@@ -27,6 +27,7 @@ import functools
 import logging
 import os
 import signal
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Final
 
@@ -34,7 +35,7 @@ import httpx
 
 from typed_ngrok._agent_api.aio import AsyncAgentAPI
 from typed_ngrok._agent_process import state
-from typed_ngrok._agent_process.binary_version import VERSION_ARGS, version_check_flow
+from typed_ngrok._agent_process.binary_version import VERSION_ARGS, VERSION_OUTPUT_LIMIT, version_check_flow
 from typed_ngrok._agent_process.commands import command_output
 from typed_ngrok._agent_process.readiness import Exited
 from typed_ngrok._agent_process.runner import AgentView, RunnerCore, terminate_flow
@@ -603,23 +604,21 @@ class AsyncVersionProbe:
     """``binary_version.version_check_flow``'s one call, with ``asyncio`` subprocesses."""
 
     async def run_version(self, path: str, timeout: float) -> tuple[int | None, bytes]:
-        proc = await asyncio.create_subprocess_exec(
-            path,
-            *VERSION_ARGS,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            env=child_env(),
-        )
-        try:
-            stdout, _ = await asyncio.wait_for(proc.communicate(), timeout)
-        except BaseException:  # TimeoutError or cancelled: kill, reap, close
-            signal_process(proc, signal.SIGKILL)
-            close_pipes(proc)
-            await asyncio.shield(proc.wait())
+        # Output goes to a file, not a pipe: the wait ends when the binary exits, even if a child of it lives on.
+        with tempfile.TemporaryFile() as out:
+            proc = await asyncio.create_subprocess_exec(
+                path, *VERSION_ARGS, stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out, env=child_env()
+            )
+            try:
+                await asyncio.wait_for(proc.wait(), timeout)
+            except BaseException:  # TimeoutError or cancelled: kill, reap, close
+                signal_process(proc, signal.SIGKILL)
+                await asyncio.shield(proc.wait())
+                await close_transport(proc)
+                raise
             await close_transport(proc)
-            raise
-        return proc.returncode, stdout
+            out.seek(0)
+            return proc.returncode, out.read(VERSION_OUTPUT_LIMIT)
 
 
 async def check_version(pyngrok_config: PyngrokConfig) -> str | None:

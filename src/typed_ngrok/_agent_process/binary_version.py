@@ -10,7 +10,8 @@ A binary whose answer is not ``ngrok version X.Y.Z`` (a wrapper, a stand-in) is 
 that is known and wrong is refused. A binary that does not answer within :data:`VERSION_TIMEOUT` is refused.
 
 The flow yields ``Call("run_version", (path, timeout))``; the shells (``sync.VersionProbe``, ``aio.AsyncVersionProbe``)
-run the command with the agent's stripped environment and return ``(returncode, output)``, raising
+run the command with the agent's stripped environment, its output going to a temporary file (so the wait ends when
+the binary exits, even if a child of it keeps running), and return ``(returncode, output)``, raising
 :class:`TimeoutError` when it did not finish in time (after killing it) or :class:`OSError` when it could not run.
 """
 
@@ -27,12 +28,21 @@ from typed_ngrok._drive import Call, Flow
 from typed_ngrok.conf import DEFAULT_NGROK_V2_PATH, PyngrokConfig
 from typed_ngrok.exception import PyngrokNgrokError
 
-__all__ = ["VERSION_ARGS", "VERSION_TIMEOUT", "mismatch_error", "parse_version_output", "version_check_flow"]
+__all__ = [
+    "VERSION_ARGS",
+    "VERSION_OUTPUT_LIMIT",
+    "VERSION_TIMEOUT",
+    "mismatch_error",
+    "parse_version_output",
+    "version_check_flow",
+]
 
 logger = logging.getLogger("typed_ngrok.process")
 
 #: Seconds a binary has to answer ``--version`` (2.3.41 answers in about 10 ms).
 VERSION_TIMEOUT: Final = 5.0
+#: The most bytes of the answer read (``ngrok version 2.3.41`` is 21).
+VERSION_OUTPUT_LIMIT: Final = 4096
 _VERSION_LINE: Final = re.compile(r"^ngrok version v?(\d+)\.(\d+)\.(\d+)\S*$")
 
 

@@ -14,13 +14,14 @@ import os
 import queue
 import select
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Final
 
 from typed_ngrok._agent_process import state
-from typed_ngrok._agent_process.binary_version import VERSION_ARGS, version_check_flow
+from typed_ngrok._agent_process.binary_version import VERSION_ARGS, VERSION_OUTPUT_LIMIT, version_check_flow
 from typed_ngrok._agent_process.readiness import Exited
 from typed_ngrok._agent_process.runner import RunnerCore, terminate_flow
 from typed_ngrok._agent_process.startup import child_env, platform_spawn_options
@@ -66,19 +67,22 @@ class VersionProbe:
     """``binary_version.version_check_flow``'s one call, with ``subprocess``."""
 
     def run_version(self, path: str, timeout: float) -> tuple[int, bytes]:
-        try:
-            done = subprocess.run(
-                [path, *VERSION_ARGS],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                env=child_env(),
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:  # run() killed and reaped it
-            raise TimeoutError(str(exc)) from None
-        return done.returncode, done.stdout
+        # Output goes to a file, not a pipe: the wait ends when the binary exits, even if a child of it lives on.
+        with tempfile.TemporaryFile() as out:
+            try:
+                done = subprocess.run(
+                    [path, *VERSION_ARGS],
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    env=child_env(),
+                    timeout=timeout,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired as exc:  # run() killed and reaped it
+                raise TimeoutError(str(exc)) from None
+            out.seek(0)
+            return done.returncode, out.read(VERSION_OUTPUT_LIMIT)
 
 
 def check_version(pyngrok_config: PyngrokConfig) -> str | None:
