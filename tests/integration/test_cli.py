@@ -109,10 +109,10 @@ class Cli:
 
 
 @contextmanager
-def cli(tmp_path: Path, *args: str) -> Iterator[Cli]:
+def cli(tmp_path: Path, *args: str, **env: str) -> Iterator[Cli]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "typed_ngrok.cli", *args],
-        env=_env(tmp_path),
+        env=_env(tmp_path, **env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -144,7 +144,7 @@ REQUEST_LINE = re.compile(r"^(?P<method>[A-Z]+) (?P<path>\S+) (?P<status>\d{3} .
 def test_http_local_logs_real_requests_lists_replays_and_stops_on_sigint(tmp_path: Path) -> None:
     with (
         http_upstream() as upstream,
-        cli(tmp_path, "http", str(upstream.server_address[1]), *_agent_args(tmp_path)) as run,
+        cli(tmp_path, "http", str(upstream.server_address[1]), "--name", "web", *_agent_args(tmp_path)) as run,
     ):
         port = upstream.server_address[1]
         url, arrow, target = run.line().split(" ")
@@ -172,6 +172,13 @@ def test_http_local_logs_real_requests_lists_replays_and_stops_on_sigint(tmp_pat
         assert all(row[0].startswith("airt_") and row[5] == "200 OK" for row in rows)
         limited = _run(tmp_path, "requests", "--api-url", api_url[1], "--limit", "1")
         assert limited.returncode == 0 and len(limited.stdout.splitlines()) == 1
+        named = _run(tmp_path, "requests", "--api-url", api_url[1], "--tunnel", "web")
+        assert named.returncode == 0 and sorted(named.stdout.splitlines()) == sorted(listing.stdout.splitlines())
+        assert {row[2] for row in rows} == {"web"}
+        other = _run(tmp_path, "requests", "--api-url", api_url[1], "--tunnel", "we")  # exact names, not prefixes
+        assert other.returncode == 0 and other.stdout == ""
+        unknown = _run(tmp_path, "replay", "airt_unknown", "--api-url", api_url[1])
+        _one_line_failure(unknown, 1, r"404")
 
         get_id = next(row[0] for row in rows if row[3] == "GET")
         replayed = _run(tmp_path, "replay", get_id, "--api-url", api_url[1], "--tunnel-url", url)
@@ -334,3 +341,27 @@ def test_interrupt_while_the_agent_starts_stops_it_and_exits_130(tmp_path: Path)
             assert "Traceback" not in "\n".join(run.stderr)
     finally:
         os.close(reader)
+
+
+def test_auth_credentials_come_from_the_environment_and_are_never_printed(tmp_path: Path) -> None:
+    secret = "alice:pw-7Hq2-secret"
+    with (
+        http_upstream() as upstream,
+        cli(
+            tmp_path, "http", str(upstream.server_address[1]), "--auth", *_agent_args(tmp_path), TYPED_NGROK_AUTH=secret
+        ) as run,
+    ):
+        url = run.line().split(" ")[0]
+        ca = run.line().removeprefix("https clients must trust the local edge's CA: ")
+        shown = [run.line()]
+        assert secret not in " ".join(psutil.Process(run.agent_pid()).cmdline())
+        with httpx.Client(verify=ssl.create_default_context(cafile=ca), trust_env=False, timeout=20) as client:
+            assert client.get(f"{url}/private").status_code == 401  # refused at the edge: never reaches the agent
+            user, _, password = secret.partition(":")
+            assert client.get(f"{url}/private", auth=(user, password)).status_code == 200
+            shown.append(run.line())
+            assert shown[-1].startswith("GET /private 200 OK ")
+        assert run.stop(signal.SIGINT) == 0
+        shown += [line for line in iter(run.lines.get, None)]  # the rest, to the end of the output
+        printed = "\n".join(shown + run.stderr)
+        assert "pw-7Hq2" not in printed and "alice" not in printed
