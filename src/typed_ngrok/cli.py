@@ -29,7 +29,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from typed_ngrok import __version__
-from typed_ngrok.exception import PyngrokError
+from typed_ngrok.exception import PyngrokError, PyngrokNgrokInstallError
 
 if TYPE_CHECKING:
     from typed_ngrok._agent_api.sync import AgentAPI
@@ -214,6 +214,16 @@ def _config(args: argparse.Namespace, **extra: Any) -> PyngrokConfig:
     return PyngrokConfig(ngrok_path=args.ngrok_path, config_path=args.config_path, edge=edge, **extra)
 
 
+def _offline_hint(
+    cfg: PyngrokConfig, exc: PyngrokNgrokInstallError, switch: str = "--local"
+) -> PyngrokNgrokInstallError:
+    """An install failure of ngrok's v3 agent, with the way to work offline; in local mode, unchanged."""
+    if cfg.edge == "local":
+        return exc
+    hint = f"offline? {switch} uses typed-ngrok's local edge and the pinned 2.3.41 agent"
+    return PyngrokNgrokInstallError(f"{_one_line(str(exc))} ({hint})")
+
+
 def _tunnel_options(args: argparse.Namespace) -> dict[str, Any]:
     options: dict[str, Any] = {}
     if getattr(args, "auth", False):
@@ -315,7 +325,6 @@ def follow_requests(
 def _run_tunnel(args: argparse.Namespace) -> int:
     from typed_ngrok import ngrok
     from typed_ngrok._tunnels.flows import require_api_url
-    from typed_ngrok.exception import PyngrokNgrokInstallError
 
     cfg = _config(args, region=args.region, start_new_session=True)  # a terminal's Ctrl-C reaches us, not the agent
     options = _tunnel_options(args)
@@ -326,10 +335,7 @@ def _run_tunnel(args: argparse.Namespace) -> int:
         try:
             tunnel = ngrok.connect(args.addr, args.proto, args.name, cfg, **options)
         except PyngrokNgrokInstallError as exc:
-            if cfg.edge == "local":
-                raise
-            hint = "offline? --local uses typed-ngrok's local edge and the pinned 2.3.41 agent"
-            raise PyngrokNgrokInstallError(f"{_one_line(str(exc))} ({hint})") from exc
+            raise _offline_hint(cfg, exc) from exc
         except PyngrokError:
             if stop.event.is_set():
                 return 130  # the start was abandoned (its failure is the one we caused)
@@ -426,7 +432,10 @@ def _pass_through(argv: list[str]) -> int:
     from typed_ngrok.conf import PyngrokConfig
 
     cfg = PyngrokConfig()  # $PYNGROK_NGROK_PATH, $TYPED_NGROK_EDGE
-    ngrok.install_ngrok(cfg)
+    try:
+        ngrok.install_ngrok(cfg)
+    except PyngrokNgrokInstallError as exc:
+        raise _offline_hint(cfg, exc, "TYPED_NGROK_EDGE=local") from exc
     return process._run_foreground(cfg.ngrok_path, argv)
 
 
@@ -437,7 +446,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args and args[0] not in COMMANDS and args[0] not in _OWN_FLAGS:
             return _pass_through(args)
         parser = build_parser()
-        parsed = parser.parse_args(args)
+        parsed, extra = parser.parse_known_args(args)
+        if extra:  # named by the command they were given to (argparse names the top level)
+            _Parser(prog=f"{PROG} {parsed.command}").error(f"unrecognized arguments: {' '.join(extra)}")
         if parsed.command is None:
             parser.print_help()
             return 2

@@ -265,14 +265,16 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_offline_without_local_is_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("args", "switch"), [(["http", "8000"], "--local"), (["credits"], "TYPED_NGROK_EDGE=local")], ids=["http", "pass"]
+)
+def test_offline_without_local_is_one_line(tmp_path: Path, args: list[str], switch: str) -> None:
     """Without ``--local`` the v3 agent would be downloaded from ngrok's CDN: offline (every proxy a closed loopback
-    port, so nothing leaves the machine) that is one clear line, not a traceback."""
+    port, so nothing leaves the machine) that is one clear line naming the offline switch, not a traceback."""
     dead = f"http://127.0.0.1:{_closed_port()}"
     result = _run(
         tmp_path,
-        "http",
-        "8000",
+        *args,
         PYNGROK_NGROK_PATH=str(tmp_path / "v3" / "ngrok"),
         HTTPS_PROXY=dead,
         HTTP_PROXY=dead,
@@ -283,7 +285,7 @@ def test_offline_without_local_is_one_line(tmp_path: Path) -> None:
         all_proxy=dead,
         no_proxy="",
     )
-    _one_line_failure(result, 1, r"downloading ngrok .* \(offline\? --local uses typed-ngrok's local edge")
+    _one_line_failure(result, 1, rf"downloading ngrok .* \(offline\? {switch} uses typed-ngrok's local edge")
     assert not (tmp_path / "v3" / "ngrok").exists()
 
 
@@ -365,3 +367,11 @@ def test_auth_credentials_come_from_the_environment_and_are_never_printed(tmp_pa
         shown += [line for line in iter(run.lines.get, None)]  # the rest, to the end of the output
         printed = "\n".join(shown + run.stderr)
         assert "pw-7Hq2" not in printed and "alice" not in printed
+
+
+def test_the_installed_console_script_is_this_cli(tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("typed-ngrok")
+    if not script.exists():
+        pytest.skip(f"no installed console script next to {sys.executable} (pip install -e .)")
+    result = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60, check=False)
+    assert (result.returncode, result.stdout) == (0, f"typed-ngrok {__version__}\n")
