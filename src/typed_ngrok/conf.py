@@ -353,6 +353,10 @@ _default_pyngrok_config: PyngrokConfig | None = None
 def get_default() -> PyngrokConfig:
     """The default config used when a ``pyngrok_config`` argument is None (created on first use).
 
+    It is ``PyngrokConfig()``, so the environment at that first use decides it: with ``$TYPED_NGROK_EDGE=local`` it
+    is local mode (the 2.3.41 agent at :data:`DEFAULT_NGROK_V2_PATH`, v2 config); a later change of the environment
+    is not seen (call :func:`set_default`).
+
     Raises:
         PyngrokError: when the environment holds an invalid value (e.g. ``$TYPED_NGROK_EDGE``).
     """
