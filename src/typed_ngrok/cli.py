@@ -255,30 +255,49 @@ def _list_requests(api: AgentAPI, tunnel: str | None = None, limit: int | None =
 
 # ---- tunnels -------------------------------------------------------------------------------------------------
 class _Stop:
-    """SIGINT/SIGTERM handler: sets :attr:`event`. While the tunnel is not up yet (:attr:`starting`) it also
-    terminates the agent being started for ``ngrok_path``, so its start fails at once and cleans up after itself.
+    """SIGINT/SIGTERM handler: sets :attr:`event`. While the tunnel is not up yet (:attr:`starting`), the first
+    signal also has a thread terminate the agent being started for ``ngrok_path`` (now, or as soon as it is spawned:
+    an install or the edge may come first), so the start fails at once and cleans up after itself; a second signal
+    raises KeyboardInterrupt (the user insists: exit 130 at once).
 
-    It never raises: an exception thrown into the start at an arbitrary point (inside ``Popen``, or while the
-    reader thread starts) could leave the agent running or its cleanup half done.
+    The first signal never raises: an exception thrown into the start at an arbitrary point (inside ``Popen``, or
+    while the reader thread starts) could leave the agent running or its cleanup half done.
     """
 
     def __init__(self, ngrok_path: str) -> None:
         self.event = threading.Event()
-        self.starting = True
+        self.up = threading.Event()  # the start ended (tunnel up, or failed)
         self.ngrok_path = ngrok_path
 
+    @property
+    def starting(self) -> bool:
+        return not self.up.is_set()
+
     def __call__(self, signum: int, frame: FrameType | None) -> None:
-        self.event.set()
-        if self.starting:
+        if not self.starting:
+            self.event.set()
+        elif not self.event.is_set():
+            self.event.set()
+            os.write(2, f"{PROG}: stopping the agent's start (again to quit at once)\n".encode())
+            threading.Thread(target=self._abandon, name="typed-ngrok-abandon", daemon=True).start()
+        else:
+            raise KeyboardInterrupt
+
+    def _abandon(self) -> None:
+        while self.starting:
             _abandon_start(self.ngrok_path)
+            self.up.wait(0.05)
 
 
 def _abandon_start(ngrok_path: str) -> None:
-    """Terminate the agent(s) this process is starting for ``ngrok_path`` (none yet: the start goes on, and the
-    caller stops what it started)."""
+    """Terminate the agent(s) this process is starting for ``ngrok_path``, if any is spawned yet."""
     from typed_ngrok._agent_process import state
 
-    for runner in list(state.live):
+    try:
+        runners = list(state.live)
+    except RuntimeError:  # the set changed while it was copied: the next round reads it again
+        return
+    for runner in runners:
         proc = getattr(runner, "proc", None)
         cfg = getattr(runner, "pyngrok_config", None)
         if proc is not None and getattr(cfg, "ngrok_path", None) == ngrok_path and proc.poll() is None:
@@ -340,8 +359,9 @@ def _run_tunnel(args: argparse.Namespace) -> int:
             if stop.event.is_set():
                 return 130  # the start was abandoned (its failure is the one we caused)
             raise
+        finally:
+            stop.up.set()
         public_url = tunnel.public_url
-        stop.starting = False
         if stop.event.is_set():
             return 130  # interrupted while starting; the start won the race: close what it opened
         agent = ngrok.get_ngrok_process(cfg)

@@ -70,6 +70,7 @@ class Cli:
         self.proc = proc
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.stderr: list[str] = []
+        self.stderr_lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._pump, args=(proc.stdout, self.lines), daemon=True).start()
         self._err = threading.Thread(target=self._collect, args=(proc.stderr,), daemon=True)
         self._err.start()
@@ -83,7 +84,9 @@ class Cli:
 
     def _collect(self, stream: IO[str] | None) -> None:
         assert stream is not None
-        self.stderr.extend(line.rstrip("\n") for line in stream)
+        for line in stream:
+            self.stderr.append(line.rstrip("\n"))
+            self.stderr_lines.put(line.rstrip("\n"))
 
     def line(self) -> str:
         try:
@@ -375,3 +378,37 @@ def test_the_installed_console_script_is_this_cli(tmp_path: Path) -> None:
         pytest.skip(f"no installed console script next to {sys.executable} (pip install -e .)")
     result = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60, check=False)
     assert (result.returncode, result.stdout) == (0, f"typed-ngrok {__version__}\n")
+
+
+def test_interrupt_before_the_agent_is_spawned_stops_it_once_spawned(tmp_path: Path) -> None:
+    """Ctrl-C while the start has not spawned the agent yet (here: while the binary's version is checked, held by
+    the test) does not wait for a ready agent: the agent is stopped as soon as it is spawned, exit code 130."""
+    asked, release = tmp_path / "asked", tmp_path / "release"
+    os.mkfifo(asked)
+    os.mkfifo(release)
+    binary = tmp_path / "ngrok"
+    binary.write_text(
+        f'#!/bin/sh\nif [ "$1" = "--version" ]; then echo version > {asked}; read x < {release}; '
+        'echo "ngrok version 2.3.41"; exit 0; fi\n'
+        f"echo $$ > {asked}\nexec sleep 300\n"
+    )
+    binary.chmod(0o755)
+    reader = os.open(asked, os.O_RDWR | os.O_NONBLOCK)  # RDWR: no EOF between two writers
+    config = str(tmp_path / "c.yml")
+    try:
+        with cli(tmp_path, "http", "8000", "--local", "--ngrok-path", str(binary), "--config", config) as run:
+            assert select.select([reader], [], [], DEADLINE)[0], "the version check did not start"
+            assert os.read(reader, 64) == b"version\n"
+            run.proc.send_signal(signal.SIGINT)
+            assert (
+                run.stderr_lines.get(timeout=DEADLINE)
+                == "typed-ngrok: stopping the agent's start (again to quit at once)"
+            )
+            with open(release, "w") as go:  # the version check answers; the start goes on and spawns the agent
+                go.write("go\n")
+            assert select.select([reader], [], [], DEADLINE)[0], "the agent was not spawned"
+            agent_pid = int(os.read(reader, 64).decode().strip())
+            assert run.proc.wait(timeout=DEADLINE) == 130
+            assert _gone(agent_pid)
+    finally:
+        os.close(reader)
