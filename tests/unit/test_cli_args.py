@@ -223,3 +223,16 @@ def test_follow_rides_out_a_slow_answer_but_not_a_dead_agent() -> None:
 
 def test_command_line_error_is_a_pyngrok_error() -> None:
     assert issubclass(cli.CommandLineError, PyngrokError)
+
+
+def test_the_local_edge_comes_from_local_or_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--local`` and ``TYPED_NGROK_EDGE=local`` select the same config: the local edge, the pinned 2.3.41 agent
+    and its config format (the library decides; the CLI does not repeat it)."""
+    local = cli._config(_parse("http", "80", "--local"))
+    assert (local.edge, local.ngrok_version, local.config_version) == ("local", "2", "2")
+    assert cli._config(_parse("http", "80")).edge == "ngrok"
+    monkeypatch.setenv("TYPED_NGROK_EDGE", "local")
+    from_env = cli._config(_parse("http", "80"))
+    assert (from_env.edge, from_env.ngrok_version, from_env.config_version, from_env.ngrok_path) == (
+        "local", "2", "2", local.ngrok_path,
+    )  # fmt: skip
