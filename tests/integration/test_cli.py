@@ -359,7 +359,9 @@ def test_auth_credentials_come_from_the_environment_and_are_never_printed(tmp_pa
         url = run.line().split(" ")[0]
         ca = run.line().removeprefix("https clients must trust the local edge's CA: ")
         shown = [run.line()]
-        assert secret not in " ".join(psutil.Process(run.agent_pid()).cmdline())
+        agent = psutil.Process(run.agent_pid())
+        assert secret not in " ".join(agent.cmdline())
+        assert "TYPED_NGROK_AUTH" not in agent.environ()  # the agent does not need it (the edge gets it in config)
         with httpx.Client(verify=ssl.create_default_context(cafile=ca), trust_env=False, timeout=20) as client:
             assert client.get(f"{url}/private").status_code == 401  # refused at the edge: never reaches the agent
             user, _, password = secret.partition(":")
@@ -412,3 +414,24 @@ def test_interrupt_before_the_agent_is_spawned_stops_it_once_spawned(tmp_path: P
             assert _gone(agent_pid)
     finally:
         os.close(reader)
+
+
+def test_auth_credentials_never_reach_the_agents_environment(tmp_path: Path) -> None:
+    """Neither the binary's version check nor the agent inherits ``TYPED_NGROK_AUTH`` (a stand-in binary writes
+    its environment to a file on each run, then the start fails)."""
+    binary = tmp_path / "ngrok"
+    binary.write_text(
+        '#!/bin/sh\nif [ "$1" = "--version" ]; then env > "$0.version-env"; echo "ngrok version 2.3.41"; exit 0; fi\n'
+        'env > "$0.agent-env"\nexit 3\n'
+    )
+    binary.chmod(0o755)
+    secret = "alice:pw-9Zk4-secret"
+    result = _run(
+        tmp_path, "http", "8000", "--auth", "--local", "--ngrok-path", str(binary), "--config",
+        str(tmp_path / "c.yml"), TYPED_NGROK_AUTH=secret, TYPED_NGROK_PROBE="seen",
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    for dump in ("version-env", "agent-env"):
+        env = (tmp_path / f"ngrok.{dump}").read_text()
+        assert "TYPED_NGROK_PROBE=seen" in env  # the dump is the child's environment
+        assert "TYPED_NGROK_AUTH" not in env and "pw-9Zk4" not in env, dump

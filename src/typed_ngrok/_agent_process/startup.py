@@ -25,9 +25,9 @@ if TYPE_CHECKING:
 
 __all__ = ["SECRET_ENV", "StartPlan", "check_binary", "child_env", "platform_spawn_options", "prepare_start"]
 
-#: Environment variables that carry secrets: pyngrok reads them, the agent must not inherit them (the overlay file
-#: carries what it needs).
-SECRET_ENV: Final = ("NGROK_AUTHTOKEN", "NGROK_API_KEY")
+#: Environment variables that carry secrets: pyngrok reads them (``TYPED_NGROK_AUTH``: the CLI's ``--auth``
+#: user:pass), the agent must not inherit them (the overlay file carries what it needs).
+SECRET_ENV: Final = ("NGROK_AUTHTOKEN", "NGROK_API_KEY", "TYPED_NGROK_AUTH")
 
 
 @dataclass
