@@ -1,4 +1,4 @@
-"""The issue-11 loop as a user writes it: checked by tests/typing/test_cloud_types.py under mypy --strict (0 errors,
+"""The issue-11 loop as a user writes it: checked by tests/typing/test_user_code_types.py under mypy --strict (0 errors,
 no casts, no ignores). Never run: it needs a real ngrok account."""
 
 from __future__ import annotations

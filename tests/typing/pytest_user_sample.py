@@ -1,7 +1,7 @@
 """A user's webhook test written against typed-ngrok's pytest plugin, with no fixture of its own.
 
 It must type-check under ``mypy --strict`` with no casts and no ignore comments (the project's mypy run covers it, and
-tests/typing/test_pytest_plugin_types.py checks it with a snippet of mistakes), and it passes for real:
+tests/typing/test_user_code_types.py checks it with a snippet of mistakes), and it passes for real:
 tests/integration/test_pytest_plugin.py copies it into a fresh folder as ``test_webhook.py`` and runs pytest on it
 (the name keeps our own collection from picking it up here).
 """

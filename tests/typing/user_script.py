@@ -1,5 +1,5 @@
 """The natural user script of issue 9 item 11, sync and async: it must type-check under ``mypy --strict`` with 0
-errors, no casts and no ignore comments (tests/typing/test_user_script_types.py runs mypy on it and fails on any
+errors, no casts and no ignore comments (tests/typing/test_user_code_types.py runs mypy on it and fails on any
 error), and it runs for real against the 2.3.41 agent through the local edge (tests/integration/test_user_script.py).
 """
 
