@@ -20,7 +20,7 @@ Fixtures:
 
 The agent binary is found as the library finds it for ``edge="local"`` (``$PYNGROK_NGROK_PATH``, else the pinned
 2.3.41 agent's own path) and installed there when missing; the ``typed_ngrok_path`` ini option names another
-binary. The agent runs from a symlink in the session's temporary folder with a config file there, so it is this
+binary (a relative path is relative to the ini file's folder). The agent runs from a symlink in the session's temporary folder with a config file there, so it is this
 session's own: the code under test using the default config does not share (or stop) it.
 
 Annotate fixtures with the types of this module, e.g. ``def test_x(ngrok_tunnel: TunnelFactory) -> None``; they
@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, NoReturn, Protocol, Unpack
@@ -65,27 +64,6 @@ STARTUP_TIMEOUT = 30
 
 _POLL_FIRST = 0.01
 _POLL_MAX = 0.2
-
-
-#: typed-ngrok's import packages. pytest marks every top-level package of a distribution that has a ``pytest11``
-#: entry point for assertion rewriting; the library is not test code, so it is unmarked below.
-_LIBRARY_PACKAGES = ("typed_ngrok", "typed_ngrok_agent_api", "typed_ngrok_cloud_api")
-
-
-def _leave_the_library_unrewritten() -> None:
-    """Undo pytest's marking of typed-ngrok's packages for assertion rewriting (the mark comes from this plugin's
-    entry point alone), so the library loads and runs in a test session exactly as it does elsewhere.
-
-    pytest keeps the marks in its import hook's ``_must_rewrite`` set (pytest 7 to 9); when a pytest version keeps
-    them elsewhere, nothing is changed and pytest's rewriting stays in place (harmless: only assert messages differ).
-    """
-    for finder in sys.meta_path:
-        marked = getattr(finder, "_must_rewrite", None)
-        if isinstance(marked, set):
-            marked.difference_update(_LIBRARY_PACKAGES)
-
-
-_leave_the_library_unrewritten()
 
 
 class CapturedRequestsTimeout(PyngrokError, AssertionError):
@@ -204,10 +182,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     """The ``typed_ngrok_path`` ini option."""
     parser.addini(
         INI_NGROK_PATH,
-        "typed-ngrok plugin: the ngrok 2.3.41 agent binary its fixtures run (default: $PYNGROK_NGROK_PATH, else the "
-        "path typed-ngrok installs the pinned agent to)",
+        "typed-ngrok plugin: the ngrok 2.3.41 agent binary its fixtures run, relative to the ini file's folder "
+        "(default: $PYNGROK_NGROK_PATH, else the path typed-ngrok installs the pinned agent to)",
         default="",
     )
+
+
+def _ini_path(config: pytest.Config) -> str:
+    """The ``typed_ngrok_path`` ini option ("" when unset); a relative path is relative to the ini file's folder
+    (else the rootdir), as pytest resolves its own ``paths`` options, never to the current directory."""
+    configured = os.path.expanduser(str(config.getini(INI_NGROK_PATH) or "").strip())
+    if not configured or os.path.isabs(configured):
+        return configured
+    base = config.inipath.parent if config.inipath is not None else config.rootpath
+    return os.path.join(base, configured)
 
 
 _GUIDANCE = (
@@ -263,7 +251,7 @@ def ngrok_edge(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     """The session's local edge and 2.3.41 agent (see :class:`NgrokEdge`); stopped at the end of the session."""
     from typed_ngrok import ngrok
 
-    configured = str(request.config.getini(INI_NGROK_PATH) or "").strip()
+    configured = _ini_path(request.config)
     folder = str(tmp_path_factory.mktemp("typed-ngrok"))
     cfg = _session_config(folder, configured or None)
     failure: PyngrokError | None = None
