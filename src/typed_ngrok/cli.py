@@ -459,10 +459,50 @@ def _pass_through(argv: list[str]) -> int:
     return process._run_foreground(cfg.ngrok_path, argv)
 
 
+#: Options of both typed-ngrok's commands and the agent's command line (``ngrok --config x.yml start --all``).
+_AGENT_GLOBAL_FLAGS = ("--config", "--region")
+
+
+def _command_options() -> set[str]:
+    """The option strings of typed-ngrok's own commands (``--local``, ``--ngrok-path``, ...), help excluded."""
+    commands = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return {
+        option
+        for action in commands
+        for sub in action.choices.values()
+        for sub_action in sub._actions
+        for option in sub_action.option_strings
+        if option not in ("-h", "--help")
+    }
+
+
+def _refuse_options_before_the_command(args: list[str]) -> None:
+    """An option of typed-ngrok's commands before the command (``typed-ngrok --local http 8000``) would go to the
+    agent as a pass-through: refused, naming the order that works. An option the agent shares (``--config``,
+    ``--region``) is refused only when one of typed-ngrok's commands follows it.
+
+    Raises:
+        CommandLineError: ``args`` starts with such an option.
+    """
+    if not args or not args[0].startswith("-") or args[0] in _OWN_FLAGS:
+        return
+    first = args[0].split("=", 1)[0]
+    if first not in _command_options():
+        return
+    at = next((i for i, arg in enumerate(args) if arg in COMMANDS), None)
+    if at is None and first in _AGENT_GLOBAL_FLAGS:
+        return  # the agent's own global option: passed through
+    example = " ".join([PROG, *args[at:], *args[:at]]) if at is not None else f"{PROG} http 8000 {args[0]}"
+    raise CommandLineError(
+        f"{args[0]} is an option of typed-ngrok's commands: put options after the command: {example}"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``typed-ngrok`` with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
+        _refuse_options_before_the_command(args)
         if args and args[0] not in COMMANDS and args[0] not in _OWN_FLAGS:
             return _pass_through(args)
         parser = build_parser()

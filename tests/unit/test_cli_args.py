@@ -124,6 +124,43 @@ def test_anything_else_passes_through(monkeypatch: pytest.MonkeyPatch) -> None:
     assert seen == [["credits"], ["--log", "stdout", "http", "80"]]
 
 
+@pytest.mark.parametrize(
+    ("argv", "example"),
+    [
+        (["--local", "http", "8000"], "typed-ngrok http 8000 --local"),
+        (["--ngrok-path", "/x/ngrok", "tcp", "22"], "typed-ngrok tcp 22 --ngrok-path /x/ngrok"),
+        (["--config=c.yml", "http", "80"], "typed-ngrok http 80 --config=c.yml"),
+        (["--region", "eu", "tls", "443"], "typed-ngrok tls 443 --region eu"),
+        (["--local"], "typed-ngrok http 8000 --local"),
+    ],
+)
+def test_own_options_before_the_command_are_refused_naming_the_order(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str], example: str
+) -> None:
+    monkeypatch.setattr(cli, "_pass_through", _raising_pass_through)
+    assert cli.main(argv) == 2
+    assert _stderr_line(capsys) == (
+        f"typed-ngrok: error: {argv[0]} is an option of typed-ngrok's commands: put options after the command: "
+        f"{example}"
+    )
+
+
+def _raising_pass_through(argv: list[str]) -> int:
+    raise AssertionError(f"passed through to the agent: {argv}")
+
+
+def test_the_agents_own_global_options_still_pass_through(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[list[str]] = []
+
+    def pass_through(argv: list[str]) -> int:
+        seen.append(argv)
+        return 0
+
+    monkeypatch.setattr(cli, "_pass_through", pass_through)
+    assert cli.main(["--config", "c.yml", "start", "--all"]) == 0
+    assert seen == [["--config", "c.yml", "start", "--all"]]
+
+
 def test_usage_errors_are_one_line_with_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     for argv, message in (
         (["requests", "--limit", "x"], "argument --limit: invalid int value: 'x'"),
