@@ -55,6 +55,19 @@ def post(url: str, body: bytes, ca_file: str | None) -> tuple[int, bytes]:
         conn.close()
 
 
+def retry_post(url: str, ca_file: str | None, deadline: float) -> int:
+    """POST until the tunnel answers 200 again (a restarted agent re-opens it within seconds), or ``deadline`` s."""
+    end = time.monotonic() + deadline
+    while True:
+        try:
+            status, _ = post(url, b'{"event": "after restart"}', ca_file)
+        except (OSError, http.client.HTTPException):  # the tunnel is not back yet
+            status = 0
+        if status == 200 or time.monotonic() > end:
+            return status
+        time.sleep(0.1)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ngrok-path", help="the ngrok 2.3.41 binary (default: install it into a temporary folder)")
@@ -91,9 +104,6 @@ def main() -> int:
             request = first.parsed_request()
             print(f"4. captured by the agent: {request.method} {request.target} body={request.body!r}")
 
-            ngrok.disconnect(tunnel.public_url, config)
-            print(f"5. disconnected; {len(ngrok.get_tunnels(config))} tunnels left")
-
             if process.edge is not None:  # the local edge also stands in for ngrok's cloud API
                 from typed_ngrok.cloud import CloudClient
 
@@ -102,10 +112,23 @@ def main() -> int:
                     sessions = list(cloud.tunnel_sessions.list())
                     for session in sessions:
                         print(
-                            f"6. cloud API: tunnel session {session.id} (agent {session.agent_version}, {session.os})"
+                            f"5. cloud API: tunnel session {session.id} (agent {session.agent_version}, {session.os})"
                         )
+                    restarted = time.perf_counter()
                     cloud.tunnel_sessions.restart(sessions[0].id)
-                    print(f"7. cloud API: restarted {sessions[0].id}")
+                    now = [sessions[0].id]
+                    while now == [sessions[0].id] and time.perf_counter() - restarted < 30:  # the re-exec'd agent
+                        time.sleep(0.05)  # comes back as a new session
+                        now = [s.id for s in cloud.tunnel_sessions.list()]
+                    status = retry_post(tunnel.public_url, ca_file, deadline=30.0)
+                    print(
+                        f"6. cloud API: restarted {sessions[0].id}; the agent is back as {', '.join(now)} and typed-ngrok"
+                        f" re-opened the tunnel: POST {tunnel.public_url}/webhook -> {status}"
+                        f" ({time.perf_counter() - restarted:.2f} s after the restart)"
+                    )
+
+            ngrok.disconnect(tunnel.public_url, config)
+            print(f"7. disconnected; {len(ngrok.get_tunnels(config))} tunnels left")
         except PyngrokError as exc:
             print(f"demo failed: {type(exc).__name__}: {exc}")
             return 1
