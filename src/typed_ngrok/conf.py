@@ -201,16 +201,19 @@ class PyngrokConfig:
         config_version: str = _NOT_GIVEN,
         edge: EdgeKind | None = None,
     ) -> None:
-        #: ``"ngrok"`` (ngrok's cloud) or ``"local"`` (typed-ngrok's offline edge); None reads $TYPED_NGROK_EDGE.
-        self.edge: EdgeKind = _edge(edge)
-        self.ngrok_version = ngrok_version
-        self.config_version = config_version
         self._ngrok_path_given = False
         self._ngrok_path = ""
+        self._default_path_is_v2: bool | None = None  # the version decision the stored default path was made for
+        self._ngrok_version_given = False
+        self._ngrok_version = ngrok_version
+        self._edge: EdgeKind = _edge(edge)
+        self.ngrok_version = ngrok_version
+        self.config_version = config_version
         if ngrok_path is not None:
             self.ngrok_path = ngrok_path
         elif os.environ.get("PYNGROK_NGROK_PATH"):
             self.ngrok_path = os.environ["PYNGROK_NGROK_PATH"]
+        self._default_ngrok_path()
         #: The agent config file; None means ngrok's default (no ``--config`` flag).
         self.config_path: str | None = DEFAULT_CONFIG_PATH if config_path is None else config_path
         #: The authtoken (arg, else $NGROK_AUTHTOKEN). It reaches the agent through a private config file, never argv.
@@ -235,17 +238,40 @@ class PyngrokConfig:
 
     @property
     def ngrok_path(self) -> str:
-        """The ngrok binary (also the key of the process registry): arg, else $PYNGROK_NGROK_PATH (both read at
-        construction), else the default: :data:`DEFAULT_NGROK_V2_PATH` for a v2 agent (so ``edge="local"``),
-        :data:`DEFAULT_NGROK_PATH` otherwise."""
-        if self._ngrok_path_given:
-            return self._ngrok_path
-        return DEFAULT_NGROK_V2_PATH if _is_v2(self.ngrok_version) else DEFAULT_NGROK_PATH
+        """The ngrok binary (also the key of the process registry): arg, else $PYNGROK_NGROK_PATH, else the default:
+        :data:`DEFAULT_NGROK_V2_PATH` for a v2 agent (so ``edge="local"``), :data:`DEFAULT_NGROK_PATH` otherwise.
+
+        Like pyngrok, the default is read when the config is constructed and stored (a later change of the module
+        globals does not move it); it is chosen again only when ``edge`` or ``ngrok_version`` is assigned and the
+        path was not given."""
+        return self._ngrok_path
 
     @ngrok_path.setter
     def ngrok_path(self, value: str) -> None:
         self._ngrok_path_given = True
         self._ngrok_path = value
+
+    def _default_ngrok_path(self, *, only_if_changed: bool = False) -> None:
+        """Store the default binary for the current version decision, unless a path was given (``only_if_changed``:
+        only when that decision differs from the one the stored default was made for)."""
+        if self._ngrok_path_given:
+            return
+        is_v2 = _is_v2(self.ngrok_version)
+        if only_if_changed and is_v2 == self._default_path_is_v2:
+            return
+        self._default_path_is_v2 = is_v2
+        self._ngrok_path = DEFAULT_NGROK_V2_PATH if is_v2 else DEFAULT_NGROK_PATH
+
+    @property
+    def edge(self) -> EdgeKind:
+        """``"ngrok"`` (ngrok's cloud) or ``"local"`` (typed-ngrok's offline edge); None at construction reads
+        $TYPED_NGROK_EDGE. Assigning it chooses the default ``ngrok_path`` again (when the path was not given)."""
+        return self._edge
+
+    @edge.setter
+    def edge(self, value: EdgeKind) -> None:
+        self._edge = value
+        self._default_ngrok_path(only_if_changed=True)
 
     @property
     def ngrok_version(self) -> str:
@@ -259,6 +285,8 @@ class PyngrokConfig:
     def ngrok_version(self, value: str) -> None:
         self._ngrok_version_given = value is not _NOT_GIVEN
         self._ngrok_version = value
+        if self._default_path_is_v2 is not None:  # constructed: the default path follows the version
+            self._default_ngrok_path(only_if_changed=True)
 
     @property
     def config_version(self) -> str:
@@ -293,9 +321,10 @@ class PyngrokConfig:
         self.max_logs = _number("max_logs", self.max_logs, integer=True, minimum=1, strict=False)
         self.request_timeout = _number("request_timeout", self.request_timeout, integer=False, minimum=0, strict=True)
         self.start_new_session = _bool("start_new_session", self.start_new_session)
-        self.edge = _edge(self.edge)
+        self._edge = _edge(self._edge)
         if self._ngrok_version_given:
             self._ngrok_version = normalize_ngrok_version(self._ngrok_version)
+        self._default_ngrok_path(only_if_changed=True)
         if self._config_version_given:
             config_version: object = self._config_version
             if isinstance(config_version, int) and not isinstance(config_version, bool):
@@ -309,7 +338,7 @@ class PyngrokConfig:
     def __repr__(self) -> str:
         values = {name: value for name, value in vars(self).items() if not name.startswith("_")}
         values = {"ngrok_path": self.ngrok_path, **values}
-        values.update(ngrok_version=self.ngrok_version, config_version=self.config_version)
+        values.update(ngrok_version=self.ngrok_version, config_version=self.config_version, edge=self.edge)
         fields = ", ".join(
             f"{name}={'<redacted>' if name in ('auth_token', 'api_key') and value is not None else repr(value)}"
             for name, value in values.items()

@@ -114,3 +114,35 @@ def test_attributes_set_later_are_resolved_and_checked_again() -> None:
     cfg.ngrok_version = None  # type: ignore[assignment]
     with pytest.raises(PyngrokError, match="ngrok_version"):
         cfg.validate()
+
+
+def test_the_default_path_is_read_at_construction_not_on_each_use(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """pyngrok reads the default binary when the config is built: restoring a patched global later (as pyngrok's
+    own tests do) does not move ``ngrok_path``, the process registry's key; nor does validate()."""
+    for name, edge in (("DEFAULT_NGROK_PATH", "ngrok"), ("DEFAULT_NGROK_V2_PATH", "local")):
+        with monkeypatch.context() as patched:
+            patched.setattr(conf, name, str(tmp_path / name))
+            cfg = PyngrokConfig(edge=edge)  # type: ignore[arg-type]
+        assert cfg.ngrok_path == str(tmp_path / name)  # the global is restored
+        assert cfg.validate().ngrok_path == str(tmp_path / name)
+        assert f"ngrok_path={str(tmp_path / name)!r}" in repr(cfg)
+
+
+def test_the_default_path_follows_edge_and_version_when_they_are_assigned(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    cfg = PyngrokConfig()
+    assert cfg.ngrok_path == conf.DEFAULT_NGROK_PATH
+    cfg.edge = "local"
+    assert cfg.ngrok_path == conf.DEFAULT_NGROK_V2_PATH
+    cfg.edge = "ngrok"
+    cfg.ngrok_version = "2"
+    assert cfg.ngrok_path == conf.DEFAULT_NGROK_V2_PATH
+    cfg.ngrok_version = "3"
+    assert cfg.ngrok_path == conf.DEFAULT_NGROK_PATH
+    mine = str(tmp_path / "mine")
+    given = PyngrokConfig(ngrok_path=mine)
+    given.edge = "local"
+    assert given.validate().ngrok_path == mine  # a given path is never replaced
