@@ -14,6 +14,8 @@ from typed_ngrok.edge._cel import CelError, compile_filter, matches
 from typed_ngrok.edge._cloud_api import (
     MAX_LIMIT,
     Answer,
+    Cursors,
+    SortKey,
     check_action_body,
     check_headers,
     list_page,
@@ -98,8 +100,9 @@ def test_ordering_across_types_cannot_be_evaluated() -> None:
 BASE = "http://127.0.0.1:9"
 
 
-def _items(n: int) -> list[dict[str, Any]]:
-    return [{"id": f"ts_{i}", "metadata": f"m{i % 2}"} for i in range(n, 0, -1)]  # newest first
+def _items(n: int) -> list[tuple[SortKey, dict[str, Any]]]:
+    """``n`` sessions with their sort keys, newest first (``ts_n`` started at time n)."""
+    return [((float(i), f"ts_{i}"), {"id": f"ts_{i}", "metadata": f"m{i % 2}"}) for i in range(n, 0, -1)]
 
 
 def _body(answer: Answer) -> dict[str, Any]:
@@ -114,7 +117,7 @@ def test_pages_follow_before_id_until_null() -> None:
     query = "limit=2"
     pages = 0
     while True:
-        body = _body(list_page(BASE, "tunnel_sessions", items, query))
+        body = _body(list_page(BASE, "tunnel_sessions", items, query, Cursors()))
         pages += 1
         assert body["uri"] == f"{BASE}/tunnel_sessions"
         seen += [item["id"] for item in body["tunnel_sessions"]]
@@ -123,15 +126,15 @@ def test_pages_follow_before_id_until_null() -> None:
         parts = urlsplit(body["next_page_uri"])
         assert f"{parts.scheme}://{parts.netloc}{parts.path}" == f"{BASE}/tunnel_sessions"
         query = parts.query
-    assert seen == [item["id"] for item in items] and pages == 3
+    assert seen == [item["id"] for _, item in items] and pages == 3
 
 
 def test_default_and_maximum_limit() -> None:
     items = _items(MAX_LIMIT + 1)
-    body = _body(list_page(BASE, "tunnels", items, ""))
+    body = _body(list_page(BASE, "tunnels", items, "", Cursors()))
     assert len(body["tunnels"]) == MAX_LIMIT and body["next_page_uri"] is not None
     assert parse_qs(urlsplit(body["next_page_uri"]).query) == {"before_id": ["ts_2"], "limit": [str(MAX_LIMIT)]}
-    exact = _body(list_page(BASE, "tunnels", items[:MAX_LIMIT], f"limit={MAX_LIMIT}"))
+    exact = _body(list_page(BASE, "tunnels", items[:MAX_LIMIT], f"limit={MAX_LIMIT}", Cursors()))
     assert exact["next_page_uri"] is None
 
 
@@ -145,17 +148,26 @@ def test_default_and_maximum_limit() -> None:
         ("limit=ten", "ERR_NGROK_244"),
         ("limit=1.5", "ERR_NGROK_244"),
         ("filter=obj.id%20in%20x", "ERR_NGROK_250"),
+        ("ids=ep_1", "ERR_NGROK_400"),
+        ("urls=https%3A%2F%2Fx", "ERR_NGROK_400"),
+        ("id=ep_1", "ERR_NGROK_400"),
+        ("url=https%3A%2F%2Fx", "ERR_NGROK_400"),
+        ("filter=true&filter=false", "ERR_NGROK_400"),
+        ("limit=1&limit=2", "ERR_NGROK_400"),
+        ("before_id=ts_1&before_id=ts_2", "ERR_NGROK_400"),
+        ("id=", "ERR_NGROK_400"),
     ],
 )
 def test_list_refusals(query: str, code: str) -> None:
-    answer = list_page(BASE, "endpoints", _items(3), query)
+    answer = list_page(BASE, "endpoints", _items(3), query, Cursors())
     assert answer.status == 400 and isinstance(answer.body, dict) and answer.body["error_code"] == code
     assert json.loads(answer.encoded())["details"]["operation_id"].startswith("op_")
 
 
 def test_filter_is_kept_in_next_page_uri() -> None:
     source = 'obj.metadata == "m1"'
-    body = _body(list_page(BASE, "tunnel_sessions", _items(6), "limit=1&filter=" + source.replace(" ", "%20")))
+    query = "limit=1&filter=" + source.replace(" ", "%20")
+    body = _body(list_page(BASE, "tunnel_sessions", _items(6), query, Cursors()))
     assert [item["id"] for item in body["tunnel_sessions"]] == ["ts_5"]
     assert parse_qs(urlsplit(body["next_page_uri"]).query) == {
         "before_id": ["ts_5"],
@@ -165,8 +177,40 @@ def test_filter_is_kept_in_next_page_uri() -> None:
 
 
 def test_unknown_before_id_is_an_empty_last_page() -> None:
-    body = _body(list_page(BASE, "tunnel_sessions", _items(3), "before_id=ts_nope"))
+    body = _body(list_page(BASE, "tunnel_sessions", _items(3), "before_id=ts_nope", Cursors()))
     assert body["tunnel_sessions"] == [] and body["next_page_uri"] is None
+
+
+def test_unsupported_parameters_are_named() -> None:
+    """A parameter the lists do not take is refused by name (never ignored), and so is one given twice."""
+    answer = list_page(BASE, "endpoints", _items(3), "limit=1&url=https%3A%2F%2Fx", Cursors())
+    assert answer.status == 400 and isinstance(answer.body, dict) and "'url'" in answer.body["msg"]
+    twice = list_page(BASE, "endpoints", _items(3), "filter=true&filter=false", Cursors())
+    assert isinstance(twice.body, dict) and "'filter'" in twice.body["msg"] and "once" in twice.body["msg"]
+
+
+def test_a_page_after_a_cursor_that_went_away() -> None:
+    """The next page starts after the cursor's place even when its item is gone (stopped session): nothing older is
+    lost, nothing is repeated."""
+    cursors = Cursors()
+    items = _items(5)
+    first = _body(list_page(BASE, "tunnel_sessions", items, "limit=2", cursors))
+    assert [item["id"] for item in first["tunnel_sessions"]] == ["ts_5", "ts_4"]
+    remaining = [pair for pair in items if pair[1]["id"] != "ts_4"]  # the cursor's session stopped
+    query = urlsplit(first["next_page_uri"]).query
+    second = _body(list_page(BASE, "tunnel_sessions", remaining, query, cursors))
+    assert [item["id"] for item in second["tunnel_sessions"]] == ["ts_3", "ts_2"]
+    assert second["next_page_uri"] is not None
+    newer = [((9.0, "ts_9"), {"id": "ts_9", "metadata": "m1"}), *remaining]  # a newer session is not on later pages
+    third = _body(list_page(BASE, "tunnel_sessions", newer, urlsplit(second["next_page_uri"]).query, cursors))
+    assert [item["id"] for item in third["tunnel_sessions"]] == ["ts_1"] and third["next_page_uri"] is None
+
+
+def test_cursors_keep_the_newest_ids_only() -> None:
+    cursors = Cursors(capacity=2)
+    for n in range(3):
+        cursors.remember(f"ts_{n}", (float(n), f"ts_{n}"))
+    assert cursors.get("ts_0") is None and cursors.get("ts_2") == (2.0, "ts_2")
 
 
 @pytest.mark.parametrize(
@@ -199,6 +243,7 @@ def test_headers(headers: dict[str, str], code: str | None) -> None:
         ("application/json", b"", False),
         ("application/json", b"null", False),
         ("application/json", b"\xff", False),
+        ("application/json", b"[" * 65000, False),
         ("", b"{}", False),
         ("text/plain", b"{}", False),
     ],

@@ -8,7 +8,9 @@ Rules:
 - A fresh Bind (no ``Id``, no port named) from the new session of an agent the edge told to Restart gets the URL
   that agent's old session had for the same request: the first of the old session's binds, in bind order, that is
   still reserved (in its grace period) and was asked for with the same ``Proto``, ``Opts``, ``Extra`` and
-  forwarding fields (see ``docs/edge-protocol.md`` §5).
+  forwarding fields; binds asked for with identical values come back in bind order. The server hands a session a
+  reservation only when exactly one restart is pending for its agent's values (``EdgeServer._claim``; see
+  ``docs/edge-protocol.md`` §5).
 - ``Subdomain`` ``s`` means host ``s.localhost``; a bare ``Hostname`` (or ``Domain``, what the SDKs' ``domain()``
   sends) is used as the host. Such hosts are unique:
   asking for one that another live bind holds is refused like ngrok does (``ERR_NGROK_310``).

@@ -16,17 +16,17 @@ import contextlib
 import hashlib
 import hmac
 import json
+import logging
 import secrets
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 import h11
-
-from typed_ngrok.exception import LocalEdgeError
 
 from ._cel import CelError, compile_filter, matches
 from ._server import EdgeServer
@@ -50,6 +50,7 @@ CONTROL_TIMEOUT = 10.0  # seconds an agent has to answer Stop/Restart/Update
 REGION = "local"  # the region the edge reports in SrvInfo
 TRANSPORT = "ngrok/2"  # the muxado tunnel protocol, as ngrok's TunnelSession.transport names it
 ACTIONS = ("restart", "stop", "update")
+_log = logging.getLogger("typed_ngrok.edge")
 _DOCS = "Check your API client implementation and review the API documentation: https://ngrok.com/docs/api#service-api."
 _KEYS = "API keys and instructions are available on your dashboard: https://dashboard.ngrok.com/api-keys"
 
@@ -200,22 +201,65 @@ def endpoint_view(base: str, b: BindFacts) -> dict[str, Any]:
 
 
 # -- lists ------------------------------------------------------------------------------------------------------
-def _first(query: dict[str, list[str]], name: str) -> str | None:
-    values = query.get(name)
-    return values[0] if values else None
+SortKey = tuple[float, str]  # (start time, id): lists are newest first, i.e. by this key descending
+LIST_PARAMS = ("limit", "before_id", "filter")  # what a list accepts, each at most once (docs/edge-cloud.md §3)
 
 
-def list_page(base: str, collection: str, items: list[dict[str, Any]], raw_query: str) -> Answer:
-    """One page of a list, newest first: ``filter`` (CEL, ``obj``), then ``before_id``, then ``limit``.
+class Cursors:
+    """The sort key of every item a list has shown (the newest ``capacity`` ids), so that a ``before_id`` whose item
+    went away since still says where the next page starts (docs/edge-cloud.md §3)."""
 
-    ``items`` are the answer objects, newest first. ``next_page_uri`` is the absolute URL of the next page (same
-    ``limit`` and ``filter``), or null on the last page; ``uri`` is the collection's URL.
-    """
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._keys: OrderedDict[str, SortKey] = OrderedDict()
+        self._capacity = capacity
+
+    def remember(self, rid: str, key: SortKey) -> None:
+        self._keys[rid] = key
+        self._keys.move_to_end(rid)
+        while len(self._keys) > self._capacity:
+            self._keys.popitem(last=False)
+
+    def get(self, rid: str) -> SortKey | None:
+        return self._keys.get(rid)
+
+
+def _query(raw_query: str) -> dict[str, str] | Answer:
+    """The list parameters, or ngrok's 400 for an unparsable query, a parameter the edge does not support (it is
+    never ignored) or one given twice."""
     try:
-        query = parse_qs(raw_query, keep_blank_values=True, strict_parsing=False, max_num_fields=64)
+        pairs = parse_qsl(raw_query, keep_blank_values=True, strict_parsing=False, max_num_fields=64)
     except ValueError as exc:
         return error(400, "ERR_NGROK_230", f"The query part of the requested URI is invalid: {exc}. {_DOCS}")
-    raw_limit = _first(query, "limit")
+    query: dict[str, str] = {}
+    for name, value in pairs:
+        shown = ascii(name[:40])
+        if name not in LIST_PARAMS:
+            return error(
+                400,
+                "ERR_NGROK_400",
+                f"The query parameter {shown} is not supported here; the local edge's lists take only "
+                f"{', '.join(LIST_PARAMS)}. {_DOCS}",
+            )
+        if name in query:
+            return error(400, "ERR_NGROK_400", f"The query parameter {shown} may be given only once. {_DOCS}")
+        query[name] = value
+    return query
+
+
+def list_page(
+    base: str, collection: str, items: list[tuple[SortKey, dict[str, Any]]], raw_query: str, cursors: Cursors
+) -> Answer:
+    """One page of a list, newest first: ``filter`` (CEL, ``obj``), then ``before_id``, then ``limit``.
+
+    ``items`` are the answer objects with their sort keys, newest first. ``before_id`` keeps the items that sort
+    after it, whether or not its own item is still there (its key is in ``cursors``; an id never shown gives an
+    empty last page). ``next_page_uri`` is the absolute URL of the next page (same ``limit`` and ``filter``), or null
+    on the last page; ``uri`` is the collection's URL. The shown items' keys are remembered in ``cursors``.
+    """
+    query = _query(raw_query)
+    if isinstance(query, Answer):
+        return query
+    raw_limit = query.get("limit")
     limit = MAX_LIMIT
     if raw_limit not in (None, ""):
         try:
@@ -232,25 +276,29 @@ def list_page(base: str, collection: str, items: list[dict[str, Any]], raw_query
                 "ERR_NGROK_233",
                 f"The page size limit must be between 1 and {MAX_LIMIT} but {raw_limit[:40]} was provided.",
             )
-    source = _first(query, "filter")
+    source = query.get("filter")
     if source is not None:
         try:
             expr = compile_filter(source)
-            items = [item for item in items if matches(expr, item)]
+            items = [item for item in items if matches(expr, item[1])]
         except CelError as exc:
             return error(400, "ERR_NGROK_250", f"Invalid CEL query: {exc}")
-    before = _first(query, "before_id")
+    before = query.get("before_id")
     if before:
-        ids = [item["id"] for item in items]
-        items = items[ids.index(before) + 1 :] if before in ids else []
+        current = next((key for key, item in items if item["id"] == before), None)
+        cursor = current if current is not None else cursors.get(before)
+        items = [] if cursor is None else [(key, item) for key, item in items if key < cursor]
     chunk = items[:limit]
+    for key, item in chunk:
+        cursors.remember(item["id"], key)
     next_uri: str | None = None
     if len(items) > limit:
-        params = [("before_id", chunk[-1]["id"]), ("limit", str(limit))]
+        params = [("before_id", chunk[-1][1]["id"]), ("limit", str(limit))]
         if source is not None:
             params.append(("filter", source))
         next_uri = f"{base}/{collection}?{urlencode(params, quote_via=quote)}"
-    return Answer(200, {collection: chunk, "uri": f"{base}/{collection}", "next_page_uri": next_uri})
+    shown = [item for _, item in chunk]
+    return Answer(200, {collection: shown, "uri": f"{base}/{collection}", "next_page_uri": next_uri})
 
 
 # -- the request decisions --------------------------------------------------------------------------------------
@@ -268,7 +316,10 @@ class Snapshot:
     binds: list[BindFacts]  # binds of live sessions
 
 
-Control = Callable[[str, str], Awaitable[dict[str, Any] | None]]  # (action, session id) → the agent's reply
+Control = Callable[[str, str], Awaitable[dict[str, Any] | None]]
+"""(action, session id) → the agent's reply (None: its session ended without one). Raises ``LookupError`` when the
+session is gone (or ended before the command was sent) and ``TimeoutError`` when the agent did not answer while its
+session stays open."""
 
 
 def check_headers(headers: dict[str, str], api_key: str) -> Answer | None:
@@ -318,7 +369,7 @@ def check_action_body(headers: dict[str, str], body: bytes) -> Answer | None:
         return error(400, "ERR_NGROK_213", f"The {shown} request body could not be parsed. {_DOCS}")
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep to parse
         return error(400, "ERR_NGROK_213", f"The application/json request body could not be parsed. {_DOCS}")
     if not isinstance(data, dict):
         return error(400, "ERR_NGROK_213", f"The application/json request body must be a JSON object. {_DOCS}")
@@ -340,7 +391,9 @@ def _not_allowed(allowed: str) -> Answer:
     return error(405, "ERR_NGROK_405", "Method not allowed.", headers=(("Allow", allowed),))
 
 
-async def answer(request: Request, *, base: str, api_key: str, snapshot: Snapshot, control: Control) -> Answer:
+async def answer(
+    request: Request, *, base: str, api_key: str, snapshot: Snapshot, control: Control, cursors: Cursors
+) -> Answer:
     """The answer to one request (every decision of the API)."""
     refused = check_headers(request.headers, api_key)
     if refused is not None:
@@ -364,20 +417,22 @@ async def answer(request: Request, *, base: str, api_key: str, snapshot: Snapsho
         return _not_allowed("GET")
     items = _items(base, collection, snapshot)
     if len(segments) == 1:
-        return list_page(base, collection, items, parts.query)
-    for item in items:
+        return list_page(base, collection, items, parts.query, cursors)
+    for _, item in items:
         if item["id"] == segments[1]:
             return Answer(200, item)
     return not_found(segments[1])
 
 
-def _items(base: str, collection: str, snapshot: Snapshot) -> list[dict[str, Any]]:
+def _items(base: str, collection: str, snapshot: Snapshot) -> list[tuple[SortKey, dict[str, Any]]]:
+    """The collection's answer objects with their sort keys (start time, id), newest first."""
+    keyed: list[tuple[SortKey, dict[str, Any]]]
     if collection == "tunnel_sessions":
-        sessions = sorted(snapshot.sessions, key=lambda s: (s.established_at, s.id), reverse=True)
-        return [session_view(base, s) for s in sessions]
-    binds = sorted(snapshot.binds, key=lambda b: (b.bound_at, b.id), reverse=True)
-    view = tunnel_view if collection == "tunnels" else endpoint_view
-    return [view(base, b) for b in binds]
+        keyed = [((s.established_at, s.id), session_view(base, s)) for s in snapshot.sessions]
+    else:
+        view = tunnel_view if collection == "tunnels" else endpoint_view
+        keyed = [((b.bound_at, item["id"]), item) for b in snapshot.binds for item in [view(base, b)]]
+    return sorted(keyed, key=lambda pair: pair[0], reverse=True)
 
 
 async def _act(action: str, session_id: str, snapshot: Snapshot, control: Control) -> Answer:
@@ -390,8 +445,10 @@ async def _act(action: str, session_id: str, snapshot: Snapshot, control: Contro
         return error(400, code, f"This ngrok agent does not support remote {verb}: {reason}.")
     try:
         reply = await control(action, session_id)
-    except LocalEdgeError:  # the session went away since the snapshot
+    except LookupError:  # the session went away since the snapshot, or before the command could be sent
         return not_found(session_id)
+    except TimeoutError:  # no answer, and the session is still open: the agent did not act
+        return error(502, "ERR_NGROK_810", _NETWORK)
     failure = reply.get("Error") if isinstance(reply, dict) else None
     if isinstance(failure, str) and failure:
         verb = {"restart": "restart", "stop": "stop", "update": "update"}[action]
@@ -415,6 +472,7 @@ class CloudAPIServer:
         self._control = control
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._cursors = Cursors()
 
     @property
     def url(self) -> str:
@@ -459,16 +517,26 @@ class CloudAPIServer:
                 return
             if request is None:
                 return
-            if isinstance(request, Answer):
-                reply = request
-            else:
-                reply = await answer(
-                    request, base=self.url, api_key=self._key, snapshot=self._snapshot(), control=self._control
-                )
+            reply = request if isinstance(request, Answer) else await self._answer(request)
             await _send(conn, writer, reply)
             if conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
                 return
             conn.start_next_cycle()
+
+    async def _answer(self, request: Request) -> Answer:
+        """:func:`answer`; any unexpected failure is logged and answered with ngrok's 500 shape (never a silent drop)."""
+        try:
+            return await answer(
+                request,
+                base=self.url,
+                api_key=self._key,
+                snapshot=self._snapshot(),
+                control=self._control,
+                cursors=self._cursors,
+            )
+        except Exception:
+            _log.exception("the local edge's cloud API failed to answer %s %s", request.method, request.target[:200])
+            return error(500, "ERR_NGROK_500", "An internal server error occurred while handling this request.")
 
 
 def _malformed(exc: h11.RemoteProtocolError) -> Answer:

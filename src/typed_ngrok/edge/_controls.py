@@ -11,9 +11,19 @@ from ._rpc import RESTART, STOP, UPDATE
 from ._server import EdgeServer
 from ._types import EdgeFaults
 
-__all__ = ["EdgeControls"]
+__all__ = ["COMMAND_NAMES", "EdgeControls", "command"]
 
 T = TypeVar("T")
+COMMAND_NAMES = {STOP: "Stop", RESTART: "Restart", UPDATE: "Update"}
+
+
+def command(action: str, *, version: str = "", permit_major_version: bool = False) -> tuple[int, dict[str, Any]]:
+    """The stream type and body of the ``"stop"``, ``"restart"`` or ``"update"`` command (``docs/edge-protocol.md``
+    §5). Raises ``KeyError`` for another action."""
+    stream_type = {"stop": STOP, "restart": RESTART, "update": UPDATE}[action]
+    if stream_type == UPDATE:
+        return stream_type, {"Version": version, "PermitMajorVersion": permit_major_version}
+    return stream_type, {}
 
 
 class EdgeControls:
@@ -85,15 +95,25 @@ class EdgeControls:
             return await core.control(session_id, stream_type, body, timeout)
         except LookupError as exc:
             raise LocalEdgeError(str(exc)) from exc
+        except TimeoutError as exc:
+            raise LocalEdgeError(f"{COMMAND_NAMES[stream_type]}: {exc}") from exc
 
     async def astop_agent(self, session_id: str | None = None, *, timeout: float = 10.0) -> dict[str, Any] | None:
-        """Send Stop; the agent's reply, or None (it usually exits without one). Raises :class:`LocalEdgeError`."""
-        result: dict[str, Any] | None = await self._control(session_id, STOP, {}, timeout)
+        """Send Stop; the agent's reply, or None (it usually exits without one).
+
+        Raises :class:`LocalEdgeError` when there is no such live session, or when the agent neither answers nor
+        ends its session within ``timeout`` seconds.
+        """
+        result: dict[str, Any] | None = await self._control(session_id, *command("stop"), timeout)
         return result
 
     async def arestart_agent(self, session_id: str | None = None, *, timeout: float = 10.0) -> dict[str, Any] | None:
-        """Send Restart (the agent re-execs and opens a new session); its reply. Raises :class:`LocalEdgeError`."""
-        result: dict[str, Any] | None = await self._control(session_id, RESTART, {}, timeout)
+        """Send Restart (the agent re-execs and opens a new session); its reply (None: the session ended first).
+
+        Raises :class:`LocalEdgeError` when there is no such live session, or when the agent neither answers nor
+        ends its session within ``timeout`` seconds (then nothing is reserved for a restart).
+        """
+        result: dict[str, Any] | None = await self._control(session_id, *command("restart"), timeout)
         return result
 
     async def aupdate_agent(
@@ -104,9 +124,12 @@ class EdgeControls:
         permit_major_version: bool = False,
         timeout: float = 10.0,
     ) -> dict[str, Any] | None:
-        """Send Update; the agent's reply (``{"Error": "updates disabled"}`` with ``update_check: false``)."""
-        body = {"Version": version, "PermitMajorVersion": permit_major_version}
-        result: dict[str, Any] | None = await self._control(session_id, UPDATE, body, timeout)
+        """Send Update; the agent's reply (``{"Error": "updates disabled"}`` with ``update_check: false``).
+
+        Raises :class:`LocalEdgeError` like :meth:`astop_agent`.
+        """
+        body = command("update", version=version, permit_major_version=permit_major_version)
+        result: dict[str, Any] | None = await self._control(session_id, *body, timeout)
         return result
 
     def stop_agent(self, session_id: str | None = None, *, timeout: float = 10.0) -> dict[str, Any] | None:

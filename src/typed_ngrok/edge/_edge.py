@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from typed_ngrok.exception import LocalEdgeError
 
 from ._cloud_api import CONTROL_TIMEOUT, CloudAPIServer, snapshot_of
-from ._controls import EdgeControls
+from ._controls import EdgeControls, command
 from ._server import EdgeServer
 from ._tls import EdgeCertificates
 from ._types import EdgeEvent, EdgeFaults, EdgeSession, EdgeTunnel, EventKind, EventLog
@@ -58,7 +58,8 @@ class LocalEdge(EdgeControls):
             None mints a random one (:attr:`cloud_api_key`).
 
     Raises:
-        LocalEdgeError: for a non-loopback host, or when the certificate files cannot be written.
+        LocalEdgeError: for a non-loopback host, a ``cloud_api_key`` that is empty or not printable ASCII, or when
+            the certificate files cannot be written.
     """
 
     def __init__(
@@ -77,6 +78,9 @@ class LocalEdge(EdgeControls):
     ) -> None:
         if cloud_api_key is not None and (not isinstance(cloud_api_key, str) or not cloud_api_key.strip()):
             raise LocalEdgeError("cloud_api_key must be a non-empty string (or None to mint one)")
+        if cloud_api_key is not None and not (cloud_api_key.isascii() and cloud_api_key.isprintable()):
+            # an HTTP header carries it: such a key could never authenticate (the key itself is not shown)
+            raise LocalEdgeError("cloud_api_key must be printable ASCII (it is sent in the Authorization header)")
         self._cloud_key = cloud_api_key.strip() if cloud_api_key is not None else secrets.token_urlsafe(24)
         self._cloud: CloudAPIServer | None = None
         self._credentials: dict[str, str] = {}  # sha256 of an authtoken -> the cr_ id the cloud API shows
@@ -231,7 +235,12 @@ class LocalEdge(EdgeControls):
         except OSError as exc:
             raise LocalEdgeError(f"the local edge cannot listen on {self.server_addr}: {exc.strerror or exc}") from exc
         self._port = core.port
-        self._core = core
+        if self._state_dir is not None:  # saved before the cloud API listens: a failure leaves nothing running
+            try:
+                _save_state(self._state_dir, self._port, self._certs)
+            except OSError as exc:
+                await core.stop()
+                raise LocalEdgeError(f"cannot save the edge state in {self._state_dir}: {exc}") from exc
         if self._cloud is None:
             cloud = CloudAPIServer(
                 host=self._host,
@@ -243,16 +252,9 @@ class LocalEdge(EdgeControls):
                 await cloud.start()
             except OSError as exc:
                 await core.stop()
-                self._core = None
                 raise LocalEdgeError(f"the local edge's cloud API cannot listen: {exc.strerror or exc}") from exc
             self._cloud = cloud
-        if self._state_dir is not None:
-            try:
-                _save_state(self._state_dir, self._port, self._certs)
-            except OSError as exc:
-                await core.stop()
-                self._core = None
-                raise LocalEdgeError(f"cannot save the edge state in {self._state_dir}: {exc}") from exc
+        self._core = core
 
     async def _stop_core(self) -> None:
         core, self._core = self._core, None
@@ -269,12 +271,15 @@ class LocalEdge(EdgeControls):
                 await cloud.stop()
 
     async def _cloud_action(self, action: str, session_id: str) -> dict[str, Any] | None:
-        """A cloud API action on a live session: the agent's reply. Raises :class:`LocalEdgeError` (no such session)."""
-        if action == "restart":
-            return await self.arestart_agent(session_id, timeout=CONTROL_TIMEOUT)
-        if action == "stop":
-            return await self.astop_agent(session_id, timeout=CONTROL_TIMEOUT)
-        return await self.aupdate_agent(session_id, timeout=CONTROL_TIMEOUT)
+        """A cloud API action on a live session: the agent's reply (None: its session ended without one).
+
+        Raises ``LookupError`` (no such live session, or it ended before the command went out) and ``TimeoutError``
+        (no answer while the session stays open)."""
+        core = self._core
+        if core is None:
+            raise LookupError("the local edge is not running")
+        reply: dict[str, Any] | None = await core.control(session_id, *command(action), CONTROL_TIMEOUT)
+        return reply
 
     async def astart(self) -> LocalEdge:
         """Start listening on the running loop. Raises :class:`LocalEdgeError` (already running, port taken)."""

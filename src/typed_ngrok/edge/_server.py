@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import os
 import ssl
 import time
@@ -38,7 +40,7 @@ from ._tls import termination_context
 from ._tunnels import Bind, PublicListener
 from ._types import EdgeFaults, EdgeSession, EdgeTunnel, EventLog
 
-__all__ = ["EdgeServer", "SessionState"]
+__all__ = ["EdgeServer", "Reservation", "SessionState", "restart_key"]
 
 _RPC_TIMEOUT = 30.0
 
@@ -118,8 +120,8 @@ class EdgeServer:
         self.sessions: dict[int, SessionState] = {}  # keyed by id(state): ClientIds repeat across reconnects
         self.binds: dict[str, Bind] = {}
         self.listeners: dict[int, PublicListener] = {}
-        # bind ids of sessions that went away after a Restart, by restart_key, until their next session authenticates
-        self.restarts: dict[tuple[str, ...], list[str]] = {}
+        # sessions that went away after a Restart, by restart_key, each with its bind ids, until its grace ends
+        self.restarts: dict[str, list[Reservation]] = {}
         self._server: asyncio.Server | None = None
         self._conn_tasks: set[asyncio.Task[None]] = set()
 
@@ -142,6 +144,10 @@ class EdgeServer:
         for bind in list(self.binds.values()):
             if bind.grace is not None:
                 bind.grace.cancel()
+        for pending in self.restarts.values():
+            for reservation in pending:
+                reservation.cancel()
+        self.restarts.clear()
         for listener in list(self.listeners.values()):
             await listener.close()
         self.listeners.clear()
@@ -222,7 +228,7 @@ class EdgeServer:
         if state.auth is not None and state.id:
             self.events.add("session_closed", state.id, reason=state.mux.close_reason)
         if state.restarting and state.auth is not None:  # its binds, in bind order, wait for the restarted agent
-            self.restarts[restart_key(state.auth)] = [bind_id for bind_id in self.binds if bind_id in state.bind_ids]
+            self._reserve(restart_key(state.auth), [bind_id for bind_id in self.binds if bind_id in state.bind_ids])
         for bind_id in state.bind_ids:
             bind = self.binds.get(bind_id)
             if bind is not None and bind.session is state:
@@ -230,6 +236,36 @@ class EdgeServer:
                 for stream in list(bind.streams):
                     stream.reset(ErrorCode.SESSION_CLOSED)
                 bind.grace = asyncio.get_running_loop().call_later(self._grace, self._expire, bind.id)
+
+    def _reserve(self, key: str, bind_ids: list[str]) -> None:
+        """Keep a restarted session's binds for its agent's next session, until the grace period ends."""
+        reservation = Reservation(bind_ids)
+        reservation.timer = asyncio.get_running_loop().call_later(self._grace, self._unreserve, key, reservation)
+        self.restarts.setdefault(key, []).append(reservation)
+
+    def _unreserve(self, key: str, reservation: Reservation) -> None:
+        pending = self.restarts.get(key, [])
+        if reservation in pending:
+            pending.remove(reservation)
+        reservation.cancel()
+        if not pending:
+            self.restarts.pop(key, None)
+
+    def _claim(self, state: SessionState, key: str) -> list[str]:
+        """The bind ids a new session takes over: those of the one restarted session of its ``restart_key`` — none
+        when no restart, or more than one, is pending for it (counting sessions told to Restart that have not gone
+        yet). Agents that share a key cannot be told apart, so an ambiguous case gets fresh URLs (fail closed)."""
+        pending = self.restarts.get(key, [])
+        going = [
+            s
+            for s in self.sessions.values()
+            if s is not state and s.restarting and s.auth is not None and restart_key(s.auth) == key
+        ]
+        if len(pending) != 1 or going:
+            return []
+        reservation = pending[0]
+        self._unreserve(key, reservation)
+        return reservation.bind_ids
 
     def _expire(self, bind_id: str) -> None:
         bind = self.binds.get(bind_id)
@@ -288,7 +324,7 @@ class EdgeServer:
             stream.close_write()
             if stype == AUTH and reply["Error"]:
                 state.mux.spawn(_close_later(state.mux, 5.0))
-        except (StreamResetError, asyncio.IncompleteReadError, ValueError, TimeoutError):
+        except (StreamResetError, asyncio.IncompleteReadError, ValueError, RecursionError, TimeoutError):
             stream.reset(ErrorCode.PROTOCOL_ERROR)
 
     async def _echo_heartbeats(self, stream: Stream) -> None:
@@ -316,7 +352,7 @@ class EdgeServer:
         state.auth = req
         state.established_at = time.time()
         if not req.client_id:  # a new agent run: the one a Restart re-executed takes over its earlier binds
-            state.reserved = self.restarts.pop(restart_key(req), [])
+            state.reserved = self._claim(state, restart_key(req))
         if not state.authed.done():
             state.authed.set_result(True)
         self.events.add("session", client_id, remote_addr=state.remote_addr, reconnect=bool(req.client_id))
@@ -411,18 +447,32 @@ class EdgeServer:
     async def control(self, session_id: str | None, stream_type: int, body: dict[str, Any], timeout: float) -> Any:
         """Send Stop/Restart/Update; the agent's reply, or None when the session ended without one.
 
-        Raises ``LookupError`` when there is no such live session.
+        Raises ``LookupError`` when there is no such live session (or it ended before the command could be sent),
+        and ``TimeoutError`` when the agent did not answer within ``timeout`` seconds while its session stays open
+        (it did not act: a Restart reserves nothing).
         """
         if stream_type not in (STOP, RESTART, UPDATE):
             raise ValueError(f"not a control stream type: {stream_type}")
         state = self.find_session(session_id)
-        stream = state.mux.open_stream(stream_type)
-        if stream_type == RESTART:
-            state.restarting = True  # set before the agent can act on it: its session may end before the reply
-        await stream.write(dumps(body))
+        was_restarting = state.restarting
+        try:
+            stream = state.mux.open_stream(stream_type)
+            if stream_type == RESTART:
+                state.restarting = True  # set before the agent can act on it: its session may end before the reply
+            await stream.write(dumps(body))
+        except StreamResetError as exc:  # the session (or this stream) ended before the command went out
+            state.restarting = was_restarting
+            raise LookupError(f"agent session {state.id!r} ended before the command could be sent") from exc
         try:
             reply = await asyncio.wait_for(_read_json(stream), timeout)
-        except (StreamResetError, asyncio.IncompleteReadError, ValueError, TimeoutError):
+        except TimeoutError:
+            if not state.mux.closed:
+                stream.reset(ErrorCode.STREAM_CANCELLED)
+                state.restarting = was_restarting
+                self.events.add("control_reply", state.id, type=stream_type, reply=None, timeout=timeout)
+                raise TimeoutError(f"the agent did not answer within {timeout} s (its session is still open)") from None
+            reply = None
+        except (StreamResetError, asyncio.IncompleteReadError, ValueError, RecursionError):
             reply = None
         stream.close_write()
         if stream_type == RESTART and isinstance(reply, dict) and reply.get("Error"):
@@ -431,10 +481,24 @@ class EdgeServer:
         return reply
 
 
-def restart_key(auth: AuthRequest) -> tuple[str, ...]:
+def restart_key(auth: AuthRequest) -> str:
     """What a restarted agent's new session has in common with its old one: the credential and what the agent says
-    about itself (a re-exec sends the same). Held in memory only (the authtoken is a secret)."""
-    return (auth.authtoken, auth.version, auth.os, auth.arch, auth.client_type, auth.metadata)
+    about itself (a re-exec sends the same), as a SHA-256 digest (the authtoken itself is not kept)."""
+    facts = [auth.authtoken, auth.version, auth.os, auth.arch, auth.client_type, auth.metadata]
+    return hashlib.sha256(json.dumps(facts).encode()).hexdigest()
+
+
+@dataclass(eq=False)
+class Reservation:
+    """The bind ids (in bind order) of one session that went away after a Restart, kept for its grace period."""
+
+    bind_ids: list[str]
+    timer: asyncio.TimerHandle | None = None
+
+    def cancel(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
 
 
 async def _read_json(stream: Stream) -> Any:
