@@ -11,17 +11,17 @@ from typing import Any, cast
 
 import pytest
 
-from tests.unit.test_tunnel_flows import FakeAPI, Runner, _agent, _tunnel
+from tests.unit.test_tunnel_flows import API, FakeAPI, Runner, _agent, _tunnel
 from tests.unit.test_tunnel_flows import run as run
 from typed_ngrok._agent_process.restart import BACK, RESTARTING, RestartWatch, may_matter
 from typed_ngrok._agent_process.runner import RunnerCore
-from typed_ngrok._drive import Flow
+from typed_ngrok._drive import Flow, run_sync
 from typed_ngrok._tunnels import flows
 from typed_ngrok._tunnels.model import ConnectedTunnel
 from typed_ngrok._tunnels.requests import TunnelRequest
 from typed_ngrok._tunnels.restart import recreate, request_secrets
 from typed_ngrok.conf import PyngrokConfig
-from typed_ngrok.exception import PyngrokNgrokHTTPError
+from typed_ngrok.exception import PyngrokNgrokHTTPError, PyngrokNgrokURLError
 from typed_ngrok.log import NgrokLog
 
 # What the 2.3.41 agent printed on the edge's Restart command (a real run; see _agent_process/restart.py)
@@ -129,8 +129,9 @@ async def test_the_plan_is_what_connect_opened_in_connect_order(run: Runner, tmp
         (requests[2], "https://api.example"),
     ]  # not "other": typed-ngrok did not open it and does not know how
     assert agent.registry.tunnels() == []  # the agent has none now
-    assert agent.registry.take_restart_plan() == plan
-    assert agent.registry.take_restart_plan() == []
+    assert agent.registry.restart_plan() == plan
+    assert agent.registry.start_reopening() == 1  # the generation to open them again for
+    assert [agent.registry.next_to_reopen(1) for _ in range(4)] == [*plan, None]
 
 
 async def test_a_listing_in_flight_cannot_bring_back_what_the_restart_took(run: Runner, tmp_path: Path) -> None:
@@ -140,7 +141,7 @@ async def test_a_listing_in_flight_cannot_bring_back_what_the_restart_took(run: 
         plan = agent.registry.begin_restart()
         stale.apply([ConnectedTunnel(_tunnel("api", "https://api.example"), agent.cfg, agent.api_url)])
     assert agent.registry.tunnels() == []
-    assert len(agent.registry.take_restart_plan()) == len(plan) == 3
+    assert len(agent.registry.restart_plan()) == len(plan) == 3
 
 
 async def test_two_restarts_before_the_session_is_up_keep_one_plan(run: Runner, tmp_path: Path) -> None:
@@ -148,7 +149,8 @@ async def test_two_restarts_before_the_session_is_up_keep_one_plan(run: Runner, 
     await _connected(run, agent)
     first = agent.registry.begin_restart()
     assert agent.registry.begin_restart() == first
-    assert agent.registry.take_restart_plan() == first
+    assert agent.registry.restart_plan() == first
+    assert agent.registry.start_reopening() == 2
 
 
 async def test_disconnected_tunnels_are_not_in_the_plan(run: Runner, tmp_path: Path) -> None:
@@ -159,12 +161,107 @@ async def test_disconnected_tunnels_are_not_in_the_plan(run: Runner, tmp_path: P
 
 
 # ---- the re-create flow --------------------------------------------------------------------------------------------
+def _back(agent: flows.Agent[Any]) -> int:
+    """The restarted agent's new session is up: the generation the re-creation runs for."""
+    generation = agent.registry.start_reopening()
+    assert generation is not None
+    return generation
+
+
+ANSWERS = {"web": "https://web.example", "ssh": "tcp://ssh.example:1", "api": "https://api.example"}
+WEB_HTTP = _tunnel("web (http)", "http://web.example", "http")
+
+
+def _started(fake: FakeAPI) -> list[str]:
+    return [cast(dict[str, Any], call[1][0])["name"] for call in fake.calls if call[0] == "start_tunnel"]
+
+
+async def test_a_tunnel_disconnected_during_the_restart_is_not_opened_again(run: Runner, tmp_path: Path) -> None:
+    agent = _agent(tmp_path, "2")
+    await _connected(run, agent)
+    agent.registry.begin_restart()
+    idle = FakeAPI()
+    await run(lambda a: flows.disconnect(a, "tcp://ssh.example:1"), idle, agent)  # before the session is up
+    assert idle.calls == []  # nothing to stop, nothing to list (the agent is restarting)
+    assert [item.request.name for item in agent.registry.restart_plan()] == ["web", "api"]
+
+    user = FakeAPI()
+
+    def start(body: dict[str, Any]) -> Any:
+        if body["name"] == "api":  # the user disconnects it while its connect runs
+            run_sync(flows.disconnect(agent, "https://api.example"), user)
+        return _tunnel(body["name"], ANSWERS[body["name"]])
+
+    fake = FakeAPI(start_tunnel=start, get_tunnel=WEB_HTTP, list_tunnels=[_tunnel("web", ANSWERS["web"]), WEB_HTTP])
+    opened = await run(lambda a: recreate(a, _back(a)), fake, agent)
+    assert user.calls == []  # the re-creation stops it once it is open
+    assert opened == ["https://web.example"]
+    assert _started(fake) == ["web", "api"]
+    assert ("stop_tunnel", ("api",)) in fake.calls
+    assert sorted(t.name or "" for t in agent.registry.tunnels()) == ["web", "web (http)"]
+    assert [item.request.name for item in agent.registry.begin_restart()] == ["web"]  # gone for good
+
+
+@pytest.mark.parametrize("in_flight", ["fails", "opens on the old session"])
+async def test_a_restart_during_the_re_creation_loses_nothing(run: Runner, tmp_path: Path, in_flight: str) -> None:
+    agent = _agent(tmp_path, "2")
+    requests = await _connected(run, agent)
+    agent.registry.begin_restart()
+    refused = PyngrokNgrokHTTPError("refused", f"{API}/api/tunnels", 502, "Bad Gateway", {}, "{}")
+
+    def start(body: dict[str, Any]) -> Any:
+        if body["name"] == "ssh":
+            return refused
+        if body["name"] == "api":  # the agent restarts again while this connect runs
+            agent.registry.begin_restart()
+            if in_flight == "fails":
+                return PyngrokNgrokURLError("connection reset by peer", f"{API}/api/tunnels")
+        return _tunnel(body["name"], ANSWERS[body["name"]])
+
+    fake = FakeAPI(start_tunnel=start, get_tunnel=WEB_HTTP, list_tunnels=[])
+    await run(lambda a: recreate(a, _back(a)), fake, agent)
+    assert _started(fake) == ["web", "ssh", "api"]
+    assert "list_tunnels" not in [call[0] for call in fake.calls]  # the pass ended without its listing
+    # opened, failed and in flight: all planned again for the new session, in connect order; none listed meanwhile
+    assert [item.request for item in agent.registry.restart_plan()] == requests
+    assert agent.registry.tunnels() == []
+    assert not agent.registry.wait_restarts(1, 0.0)  # that pass was cut short
+
+    again = FakeAPI(start_tunnel=lambda body: _tunnel(body["name"], ANSWERS[body["name"]]), list_tunnels=[])
+    again.answers["get_tunnel"] = WEB_HTTP
+    assert await run(lambda a: recreate(a, _back(a)), again, agent) == list(ANSWERS.values())
+    assert _started(again) == ["web", "ssh", "api"]
+    assert agent.registry.wait_restarts(2, 0.0)
+
+
+async def test_a_session_up_while_the_re_creation_runs_is_handed_to_it(run: Runner, tmp_path: Path) -> None:
+    agent = _agent(tmp_path, "2")
+    await _connected(run, agent)
+    agent.registry.begin_restart()
+    second: list[int | None] = []
+
+    def start(body: dict[str, Any]) -> Any:
+        if not second and body["name"] == "ssh":  # restarted again, and back, while this connect runs
+            agent.registry.begin_restart()
+            second.append(agent.registry.start_reopening())
+            return PyngrokNgrokURLError("connection reset by peer", f"{API}/api/tunnels")
+        return _tunnel(body["name"], ANSWERS[body["name"]])
+
+    fake = FakeAPI(start_tunnel=start, get_tunnel=WEB_HTTP, list_tunnels=[])
+    assert await run(lambda a: recreate(a, _back(a)), fake, agent) == list(ANSWERS.values())
+    assert second == [None]  # no second re-creation: the running one went on with the new session
+    assert _started(fake) == ["web", "ssh", "web", "ssh", "api"]
+    assert [call[0] for call in fake.calls].count("list_tunnels") == 1
+    assert agent.registry.wait_restarts(2, 0.0)
+    assert agent.registry.start_reopening() == 2  # it is over: the next session up starts one again
+
+
 async def test_recreate_sends_the_same_requests_logs_failures_masked_and_ends_with_a_listing(
     run: Runner, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     agent = _agent(tmp_path, "2")
     requests = await _connected(run, agent)
-    plan = agent.registry.begin_restart()
+    agent.registry.begin_restart()
     refused = PyngrokNgrokHTTPError(
         "bind refused for user:s3cret", "http://127.0.0.1:4040/api/tunnels", 502, "Bad Gateway", {}, "{}"
     )
@@ -174,7 +271,7 @@ async def test_recreate_sends_the_same_requests_logs_failures_masked_and_ends_wi
         list_tunnels=[_tunnel(name, url) for name, url in answers.items()],
     )
     with caplog.at_level(logging.INFO, "typed_ngrok.ngrok"):
-        opened = await run(lambda a: recreate(a, plan), fake, agent)
+        opened = await run(lambda a: recreate(a, _back(a)), fake, agent)
     assert opened == ["tcp://ssh.example:1", "https://api.example:2"]
     assert [call for call in fake.calls if call[0] == "start_tunnel"] == [
         ("start_tunnel", (request.body,)) for request in requests
@@ -191,10 +288,10 @@ async def test_recreate_sends_the_same_requests_logs_failures_masked_and_ends_wi
 async def test_recreate_stops_when_the_agent_was_killed_meanwhile(run: Runner, tmp_path: Path) -> None:
     agent = _agent(tmp_path, "2")
     await _connected(run, agent)
-    plan = agent.registry.begin_restart()
+    agent.registry.begin_restart()
     agent.registry.closed.set()
     fake = FakeAPI(list_tunnels=[])
-    assert await run(lambda a: recreate(a, plan), fake, agent) == []
+    assert await run(lambda a: recreate(a, _back(a)), fake, agent) == []
     assert [call[0] for call in fake.calls] == ["list_tunnels"]
     assert agent.registry.wait_restarts(1, 0.0)
 

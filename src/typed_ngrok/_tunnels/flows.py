@@ -181,10 +181,15 @@ def get_tunnels(agent: Agent[ApiT]) -> Flow[list[ConnectedTunnel]]:
 
 def disconnect(agent: Agent[ApiT], public_url: str) -> Flow[None]:
     """Stop the tunnel with ``public_url`` and its companions (read before the stop); unknown URLs are a no-op
-    after one listing; a tunnel the agent no longer has counts as stopped."""
+    after one listing; a tunnel the agent no longer has counts as stopped. A tunnel a restarted agent is to open
+    again is taken off that plan (one whose connect runs now is stopped by the re-creation once it opens: see
+    ``_tunnels.restart``)."""
     registry = agent.registry
+    planned = registry.cancel_restart(public_url)
     tunnel = registry.get(public_url)
     if tunnel is None:
+        if planned:  # not open (again) yet: nothing to stop
+            return
         yield from get_tunnels(agent)
         tunnel = registry.get(public_url)
         if tunnel is None:

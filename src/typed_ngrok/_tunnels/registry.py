@@ -14,10 +14,20 @@ Concurrency rules (no lock is held across I/O; the sync and async twins use the 
 - ``disconnect`` reads the companions *before* it stops the tunnel, so a listing landing in between cannot make it
   forget the ``(http)`` twin.
 - A restarted agent (ngrok's Restart command: the agent re-executes itself and opens a new session) has lost every
-  tunnel created through its API. :meth:`TunnelRegistry.begin_restart` (when the agent logs the restart) takes the
-  tunnels opened by ``connect`` off the registry as a plan, each with the request that made it, in connect order;
-  :mod:`typed_ngrok._tunnels.restart` opens them again once the new session is up (:meth:`take_restart_plan`) and
-  ends with a listing, then :meth:`finish_restart` (waiters: :meth:`wait_restarts`).
+  tunnel created through its API. :meth:`TunnelRegistry.begin_restart` (when the agent logs the restart) counts a
+  new restart *generation* and takes the tunnels opened by ``connect`` off the registry as the plan, each with the
+  request that made it, in connect order. Once the new session is up (:meth:`start_reopening`),
+  :mod:`typed_ngrok._tunnels.restart` opens them again, one at a time, taking each from the plan
+  (:meth:`next_to_reopen`, which stops when the generation changed) and reporting its outcome
+  (:meth:`settle_reopened`); :meth:`end_reopening` ends a pass (waiters: :meth:`wait_restarts`). The plan stays in
+  the registry while it is worked on, so:
+
+  * ``disconnect`` of a URL still in the plan (or whose connect is in flight) cancels it
+    (:meth:`cancel_restart`): it is dropped from the plan, and a connect already in flight is stopped as soon as it
+    ends (the re-creation does it);
+  * a restart *during* a pass loses nothing: :meth:`begin_restart` puts into the plan the tunnels opened so far, the
+    ones that failed in this pass, the one in flight, and leaves the untried ones there; the pass ends without its
+    listing, and one re-creation runs at a time (a session up while one runs is handed to it, never to a second).
 - A ``connect`` that timed out may still be carried out by the agent afterwards. Its tunnel name is *abandoned*:
   :mod:`typed_ngrok._tunnels.reaper` removes it (and its companion) as soon as the agent creates it, and ``connect``
   refuses that name until then.
@@ -32,7 +42,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     import asyncio
@@ -44,6 +54,7 @@ __all__ = [
     "AbandonedTunnel",
     "Listing",
     "Recreate",
+    "Settled",
     "TunnelRegistry",
     "drop_registry",
     "forget_agent",
@@ -67,6 +78,10 @@ class Recreate:
 
     request: TunnelRequest
     public_url: str
+
+
+Settled = Literal["keep", "stop", "drop"]
+"""What becomes of a tunnel opened again after a restart (:meth:`TunnelRegistry.settle_reopened`)."""
 
 
 @dataclass
@@ -98,7 +113,13 @@ class TunnelRegistry:
         self._abandoned: dict[str, AbandonedTunnel] = {}
         self._requests: dict[str, TunnelRequest] = {}  # public_url -> the connect request, in connect order
         self._restart_plan: list[Recreate] = []  # taken at a restart, opened again once the new session is up
-        self._restarts = 0  # restarts handled (finish_restart), for wait_restarts
+        self._generation = 0  # restarts seen (begin_restart)
+        self._back = 0  # the generation whose new session is up (start_reopening)
+        self._reopening = False  # a re-creation runs (one at a time)
+        self._in_flight: Recreate | None = None  # the plan item whose connect runs now
+        self._in_flight_cancelled = False  # disconnected by the user while its connect ran
+        self._failed: list[Recreate] = []  # failed in the running pass: planned again if the agent restarts again
+        self._restarts = 0  # the last generation handled (end_reopening), for wait_restarts
         self._changed = threading.Condition(self._lock)
 
     # -- local changes --------------------------------------------------------------------------------------
@@ -135,15 +156,18 @@ class TunnelRegistry:
         """Forget ``public_url`` and its companions (``companions``, as read before the tunnel was stopped, plus the
         ones recorded now)."""
         with self._lock:
-            self._seq += 1
-            self._tunnels.pop(public_url, None)
-            self._requests.pop(public_url, None)
-            self._touch(public_url)
-            gone = set(self._companions.pop(public_url, ())) | set(companions or ())
-            if gone:
-                for url in [u for u, t in self._tunnels.items() if t.name in gone]:
-                    del self._tunnels[url]
-                    self._touch(url)
+            self._remove(public_url, companions)
+
+    def _remove(self, public_url: str, companions: list[str] | None = None) -> None:
+        self._seq += 1
+        self._tunnels.pop(public_url, None)
+        self._requests.pop(public_url, None)
+        self._touch(public_url)
+        gone = set(self._companions.pop(public_url, ())) | set(companions or ())
+        if gone:
+            for url in [u for u, t in self._tunnels.items() if t.name in gone]:
+                del self._tunnels[url]
+                self._touch(url)
 
     # -- listings -------------------------------------------------------------------------------------------
     @contextmanager
@@ -202,34 +226,107 @@ class TunnelRegistry:
             return list(self._tunnels.values())
 
     # -- a restarted agent ----------------------------------------------------------------------------------
+    @property
+    def generation(self) -> int:
+        """The number of restarts seen (:meth:`begin_restart`)."""
+        with self._lock:
+            return self._generation
+
     def begin_restart(self) -> list[Recreate]:
-        """The agent restarted and lost its API-created tunnels: forget every tunnel (as a local change, so a listing
-        in flight cannot bring one back) and keep the ones ``connect`` opened, with their requests, as the plan
-        (added to a plan not yet taken, when the agent restarts twice before its new session is up). Returns the
-        plan so far."""
+        """The agent restarted and lost its API-created tunnels: a new generation. Forget every tunnel (as a local
+        change, so a listing in flight cannot bring one back) and keep the ones ``connect`` opened, with their
+        requests, as the plan, followed by what a running re-creation had not opened yet (its failures, its connect
+        in flight, its untried items: see the module docstring). Returns the plan."""
         with self._lock:
             self._seq += 1
+            self._generation += 1
             for url in self._tunnels:
                 self._touch(url)
-            self._restart_plan += [Recreate(request, url) for url, request in self._requests.items()]
+            flight = self._in_flight
+            cancelled = flight.request if flight is not None and self._in_flight_cancelled else None
+            opened = [Recreate(request, url) for url, request in self._requests.items() if request is not cancelled]
+            pending = list(self._failed)
+            if flight is not None and cancelled is None and all(o.request is not flight.request for o in opened):
+                pending.append(flight)  # its connect may still fail or land on the old session: plan it again
+            self._restart_plan = [*opened, *pending, *self._restart_plan]
+            self._failed = []
             self._tunnels, self._companions, self._requests = {}, {}, {}
             return list(self._restart_plan)
 
-    def take_restart_plan(self) -> list[Recreate]:
-        """The tunnels to open again now that the restarted agent's session is up (see :meth:`begin_restart`)."""
+    def restart_plan(self) -> list[Recreate]:
+        """The tunnels still to open again after a restart, in order."""
         with self._lock:
-            plan, self._restart_plan = self._restart_plan, []
-            return plan
+            return list(self._restart_plan)
 
-    def finish_restart(self) -> None:
-        """The re-creation after a restart is over (whatever its outcome): wake :meth:`wait_restarts`."""
+    def cancel_restart(self, public_url: str) -> bool:
+        """``disconnect(public_url)`` while the restarted agent's tunnels are to be opened again: drop it from the
+        plan; if its connect runs now, the re-creation stops it when it ends (:meth:`settle_reopened`). True when
+        ``public_url`` was planned or in flight."""
+        with self._lock:
+            planned = len(self._restart_plan) + len(self._failed)
+            self._restart_plan = [item for item in self._restart_plan if item.public_url != public_url]
+            self._failed = [item for item in self._failed if item.public_url != public_url]
+            cancelled = len(self._restart_plan) + len(self._failed) != planned
+            if self._in_flight is not None and self._in_flight.public_url == public_url:
+                self._in_flight_cancelled = cancelled = True
+            return cancelled
+
+    def start_reopening(self) -> int | None:
+        """The restarted agent's new session is up: the generation to open the plan again for, or None when a
+        re-creation runs already (it goes on with this generation when its pass ends: :meth:`end_reopening`)."""
+        with self._lock:
+            self._back = self._generation
+            if self._reopening:
+                return None
+            self._reopening = True
+            return self._generation
+
+    def next_to_reopen(self, generation: int) -> Recreate | None:
+        """The next tunnel of the plan to open again (now in flight), or None: the plan is done, the agent restarted
+        again since ``generation`` (the rest stays planned) or it was killed."""
+        with self._lock:
+            if generation != self._generation or not self._restart_plan or self.closed.is_set():
+                return None
+            item = self._restart_plan.pop(0)
+            self._in_flight, self._in_flight_cancelled = item, False
+            return item
+
+    def settle_reopened(self, item: Recreate, public_url: str | None, generation: int) -> Settled:
+        """The connect of the in-flight ``item`` ended, at ``public_url`` (None: it failed). ``"keep"``: it is open
+        again; ``"stop"``: it opened but was disconnected meanwhile, the caller stops it; ``"drop"``: nothing to do
+        (it failed, or the agent restarted meanwhile: it is planned again unless cancelled, and a tunnel recorded
+        after that restart, which belongs to the old session, is forgotten)."""
+        with self._lock:
+            cancelled = self._in_flight_cancelled
+            self._in_flight, self._in_flight_cancelled = None, False
+            if generation != self._generation:
+                if public_url is not None and self._requests.get(public_url) is item.request:
+                    self._remove(public_url)
+                return "drop"
+            if public_url is None:
+                if not cancelled:
+                    self._failed.append(item)  # logged by the caller; planned again only if the agent restarts now
+                return "drop"
+            return "stop" if cancelled else "keep"
+
+    def end_reopening(self, generation: int, *, completed: bool, go_on: bool = True) -> int | None:
+        """A pass of the re-creation for ``generation`` ended (``completed``: not cut short by another restart; it
+        then counts for :meth:`wait_restarts`). Returns the generation to go on with when the agent restarted
+        meanwhile and its new session is up already (the same re-creation goes on, ``go_on`` allowing), else None:
+        the re-creation is over."""
         with self._changed:
-            self._restarts += 1
-            self._changed.notify_all()
+            self._failed = []
+            if completed and generation > self._restarts:
+                self._restarts = generation
+                self._changed.notify_all()
+            if go_on and not self.closed.is_set() and self._back == self._generation != generation:
+                return self._generation
+            self._reopening = False
+            return None
 
     def wait_restarts(self, count: int, timeout: float) -> bool:
-        """Block until ``count`` restarts were handled (:meth:`finish_restart`), or ``timeout`` seconds; True when
-        they were."""
+        """Block until the re-creation of restart ``count`` (and those before it) is over (:meth:`end_reopening`),
+        or ``timeout`` seconds; True when it was."""
         with self._changed:
             return self._changed.wait_for(lambda: self._restarts >= count, timeout)
 

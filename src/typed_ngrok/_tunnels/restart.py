@@ -6,14 +6,21 @@ file would come back by themselves (typed-ngrok starts the agent with ``start --
 created through its API are gone (``docs/edge-protocol.md`` §5). typed-ngrok notices the restart in the agent's log
 (``_agent_process.restart``) and opens the tunnels it tracks again, with the same requests:
 
-1. on the restart line, :meth:`~typed_ngrok._tunnels.registry.TunnelRegistry.begin_restart` takes the tunnels
-   ``connect`` opened off the registry, in connect order, as the plan (so a listing racing with the restart cannot
-   lose them, and none is shown while the agent has none);
+1. on the restart line, :meth:`~typed_ngrok._tunnels.registry.TunnelRegistry.begin_restart` counts a new restart
+   generation and takes the tunnels ``connect`` opened off the registry, in connect order, as the plan (so a listing
+   racing with the restart cannot lose them, and none is shown while the agent has none);
 2. once the new session is up, :func:`recreate` runs ``connect`` again for each (same name, same body, so
-   ``bind_tls="both"`` companions come back too); an edge that keeps a restarted agent's URLs (ngrok does not
-   promise it; the local edge does, ``docs/edge-protocol.md`` §5) hands back the same public URLs;
+   ``bind_tls="both"`` companions come back too), taking them one by one from the registry's plan; an edge that
+   keeps a restarted agent's URLs (ngrok does not promise it; the local edge does, ``docs/edge-protocol.md`` §5)
+   hands back the same public URLs;
 3. a failure is logged (secrets of the request masked) and that tunnel is left out; a listing then makes the
-   registry equal to what the agent really runs; :meth:`~TunnelRegistry.finish_restart` wakes waiters.
+   registry equal to what the agent really runs; :meth:`~TunnelRegistry.end_reopening` wakes waiters.
+
+Meanwhile the user may ``disconnect`` a planned tunnel: it is dropped from the plan, and one whose connect is in
+flight is stopped once it opens. And the agent may restart again: before each connect :func:`recreate` checks the
+generation; when it changed, whatever it has not opened stays planned for the new session
+(:meth:`~TunnelRegistry.begin_restart` collected it), the pass ends without its listing, and the same re-creation
+goes on once the new session is up (one runs at a time per agent).
 
 The decision is written once here (:func:`recreate`, a flow for :mod:`typed_ngrok._drive`); the sync twin runs it in
 a daemon thread (:func:`recreate_in_thread`, started from the agent's reader thread), the ``aio`` twin as a task on
@@ -25,13 +32,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from typed_ngrok._drive import Flow, run_async, run_sync
 from typed_ngrok._redact import MASK, redact
 from typed_ngrok._tunnels import flows
-from typed_ngrok._tunnels.registry import Recreate, keep_until_done, registry_for
+from typed_ngrok._tunnels.registry import keep_until_done, registry_for
 from typed_ngrok.exception import PyngrokError
 
 if TYPE_CHECKING:
@@ -95,21 +102,55 @@ def on_agent_restart(event: str, ngrok_path: str, api_url: str | None, reopen: C
         reopen()
 
 
-def recreate(agent: flows.Agent[ApiT], plan: Sequence[Recreate]) -> Flow[list[str]]:
-    """Open each tunnel of ``plan`` again through ``agent`` (``connect``'s flow, same request); failures are logged
-    and skipped. Ends with a listing (the registry then holds what the agent runs) and
-    :meth:`~typed_ngrok._tunnels.registry.TunnelRegistry.finish_restart`. Returns the public URLs opened."""
+def recreate(agent: flows.Agent[ApiT], generation: int) -> Flow[list[str]]:
+    """Open the tunnels of the registry's plan again through ``agent`` (``connect``'s flow, same request), for the
+    restart ``generation`` (:meth:`~typed_ngrok._tunnels.registry.TunnelRegistry.start_reopening`); failures are
+    logged and skipped. A pass ends with a listing (the registry then holds what the agent runs) unless the agent
+    restarted again meanwhile; then it goes on with the new generation if its session is up already
+    (:meth:`~typed_ngrok._tunnels.registry.TunnelRegistry.end_reopening`). Returns the public URLs the last pass
+    opened."""
+    registry = agent.registry
+    while True:
+        try:
+            opened, tried = yield from _reopen_pass(agent, generation)
+            completed = registry.generation == generation
+            if completed:
+                with contextlib.suppress(PyngrokError):  # the agent may be gone again; the registry then follows
+                    yield from flows.get_tunnels(agent)
+        except BaseException:
+            registry.end_reopening(generation, completed=True, go_on=False)
+            raise
+        if completed and tried:
+            logger.info("the restarted ngrok agent runs %d of its %d tunnel(s) again", len(opened), tried)
+        following = registry.end_reopening(generation, completed=completed)
+        if following is None:
+            return opened
+        generation = following
+
+
+def _reopen_pass(agent: flows.Agent[ApiT], generation: int) -> Flow[tuple[list[str], int]]:
+    """One pass of :func:`recreate`: the public URLs opened again, and how many tunnels were tried."""
+    registry = agent.registry
     opened: list[str] = []
-    try:
-        for item in plan:
-            if agent.registry.closed.is_set():  # killed meanwhile: nothing to open
-                break
-            try:
-                tunnel = yield from flows.connect(agent, item.request)
-            except PyngrokError as exc:
-                text = redact(str(exc), request_secrets(item.request.body), MASK)
-                logger.warning("could not open tunnel %r again after the agent restarted: %s", item.request.name, text)
-                continue
+    tried = 0
+    while (item := registry.next_to_reopen(generation)) is not None:  # checks the generation before each connect
+        tried += 1
+        try:
+            tunnel = yield from flows.connect(agent, item.request)
+        except PyngrokError as exc:
+            registry.settle_reopened(item, None, generation)
+            text = redact(str(exc), request_secrets(item.request.body), MASK)
+            logger.warning("could not open tunnel %r again after the agent restarted: %s", item.request.name, text)
+            continue
+        except BaseException:
+            registry.settle_reopened(item, None, generation)
+            raise
+        outcome = registry.settle_reopened(item, tunnel.public_url, generation)
+        if outcome == "stop":  # disconnected by the user while its connect ran
+            if registry.get(tunnel.public_url) is not None:
+                yield from flows.disconnect(agent, tunnel.public_url)
+            logger.info("tunnel %r was disconnected while it was being opened again: stopped", item.request.name)
+        elif outcome == "keep":
             opened.append(tunnel.public_url)
             if tunnel.public_url != item.public_url:
                 logger.info(
@@ -118,26 +159,22 @@ def recreate(agent: flows.Agent[ApiT], plan: Sequence[Recreate]) -> Flow[list[st
                     tunnel.public_url,
                     item.public_url,
                 )
-        with contextlib.suppress(PyngrokError):  # the agent may be gone again; the registry then follows its kill
-            yield from flows.get_tunnels(agent)
-    finally:
-        agent.registry.finish_restart()
-    if plan:
-        logger.info("the restarted ngrok agent runs %d of its %d tunnel(s) again", len(opened), len(plan))
-    return opened
+    return opened, tried
 
 
-def recreate_in_thread(cfg: PyngrokConfig, api_url: str) -> threading.Thread:
+def recreate_in_thread(cfg: PyngrokConfig, api_url: str) -> threading.Thread | None:
     """The sync twin: the restarted agent's session is up (the reader thread saw it); open its tunnels again in a
-    daemon thread (the reader must keep draining the agent's output)."""
+    daemon thread (the reader must keep draining the agent's output). None when a re-creation runs already (it goes
+    on with this session)."""
     from typed_ngrok._agent_api.sync import agent_api_for
 
     registry = registry_for(cfg.ngrok_path, api_url)
+    generation = registry.start_reopening()
+    if generation is None:
+        return None
     agent = flows.Agent(cfg, api_url, agent_api_for(api_url, float(cfg.request_timeout)), registry)
     name = f"typed-ngrok-recreate-{cfg.ngrok_path}"
-    thread = threading.Thread(
-        target=run_sync, args=(recreate(agent, registry.take_restart_plan()), agent.api), name=name, daemon=True
-    )
+    thread = threading.Thread(target=run_sync, args=(recreate(agent, generation), agent.api), name=name, daemon=True)
     thread.start()
     return thread
 
@@ -148,10 +185,12 @@ def recreate_in_task(process: AsyncNgrokProcess) -> None:
     if api_url is None:  # pragma: no cover - a started agent has its API URL
         return
     registry = registry_for(cfg.ngrok_path, api_url)
+    generation = registry.start_reopening()
+    if generation is None:  # a re-creation runs already: it goes on with this session
+        return
     agent = flows.Agent(cfg, api_url, process.agent_api(float(cfg.request_timeout)), registry)
-    plan = registry.take_restart_plan()
 
     async def run() -> None:
-        await run_async(recreate(agent, plan), agent.api)
+        await run_async(recreate(agent, generation), agent.api)
 
     keep_until_done(process.loop.create_task(run(), name=f"typed-ngrok-recreate-{cfg.ngrok_path}"))
