@@ -432,14 +432,12 @@ def _run_replay(args: argparse.Namespace) -> int:
 
 
 def _run_version(args: argparse.Namespace) -> int:
-    from typed_ngrok import process
-    from typed_ngrok._agent_process import commands
+    from typed_ngrok._agent_process.sync import probe_version
 
     cfg = _config(args)
     _say(f"{PROG} {__version__}")
     if os.path.exists(cfg.ngrok_path):
-        output = process.capture_run_process(cfg.ngrok_path, list(commands.VERSION_ARGS))
-        _say(f"ngrok agent {commands.parse_version(output)} ({cfg.ngrok_path})")
+        _say(f"ngrok agent {probe_version(cfg.ngrok_path) or 'unknown'} ({cfg.ngrok_path})")
     else:
         _say(f"ngrok agent: not installed at {cfg.ngrok_path} (installed on first use)")
     return 0

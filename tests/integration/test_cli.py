@@ -219,6 +219,25 @@ def test_version_names_typed_ngrok_and_the_agent(tmp_path: Path) -> None:
     assert absent.stdout.splitlines()[1] == f"ngrok agent: not installed at {missing} (installed on first use)"
 
 
+@pytest.mark.parametrize("script", ["exec sleep 300", 'echo "not an agent"'], ids=["hangs", "no-version-line"])
+def test_version_of_a_binary_that_does_not_tell_is_unknown(tmp_path: Path, script: str) -> None:
+    """``version`` uses the start's own probe (its 5 s cap): a binary that hangs on ``--version`` is "unknown", the
+    command does not wait for it."""
+    binary = tmp_path / "ngrok"
+    binary.write_text(f"#!/bin/sh\n{script}\n")
+    binary.chmod(0o755)
+    result = subprocess.run(
+        [sys.executable, "-m", "typed_ngrok.cli", "version", "--ngrok-path", str(binary)],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=30,  # the probe's cap is 5 s; without it the command would wait for the binary (300 s)
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"typed-ngrok {__version__}", f"ngrok agent unknown ({binary})"]
+
+
 def test_dash_dash_version_is_typed_ngroks_own(tmp_path: Path) -> None:
     """``--version`` is ours (the agent's is ``typed-ngrok version``, or ``typed-ngrok -- version`` never needed):
     it does not run or install the agent."""

@@ -34,6 +34,7 @@ __all__ = [
     "VERSION_TIMEOUT",
     "mismatch_error",
     "parse_version_output",
+    "probe_flow",
     "version_check_flow",
 ]
 
@@ -89,15 +90,13 @@ def mismatch_error(pyngrok_config: PyngrokConfig, version: str) -> PyngrokNgrokE
     return PyngrokNgrokError(f"{head}: typed-ngrok drives ngrok 2.3.41 and ngrok 3; set ngrok_version to match.")
 
 
-def version_check_flow(pyngrok_config: PyngrokConfig) -> Flow[str | None]:
-    """Refuse ``pyngrok_config.ngrok_path`` when its version does not match ``ngrok_version``; return its version
-    (None when the binary did not tell it).
+def probe_flow(path: str) -> Flow[str | None]:
+    """The one probe of a binary's version (the start's check and ``typed-ngrok version``): ``"2.3.41"``, or None when
+    its answer is not ``ngrok version X.Y.Z``; cached by path, mtime, size and inode.
 
     Raises:
-        PyngrokNgrokError: the versions do not match, the binary did not answer within :data:`VERSION_TIMEOUT`, or it
-            could not be run.
+        PyngrokNgrokError: the binary did not answer within :data:`VERSION_TIMEOUT`, or it could not be run.
     """
-    path = pyngrok_config.ngrok_path
     key = _stat_key(path)
     version: str | None
     with state.binary_versions_lock:
@@ -121,6 +120,19 @@ def version_check_flow(pyngrok_config: PyngrokConfig) -> Flow[str | None]:
         if key is not None:
             with state.binary_versions_lock:
                 state.binary_versions[path] = (key, version)
+    return version
+
+
+def version_check_flow(pyngrok_config: PyngrokConfig) -> Flow[str | None]:
+    """Refuse ``pyngrok_config.ngrok_path`` when its version does not match ``ngrok_version``; return its version
+    (None when the binary did not tell it).
+
+    Raises:
+        PyngrokNgrokError: the versions do not match, the binary did not answer within :data:`VERSION_TIMEOUT`, or it
+            could not be run.
+    """
+    path = pyngrok_config.ngrok_path
+    version = yield from probe_flow(path)
     if version is None:
         logger.debug("%s did not report an ngrok version: starting it without the version check", path)
         return None

@@ -21,7 +21,12 @@ from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Final
 
 from typed_ngrok._agent_process import state
-from typed_ngrok._agent_process.binary_version import VERSION_ARGS, VERSION_OUTPUT_LIMIT, version_check_flow
+from typed_ngrok._agent_process.binary_version import (
+    VERSION_ARGS,
+    VERSION_OUTPUT_LIMIT,
+    probe_flow,
+    version_check_flow,
+)
 from typed_ngrok._agent_process.readiness import Exited
 from typed_ngrok._agent_process.runner import RunnerCore, terminate_flow
 from typed_ngrok._agent_process.startup import child_env, platform_spawn_options
@@ -31,7 +36,7 @@ from typed_ngrok.conf import PyngrokConfig
 if TYPE_CHECKING:
     from typed_ngrok._agent_api.sync import AgentAPI
 
-__all__ = ["AgentRunner", "PopenControl", "VersionProbe", "check_version"]
+__all__ = ["AgentRunner", "PopenControl", "VersionProbe", "check_version", "probe_version"]
 
 _EOF: Final = object()
 
@@ -92,6 +97,18 @@ def check_version(pyngrok_config: PyngrokConfig) -> str | None:
         PyngrokNgrokError: a mismatch, no answer in time, or the binary cannot be run.
     """
     return run_sync(version_check_flow(pyngrok_config), VersionProbe())
+
+
+def probe_version(ngrok_path: str) -> str | None:
+    """The binary's version (``"2.3.41"``) by the start's own probe (``binary_version.probe_flow``: the stripped
+    environment, :data:`~typed_ngrok._agent_process.binary_version.VERSION_TIMEOUT`, the cache); None when it does not
+    tell, does not answer in time, or cannot be run."""
+    from typed_ngrok.exception import PyngrokNgrokError
+
+    try:
+        return run_sync(probe_flow(ngrok_path), VersionProbe())
+    except PyngrokNgrokError:
+        return None
 
 
 class AgentRunner(RunnerCore):
