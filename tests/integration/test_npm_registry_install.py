@@ -247,6 +247,25 @@ def test_an_https_registry_is_never_followed_to_http(tmp_path: Path) -> None:
         )
 
 
+def test_an_https_registry_redirecting_its_packument_to_http_is_refused_before_the_request(tmp_path: Path) -> None:
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        if request.url.scheme == "https":
+            return httpx.Response(302, headers={"Location": "http://mirror.invalid/@expo%2Fngrok-bin-linux-x64"})
+        return httpx.Response(200, json={})
+
+    with pytest.raises(PyngrokSecurityError, match=r"refusing the redirect of https://registry\.invalid/ to http://"):
+        fetch_from_registry(
+            NpmRegistry("https://registry.invalid/", "test"),
+            tmp_path / "ngrok",
+            platform_key="linux-x64",
+            transport=httpx.MockTransport(answer),
+        )
+    assert asked == ["https://registry.invalid/@expo%2Fngrok-bin-linux-x64"]  # the http hop was never sent
+
+
 # -- which registry npm's configuration names --
 
 

@@ -49,6 +49,7 @@ __all__ = [
     "copy_into",
     "download",
     "extract_binary",
+    "guarded_client",
 ]
 
 logger = logging.getLogger("typed_ngrok.installer")
@@ -165,6 +166,37 @@ def _attempt(
     return digest.hexdigest(), size
 
 
+def guarded_client(
+    url: str,
+    *,
+    timeout: float,
+    transport: httpx.BaseTransport | None = None,
+    verify: object = True,
+    headers: dict[str, str] | None = None,
+) -> httpx.Client:
+    """The one httpx client for install downloads starting at ``url``: redirects are followed (at most 5), but a hop
+    to a non-http(s) URL, or from an https ``url`` to anything but https, is refused before it is sent.
+
+    The refusal is a :class:`~typed_ngrok.exception.PyngrokSecurityError` raised out of the request.
+    """
+    downgrade_from_https = urlsplit(url).scheme.lower() == "https"
+
+    def refuse_insecure_hop(request: httpx.Request) -> None:
+        # Runs before every request, redirects included: nothing is sent to a refused or downgraded URL.
+        if request.url.scheme not in _ALLOWED_SCHEMES or (downgrade_from_https and request.url.scheme != "https"):
+            raise PyngrokSecurityError(f"refusing the redirect of {url} to {request.url}")
+
+    return httpx.Client(
+        event_hooks={"request": [refuse_insecure_hop]},
+        timeout=httpx.Timeout(timeout),
+        follow_redirects=True,
+        max_redirects=5,
+        headers=headers,
+        transport=transport,
+        verify=verify,  # type: ignore[arg-type]  # checked by the caller (download)
+    )
+
+
 def download(
     url: str,
     dest_dir: str,
@@ -199,21 +231,8 @@ def download(
     show = _resolve_progress(progress)
     if not isinstance(verify, bool | str) and not hasattr(verify, "wrap_socket"):
         raise PyngrokNgrokInstallError(f"verify must be a bool, a CA bundle path or an ssl.SSLContext, not {verify!r}")
-    downgrade_from_https = urlsplit(url).scheme.lower() == "https"
-
-    def refuse_insecure_hop(request: httpx.Request) -> None:
-        # Runs before every request, redirects included: nothing is sent to a refused or downgraded URL.
-        if request.url.scheme not in _ALLOWED_SCHEMES or (downgrade_from_https and request.url.scheme != "https"):
-            raise PyngrokSecurityError(f"refusing the redirect of {url} to {request.url}")
-
-    client = httpx.Client(
-        event_hooks={"request": [refuse_insecure_hop]},
-        timeout=httpx.Timeout(timeout),
-        follow_redirects=True,
-        max_redirects=5,
-        headers={"Accept-Encoding": "identity"},
-        transport=transport,
-        verify=verify,  # type: ignore[arg-type]  # checked above
+    client = guarded_client(
+        url, timeout=timeout, transport=transport, verify=verify, headers={"Accept-Encoding": "identity"}
     )
     attempts = 0
     last: BaseException | None = None

@@ -198,8 +198,8 @@ def fetch_from_registry(
         raise PyngrokNgrokInstallError(str(exc)) from exc
     check_http_url(registry.url)
     url = _packument_url(registry.url, pin.package)
-    with httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=True, transport=transport) as client:
-        packument = _get_json(client, url, registry)
+    with _download.guarded_client(registry.url, timeout=timeout, transport=transport) as client:
+        packument = _get_json(client, url, registry)  # an https registry is never followed to http
     tarball_url, shasum, integrity = _dist(packument, pin, url)
     if shasum != pin.tarball_sha1 or integrity != pin.tarball_integrity:
         raise PyngrokSecurityError(
