@@ -173,10 +173,11 @@ class PyngrokConfig:
         request_timeout: seconds allowed for each call to the agent's local API.
         start_new_session: start the agent in a new session (POSIX only).
         ngrok_version: the agent's major version, ``"3"`` or ``"2"``; not given: ``"2"`` with ``edge="local"``, else
-            ``"3"``.
+            ``"3"``. The signature's default, ``_NOT_GIVEN``, is pyngrok's ``"3"`` (``help()`` shows ``'3'``) marked
+            as "not given", which is what lets ``edge="local"`` choose ``"2"``.
         api_key: an ngrok API key (for :func:`~typed_ngrok.ngrok.api`); None: ``$NGROK_API_KEY``.
-        config_version: the config file format and agent API flavour, ``"3"`` or ``"2"``; not given: as
-            ``ngrok_version``'s default.
+        config_version: the config file format and agent API flavour, ``"3"`` or ``"2"``; not given (the default
+            ``_NOT_GIVEN``, as for ``ngrok_version``): ``"2"`` with ``edge="local"``, else ``"3"``.
         edge: ``"ngrok"`` (ngrok's cloud) or ``"local"`` (typed-ngrok's offline edge); None: ``$TYPED_NGROK_EDGE``,
             else ``"ngrok"``.
 
