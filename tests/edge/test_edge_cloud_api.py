@@ -5,7 +5,9 @@ shape and the API keeps serving."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import socket
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -17,9 +19,12 @@ import yaml
 
 from tests.cloud.conftest import Twin
 from tests.edge.agent_harness import Agent, Upstream
+from tests.edge.test_edge_sdk_raw_agent import RawAgent
 from typed_ngrok.cloud import CloudAPIError, NotFoundError, Ref
 from typed_ngrok.edge import LocalEdge
 from typed_ngrok.edge.__main__ import render_config
+from typed_ngrok.edge._session import Stream, StreamResetError
+from typed_ngrok.exception import LocalEdgeError
 
 SpawnAgent = Callable[..., Agent]
 
@@ -133,19 +138,58 @@ def test_three_agents_one_restarted(edge: LocalEdge, upstream: Upstream, spawn_a
         assert [s.id for s in paged] == [s.id for s in cloud.tunnel_sessions.list(filter=fleet)]
         assert len(paged) == 3 and paged[0].started_at >= paged[-1].started_at  # newest first
 
-        mark = edge.mark()
+        def tunnels_of(session_id: str) -> list[dict[str, Any]]:
+            return [t.to_dict() for t in cloud.tunnels.list() if _ref(t.tunnel_session) == session_id]
+
+        tunnels_before = {name: tunnels_of(s.id) for name, s in before.items()}
+        agent_urls = [one.tunnels() for one in agents]
+        assert [len(tunnels_before[f"fleet-{n}"]) for n in range(3)] == [1, 1, 1]
+        mark, line_mark = edge.mark(), agents[1].mark()
         cloud.tunnel_sessions.restart(before["fleet-1"].id)
         renewed = edge.wait_for_event(
             "session", since=mark, timeout=20, match=lambda e: e.session_id not in {s.id for s in before.values()}
         )
         after = {str(s.metadata): s for s in cloud.tunnel_sessions.list(filter=fleet)}
         assert after["fleet-1"].id == renewed.session_id != before["fleet-1"].id
-        for untouched in ("fleet-0", "fleet-2"):
+        for n in (0, 2):  # the untouched agents: same session, same tunnels and URLs, on the edge and in the agent
+            untouched = f"fleet-{n}"
             assert after[untouched].to_dict() == before[untouched].to_dict()
+            assert tunnels_of(after[untouched].id) == tunnels_before[untouched]
+            assert agents[n].tunnels() == agent_urls[n]
+        # the restarted 2.3.41 agent lost its API-made tunnel (docs/edge-protocol.md §5); asked for again (as
+        # typed_ngrok does), it gets its old URL back
+        agents[1].wait_line("client session established", since=line_mark)
+        assert _started(agents[1], upstream, name="fleet1") == agent_urls[1]["fleet1"]
+        [back] = tunnels_of(after["fleet-1"].id)
+        assert back["public_url"] == tunnels_before["fleet-1"][0]["public_url"]
         with pytest.raises(NotFoundError) as gone:  # an action on the session that just went away
             cloud.tunnel_sessions.stop(before["fleet-1"].id)
         assert gone.value.status_code == 404 and gone.value.error_code == "ERR_NGROK_404"
     assert all(one.proc.poll() is None for one in agents)
+
+
+async def test_two_same_key_agents_restarted_together_get_fresh_urls(
+    edge: LocalEdge, upstream: Upstream, spawn_agent: SpawnAgent
+) -> None:
+    """Two agents the edge cannot tell apart (same authtoken, version, OS, metadata) restarted at the same time: no
+    URL passes from one to the other; both get fresh URLs (docs/edge-protocol.md §5, fail closed)."""
+    twins = [spawn_agent(edge, metadata="same-key") for _ in range(2)]
+    old_urls = {await asyncio.to_thread(_started, one, upstream, "web") for one in twins}
+    ids = {s.id for s in edge.sessions if s.metadata == "same-key" and s.alive}
+    assert len(ids) == 2 and len(old_urls) == 2
+    mark, line_marks = edge.mark(), [one.mark() for one in twins]
+    replies = await asyncio.gather(*(asyncio.to_thread(edge.restart_agent, sid) for sid in ids))
+    assert all(not (reply or {}).get("Error") for reply in replies)
+    new_ids: set[str] = set()
+    for _ in twins:
+        event = await edge.await_event(
+            "session", since=mark, timeout=30, match=lambda e: e.session_id not in ids | new_ids
+        )
+        new_ids.add(event.session_id)
+    for one, line_mark in zip(twins, line_marks, strict=True):
+        await asyncio.to_thread(one.wait_line, "client session established", since=line_mark)
+    new_urls = {await asyncio.to_thread(_started, one, upstream, "web") for one in twins}
+    assert len(new_urls) == 2 and not new_urls & old_urls
 
 
 def test_ngrok_api_client(edge: LocalEdge, upstream: Upstream, spawn_agent: SpawnAgent) -> None:
@@ -171,6 +215,11 @@ def test_ngrok_api_client(edge: LocalEdge, upstream: Upstream, spawn_agent: Spaw
             action(sid)
         assert caught.value.http_status_code == 400 and caught.value.error_code == "ERR_NGROK_213"
     assert _session_of(edge, "ngrok-api") == sid and agent.proc.poll() is None  # nothing reached the agent
+    with pytest.raises(ngrok.Error) as refused:  # a parameter the edge does not serve is refused, never ignored
+        list(client.endpoints.list(url=[public_url]))
+    assert refused.value.http_status_code == 400 and refused.value.error_code == "ERR_NGROK_400"
+    paged = list(client.tunnel_sessions.list(limit="1"))  # follows next_page_uri
+    assert sid in {s.id for s in paged} and len(paged) == len({s.id for s in paged})
 
 
 @pytest.fixture
@@ -233,6 +282,10 @@ JSON = {**GOOD, "Content-Type": "application/json"}
         ("GET", "/tunnel_sessions?filter=size(obj.id)%20%3E%200", GOOD, None, 400, "ERR_NGROK_250"),
         ("GET", "/tunnels?filter=obj.proto%20%3D%3D", GOOD, None, 400, "ERR_NGROK_250"),
         ("GET", "/endpoints?filter=obj.port", GOOD, None, 400, "ERR_NGROK_250"),
+        ("POST", "/tunnel_sessions/ts_x/stop", JSON, b"[" * 65000, 400, "ERR_NGROK_213"),
+        ("GET", "/endpoints?ids=ep_1", GOOD, None, 400, "ERR_NGROK_400"),
+        ("GET", "/endpoints?url=https%3A%2F%2Fx", GOOD, None, 400, "ERR_NGROK_400"),
+        ("GET", "/tunnels?filter=true&filter=false", GOOD, None, 400, "ERR_NGROK_400"),
     ],
 )
 def test_bad_requests(
@@ -372,3 +425,91 @@ async def test_sdk_and_agent_sessions_side_by_side(
             refused = (await client.post(f"/tunnel_sessions/{sdk_id}/update", json={})).json()
             assert refused["error_code"] == "ERR_NGROK_809"  # the SDK's own refusal, as the agent's is
             assert refused["msg"].endswith("the agent has not defined a callback for this operation")
+
+
+RAW_AUTH = {"version": ["2"], "extra": {"authtoken": "raw", "clienttype": "raw-agent", "metadata": "silent"}}
+RAW_BIND = {"id": "", "proto": "http", "opts": {}, "extra": {}}
+
+
+async def _raw_session(edge: LocalEdge) -> tuple[RawAgent, str, str]:
+    """A hand-written agent that authenticates and binds, and never answers a command: (agent, session id, URL)."""
+    agent = await RawAgent.connect(edge)
+    auth = await agent.rpc(3, 0, RAW_AUTH)
+    bind = await agent.rpc(5, 1, RAW_BIND)
+    assert auth["Error"] == "" and bind["Error"] == ""
+    return agent, str(auth["ClientId"]), str(bind["URL"])
+
+
+async def test_an_action_the_agent_never_answers_is_502_and_reserves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No reply while the session stays open: the API says 502 ERR_NGROK_810 (not 204), LocalEdge raises, and the
+    session is not taken for restarting: after it ends, the same agent's next session gets a fresh URL."""
+    monkeypatch.setattr("typed_ngrok.edge._edge.CONTROL_TIMEOUT", 0.5)
+    async with LocalEdge(heartbeat_interval=0) as edge:
+        agent, sid, url = await _raw_session(edge)
+        try:
+            async with httpx.AsyncClient(base_url=edge.cloud_api_url, headers=_headers(edge)) as client:
+                for action in ("restart", "stop", "update"):
+                    answer = await client.post(f"/tunnel_sessions/{sid}/{action}", json={})
+                    _assert_error(answer, 502, "ERR_NGROK_810")
+            with pytest.raises(LocalEdgeError, match="did not answer"):
+                await edge.arestart_agent(sid, timeout=0.2)
+            assert [s.id for s in edge.sessions if s.alive] == [sid]
+        finally:
+            agent.writer.close()
+        await edge.await_event("session_closed", match=lambda e: e.session_id == sid)
+        again, _, fresh = await _raw_session(edge)  # what a re-executed agent would send
+        again.writer.close()
+        assert fresh != url
+
+
+async def test_a_command_that_cannot_be_sent_is_a_gone_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command stream fails while sending (StreamResetError): 404 on the API, LocalEdgeError from LocalEdge."""
+    async with LocalEdge(heartbeat_interval=0) as edge:
+        agent, sid, _ = await _raw_session(edge)
+        try:
+
+            async def reset(self: Stream, data: bytes) -> None:
+                raise StreamResetError(2, "reset by the test")
+
+            monkeypatch.setattr(Stream, "write", reset)
+            async with httpx.AsyncClient(base_url=edge.cloud_api_url, headers=_headers(edge)) as client:
+                answer = await client.post(f"/tunnel_sessions/{sid}/restart", json={})
+            _assert_error(answer, 404, "ERR_NGROK_404")
+            with pytest.raises(LocalEdgeError, match="ended before the command"):
+                await edge.astop_agent(sid)
+        finally:
+            agent.writer.close()
+
+
+def test_an_unexpected_failure_is_an_ngrok_500_and_logged(
+    edge: LocalEdge, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*_: object) -> object:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("typed_ngrok.edge._edge.snapshot_of", broken)
+    with caplog.at_level(logging.ERROR, logger="typed_ngrok.edge"), httpx.Client(timeout=10.0) as client:
+        answer = client.get(f"{edge.cloud_api_url}/tunnel_sessions", headers=_headers(edge))
+    body = _assert_error(answer, 500, "ERR_NGROK_500")
+    assert "a bug" not in body["msg"] and any("a bug" in r.getMessage() or r.exc_info for r in caplog.records)
+    monkeypatch.undo()
+    _serving(edge)
+
+
+def test_a_state_dir_that_cannot_be_written_leaves_nothing_listening(tmp_path: Any) -> None:
+    """Saving state.json fails: start raises LocalEdgeError and the cloud API is not left listening."""
+    edge = LocalEdge(state_dir=tmp_path)
+    (tmp_path / "state.json").mkdir()  # the state file cannot be opened for writing (even as root)
+    with pytest.raises(LocalEdgeError, match="cannot save the edge state"):
+        edge.start()
+    with pytest.raises(LocalEdgeError, match="not running"):
+        _ = edge.cloud_api_url
+    assert not edge.running
+    edge.stop()
+
+
+@pytest.mark.parametrize("key", ["schlüssel", "key\x00", "tab\tkey", "line\nbreak"])
+def test_a_cloud_api_key_that_cannot_be_sent_is_refused(key: str) -> None:
+    with pytest.raises(LocalEdgeError, match="printable ASCII") as refused:
+        LocalEdge(cloud_api_key=key)
+    assert key not in str(refused.value)
