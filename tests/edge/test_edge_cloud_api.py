@@ -427,14 +427,14 @@ async def test_sdk_and_agent_sessions_side_by_side(
             assert refused["msg"].endswith("the agent has not defined a callback for this operation")
 
 
-RAW_AUTH = {"version": ["2"], "extra": {"authtoken": "raw", "clienttype": "raw-agent", "metadata": "silent"}}
 RAW_BIND = {"id": "", "proto": "http", "opts": {}, "extra": {}}
 
 
-async def _raw_session(edge: LocalEdge) -> tuple[RawAgent, str, str]:
+async def _raw_session(edge: LocalEdge, metadata: str = "silent") -> tuple[RawAgent, str, str]:
     """A hand-written agent that authenticates and binds, and never answers a command: (agent, session id, URL)."""
     agent = await RawAgent.connect(edge)
-    auth = await agent.rpc(3, 0, RAW_AUTH)
+    extra = {"authtoken": "raw", "clienttype": "raw-agent", "metadata": metadata}
+    auth = await agent.rpc(3, 0, {"version": ["2"], "extra": extra})
     bind = await agent.rpc(5, 1, RAW_BIND)
     assert auth["Error"] == "" and bind["Error"] == ""
     return agent, str(auth["ClientId"]), str(bind["URL"])
@@ -513,3 +513,26 @@ def test_a_cloud_api_key_that_cannot_be_sent_is_refused(key: str) -> None:
     with pytest.raises(LocalEdgeError, match="printable ASCII") as refused:
         LocalEdge(cloud_api_key=key)
     assert key not in str(refused.value)
+
+
+async def test_next_page_after_the_cursors_session_stopped() -> None:
+    """Page by one, the cursor's session goes away, next_page_uri still brings the older sessions (none lost)."""
+    async with LocalEdge(heartbeat_interval=0) as edge:
+        raws = [await _raw_session(edge, metadata="paged") for _ in range(3)]
+        try:
+            async with httpx.AsyncClient(headers=_headers(edge)) as client:
+                params = {"limit": "1", "filter": 'obj.metadata == "paged"'}
+                first = (await client.get(f"{edge.cloud_api_url}/tunnel_sessions", params=params)).json()
+                [newest] = first["tunnel_sessions"]
+                agent = next(raw for raw, sid, _ in raws if sid == newest["id"])
+                agent.writer.close()
+                await edge.await_event("session_closed", match=lambda e: e.session_id == newest["id"])
+                seen, uri = [], first["next_page_uri"]
+                while uri is not None:
+                    page = (await client.get(uri)).json()
+                    seen += [s["id"] for s in page["tunnel_sessions"]]
+                    uri = page["next_page_uri"]
+            assert sorted(seen) == sorted(sid for _, sid, _ in raws if sid != newest["id"])
+        finally:
+            for raw, _, _ in raws:
+                raw.writer.close()
