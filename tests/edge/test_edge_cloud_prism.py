@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from tests.cloud.conftest import Twin
 from tests.cloud.test_cloud_prism import prism_proxy, unexpected, watch
 from tests.edge.agent_harness import Agent, Upstream
-from typed_ngrok.cloud import CloudAPIError, Page, Ref
+from typed_ngrok.cloud import CloudAPIError, NotFoundError, Page, Ref
 from typed_ngrok.edge import LocalEdge
 
 Seen = list[tuple[str, list[dict[str, Any]], bytes]]
@@ -68,6 +69,16 @@ async def test_every_answer_matches_ngrok_yaml(
     await twin.run(lambda: cloud.endpoints.get(endpoints[0].id))
     first: Page[Any] = await twin.run(lambda: cloud.tunnel_sessions.page(limit=1))
     assert len(first.items) == 1 and first.next_page_uri  # a page that is not the last one
+    # its next_page_uri names the edge itself (docs/edge-cloud.md §5): the same query, sent through the judge
+    query = parse_qs(urlsplit(first.next_page_uri).query)
+    assert sorted(query) == ["before_id", "limit"]
+    second: Page[Any] = await twin.run(
+        lambda: cloud.tunnel_sessions.page(before_id=query["before_id"][0], limit=int(query["limit"][0]))
+    )
+    assert len(second.items) == 1 and second.items[0].id != first.items[0].id
+    picked = sessions[1]
+    filtered = await twin.run(lambda: cloud.tunnel_sessions.page(filter=f'obj.id == "{picked.id}"'))
+    assert [s.id for s in filtered.items] == [picked.id] and filtered.next_page_uri is None
 
     with pytest.raises(CloudAPIError):
         await twin.run(lambda: cloud.tunnel_sessions.update(sessions[0].id))
@@ -77,10 +88,12 @@ async def test_every_answer_matches_ngrok_yaml(
     stopped = agents[int(str(sessions[1].metadata).rsplit("-", 1)[1])]
     await twin.run(lambda: cloud.tunnel_sessions.stop(sessions[1].id))
     assert stopped.proc.wait(20) == 0
+    with pytest.raises(NotFoundError):  # the stopped agent's session is gone
+        await twin.run(lambda: cloud.tunnel_sessions.get(sessions[1].id))
 
-    assert len(seen) >= 11
+    assert len(seen) >= 14
     answers = [entry for entry in seen if not _error_answer(entry)]
-    assert len(answers) == len(seen) - 1  # the refused update
+    assert len(answers) == len(seen) - 2  # the refused update, the gone session
     assert unexpected(answers) == []
 
 
