@@ -5,7 +5,8 @@ On Restart the agent re-executes itself (same pid, argv, config, ``web_addr``) a
 created through its API are gone (``docs/edge-protocol.md`` §5). typed-ngrok notices it in the agent's log and opens
 them again (``typed_ngrok._tunnels.restart``); the local edge hands the restarted agent its old URLs back. Stop makes
 the agent exit: the next call notices, as for any dead agent. The same restart asked for through the edge's cloud API
-(issue 13's end-to-end test: ``CloudClient`` with the sync twin, ``AsyncCloudClient`` with the ``aio`` one).
+(issue 13's end-to-end test: ``CloudClient`` with the sync twin, ``AsyncCloudClient`` with the ``aio`` one), and
+so are Update (refused with the agent's reason; the agent runs on) and Stop.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
+from typing import Literal
 
 import httpx
 import pytest
@@ -26,6 +28,7 @@ from typed_ngrok._tunnels.registry import TunnelRegistry, registry_for
 from typed_ngrok.cloud import AsyncCloudClient, CloudClient
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.edge import LocalEdge
+from typed_ngrok.exception import CloudAPIError
 from typed_ngrok.process import NgrokProcess
 
 pytestmark = [
@@ -99,7 +102,8 @@ async def test_restart_reopens_the_tunnels_at_their_old_urls(
         await asyncio.to_thread(edge.restart_agent)
         assert await asyncio.to_thread(_registry(cfg, process).wait_restarts, 1, 60.0)
 
-        assert [s.id for s in edge.sessions if s.alive] != [old_session]  # a new session
+        [new_session] = [s.id for s in edge.sessions if s.alive]  # exactly one live session, and a new one
+        assert new_session != old_session
         # what the agent lists (get_tunnels asks it), with the old URLs and no duplicates
         assert sorted((t.name, t.public_url) for t in await twin.get_tunnels(cfg)) == before
         assert (await _get(plain.public_url + "/again")).text == "GET /again 0"
@@ -134,6 +138,29 @@ async def test_a_tunnel_disconnected_before_the_restart_stays_closed(
         assert await asyncio.to_thread(_registry(cfg, process).wait_restarts, 2, 60.0)
         assert [(t.name, t.public_url) for t in await twin.get_tunnels(cfg)] == [("kept", kept.public_url)]
         assert (await _get(kept.public_url + "/twice")).text == "GET /twice 0"
+    finally:
+        await twin.kill(cfg)
+
+
+async def test_a_tunnel_disconnected_while_the_agent_restarts_is_not_opened_again(
+    twin: Twin, tmp_path: Path, upstream: ThreadingHTTPServer
+) -> None:
+    cfg = agent_config(tmp_path / twin.kind)
+    port = upstream.server_address[1]
+    try:
+        kept = await twin.connect(port, pyngrok_config=cfg, name="kept")
+        gone = await twin.connect(port, pyngrok_config=cfg, name="gone")
+        process = await _process(twin, cfg)
+        edge, registry = _edge(process), _registry(cfg, process)
+        edge.refuse_sessions()  # the restarted agent cannot open its new session: the restart window stays open
+        await asyncio.to_thread(edge.restart_agent)
+        assert await asyncio.to_thread(registry.wait_restarts_seen, 1, 30.0)
+        await twin.disconnect(gone.public_url, cfg)  # while its tunnels are planned, before they are opened again
+        edge.refuse_sessions(False)
+        assert await asyncio.to_thread(registry.wait_restarts, 1, 60.0)
+        assert [(t.name, t.public_url) for t in await twin.get_tunnels(cfg)] == [("kept", kept.public_url)]
+        assert [t.url for t in edge.tunnels if t.session_id is not None] == [kept.public_url]  # the edge agrees
+        assert (await _get(kept.public_url + "/kept")).text == "GET /kept 0"
     finally:
         await twin.kill(cfg)
 
@@ -221,6 +248,64 @@ async def test_restart_through_the_cloud_api_gives_a_new_session_and_the_old_url
     finally:
         await twin.kill(cfg)
     assert process.exited
+
+
+async def test_update_is_refused_and_stop_ends_the_agent_through_the_cloud_api(
+    twin: Twin, tmp_path: Path, upstream: ThreadingHTTPServer
+) -> None:
+    cfg = agent_config(tmp_path / twin.kind)
+    (tmp_path / twin.kind / "ngrok.yml").write_text(f"metadata: actions-{twin.kind}\n")  # to find its session
+    try:
+        tunnel = await twin.connect(upstream.server_address[1], pyngrok_config=cfg, name="web")
+        process = await _process(twin, cfg)
+        edge, pid = _edge(process), process.proc.pid
+        wanted = f'obj.metadata == "actions-{twin.kind}"'
+        [session] = await _cloud_sessions(twin, edge, wanted)
+
+        with pytest.raises(CloudAPIError) as refused:
+            await _cloud_action(twin, edge, "update", session)
+        assert refused.value.status_code == 400 and refused.value.error_code == "ERR_NGROK_809"
+        assert "updates disabled" in str(refused.value)  # the agent's own reason
+        assert await _cloud_sessions(twin, edge, wanted) == [session]  # the same session: the agent runs on
+        same = await _process(twin, cfg)
+        assert same is process and same.proc.pid == pid and not same.exited
+        assert [(t.name, t.public_url) for t in await twin.get_tunnels(cfg)] == [("web", tunnel.public_url)]
+        assert (await _get(tunnel.public_url + "/updated")).text == "GET /updated 0"
+
+        await _cloud_action(twin, edge, "stop", session)
+        if isinstance(process, NgrokProcess):
+            assert await asyncio.to_thread(process.proc.wait, 30) == 0
+        else:
+            assert await asyncio.wait_for(process.proc.wait(), 30) == 0
+        assert await twin.get_tunnels(cfg) == []  # the dead agent is noticed: a fresh one, started on demand
+        again = await _process(twin, cfg)
+        assert again is not process and process.exited
+        fresh = await twin.connect(upstream.server_address[1], pyngrok_config=cfg)
+        assert fresh.api_url != tunnel.api_url
+        assert (await _get(fresh.public_url + "/fresh")).text == "GET /fresh 0"
+    finally:
+        await twin.kill(cfg)
+
+
+async def _cloud_sessions(twin: Twin, edge: LocalEdge, wanted: str) -> list[str]:
+    """The ids of the tunnel sessions ``wanted`` selects: CloudClient for the sync twin, AsyncCloudClient for aio."""
+    if twin.kind == "sync":
+        with CloudClient(base_url=edge.cloud_api_url, api_key=edge.cloud_api_key, max_retries=0) as cloud:
+            return await asyncio.to_thread(lambda: [s.id for s in cloud.tunnel_sessions.list(filter=wanted)])
+    async with AsyncCloudClient(base_url=edge.cloud_api_url, api_key=edge.cloud_api_key, max_retries=0) as aclient:
+        return [s.id async for s in aclient.tunnel_sessions.list(filter=wanted)]
+
+
+async def _cloud_action(twin: Twin, edge: LocalEdge, action: Literal["update", "stop"], session_id: str) -> None:
+    """``tunnel_sessions.update``/``stop`` of ``session_id``, through the twin's cloud client (see above)."""
+    if twin.kind == "sync":
+        with CloudClient(base_url=edge.cloud_api_url, api_key=edge.cloud_api_key, max_retries=0) as cloud:
+            sessions = cloud.tunnel_sessions
+            await asyncio.to_thread(sessions.update if action == "update" else sessions.stop, session_id)
+        return
+    async with AsyncCloudClient(base_url=edge.cloud_api_url, api_key=edge.cloud_api_key, max_retries=0) as aclient:
+        asessions = aclient.tunnel_sessions
+        await (asessions.update if action == "update" else asessions.stop)(session_id)
 
 
 def _next_session(edge: LocalEdge, mark: int, old: str) -> str:

@@ -251,6 +251,7 @@ class TunnelRegistry:
             self._restart_plan = [*opened, *pending, *self._restart_plan]
             self._failed = []
             self._tunnels, self._companions, self._requests = {}, {}, {}
+            self._changed.notify_all()
             return list(self._restart_plan)
 
     def restart_plan(self) -> list[Recreate]:
@@ -323,6 +324,12 @@ class TunnelRegistry:
                 return self._generation
             self._reopening = False
             return None
+
+    def wait_restarts_seen(self, count: int, timeout: float) -> bool:
+        """Block until ``count`` restarts were seen (:meth:`begin_restart`), or ``timeout`` seconds; True when they
+        were."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._generation >= count, timeout)
 
     def wait_restarts(self, count: int, timeout: float) -> bool:
         """Block until the re-creation of restart ``count`` (and those before it) is over (:meth:`end_reopening`),
