@@ -23,6 +23,8 @@ from tests.edge.test_edge_sdk_raw_agent import RawAgent
 from typed_ngrok.cloud import CloudAPIError, NotFoundError, Ref
 from typed_ngrok.edge import LocalEdge
 from typed_ngrok.edge.__main__ import render_config
+from typed_ngrok.edge._muxado import FrameType, encode_data
+from typed_ngrok.edge._rpc import RESTART
 from typed_ngrok.edge._session import Stream, StreamResetError
 from typed_ngrok.exception import LocalEdgeError
 
@@ -536,3 +538,43 @@ async def test_next_page_after_the_cursors_session_stopped() -> None:
         finally:
             for raw, _, _ in raws:
                 raw.writer.close()
+
+
+async def _restarted(edge: LocalEdge, agent: RawAgent, sid: str) -> None:
+    """Restart a raw session the way 2.3.41 takes it: answer the Restart command, then drop the connection."""
+    told = asyncio.ensure_future(edge.arestart_agent(sid, timeout=10))
+    while True:
+        frame = await agent.frame()
+        if frame.type == FrameType.DATA and frame.syn and frame.payload == RESTART.to_bytes(4, "big"):
+            agent.writer.write(encode_data(frame.stream_id, b'{"Error": ""}', fin=True))
+            break
+    assert await told == {"Error": ""}
+    agent.writer.close()
+    await edge.await_event("session_closed", match=lambda e: e.session_id == sid)
+
+
+async def test_a_reservation_ends_with_its_grace() -> None:
+    """An agent that never came back after its Restart leaves no reservation once the grace is over: the next agent
+    with the same values restarted alone gets its URL back (an old entry would make it ambiguous)."""
+    async with LocalEdge(heartbeat_interval=0, tunnel_grace=0.3) as edge:
+        first, first_id, first_url = await _raw_session(edge, metadata="graced")
+        second, second_id, second_url = await _raw_session(edge, metadata="graced")
+        mark = edge.mark()
+        await _restarted(edge, first, first_id)
+        await edge.await_event("tunnel_closed", since=mark, match=lambda e: e.detail.get("reason") == "session gone")
+        await _restarted(edge, second, second_id)
+        back, _, url = await _raw_session(edge, metadata="graced")  # the re-executed second agent
+        back.writer.close()
+        assert url == second_url != first_url
+
+
+def test_the_restart_key_keeps_no_authtoken() -> None:
+    from typed_ngrok.edge._rpc import AuthRequest
+    from typed_ngrok.edge._server import restart_key
+
+    def key(token: str) -> str:
+        extra = {"authtoken": token, "version": "2.3.41", "os": "linux", "metadata": "m"}
+        return restart_key(AuthRequest.parse({"version": ["2"], "extra": extra}))
+
+    assert "the-secret-token" not in key("the-secret-token") and len(key("the-secret-token")) == 64
+    assert key("the-secret-token") != key("another-token")
