@@ -256,22 +256,31 @@ def _list_requests(api: AgentAPI, tunnel: str | None = None, limit: int | None =
 # ---- tunnels -------------------------------------------------------------------------------------------------
 class _Stop:
     """SIGINT/SIGTERM handler: sets :attr:`event`. While the tunnel is not up yet (:attr:`starting`), the first
-    signal also has a thread terminate the agent being started for ``ngrok_path`` (now, or as soon as it is spawned:
-    an install or the edge may come first), so the start fails at once and cleans up after itself; a second signal
-    raises KeyboardInterrupt (the user insists: exit 130 at once).
+    signal also abandons the agent's start for ``ngrok_path`` (the process layer's ``abandon_start``: an agent
+    already spawned is terminated now, one spawned later, after an install, the edge or the version check, right
+    after its spawn), so the start fails at once and cleans up after itself; a second signal abandons again and
+    raises KeyboardInterrupt (the user insists: exit 130 at once; the spawn defers signals until its child is
+    registered, so none is lost).
 
-    The first signal never raises: an exception thrown into the start at an arbitrary point (inside ``Popen``, or
-    while the reader thread starts) could leave the agent running or its cleanup half done.
+    The first signal never raises: an exception thrown into the start at an arbitrary point could leave its cleanup
+    half done.
     """
 
     def __init__(self, ngrok_path: str) -> None:
+        from typed_ngrok._agent_process.runner import abandon_start  # imported now, not inside the handler
+
         self.event = threading.Event()
         self.up = threading.Event()  # the start ended (tunnel up, or failed)
         self.ngrok_path = ngrok_path
+        self._abandon_start = abandon_start
 
     @property
     def starting(self) -> bool:
         return not self.up.is_set()
+
+    def abandon(self) -> None:
+        """Abandon the start (again): from the handler, and once more when the command closes."""
+        self._abandon_start(self.ngrok_path)
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         if not self.starting:
@@ -279,29 +288,10 @@ class _Stop:
         elif not self.event.is_set():
             self.event.set()
             os.write(2, f"{PROG}: stopping the agent's start (again to quit at once)\n".encode())
-            threading.Thread(target=self._abandon, name="typed-ngrok-abandon", daemon=True).start()
+            self.abandon()
         else:
+            self.abandon()
             raise KeyboardInterrupt
-
-    def _abandon(self) -> None:
-        while self.starting:
-            _abandon_start(self.ngrok_path)
-            self.up.wait(0.05)
-
-
-def _abandon_start(ngrok_path: str) -> None:
-    """Terminate the agent(s) this process is starting for ``ngrok_path``, if any is spawned yet."""
-    from typed_ngrok._agent_process import state
-
-    try:
-        runners = list(state.live)
-    except RuntimeError:  # the set changed while it was copied: the next round reads it again
-        return
-    for runner in runners:
-        proc = getattr(runner, "proc", None)
-        cfg = getattr(runner, "pyngrok_config", None)
-        if proc is not None and getattr(cfg, "ngrok_path", None) == ngrok_path and proc.poll() is None:
-            proc.terminate()
 
 
 def follow_requests(
@@ -378,6 +368,8 @@ def _run_tunnel(args: argparse.Namespace) -> int:
         return 0
     finally:
         try:
+            if stop.event.is_set() and public_url is None:
+                stop.abandon()  # whatever the abandoned start spawned meanwhile is stopped too
             _close(cfg, public_url)
         finally:
             for signum, handler in previous.items():

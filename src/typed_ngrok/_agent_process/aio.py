@@ -317,6 +317,12 @@ class AsyncAgentRunner(RunnerCore):
     def stop_at_exit(self) -> None:
         self.abandon(signal.SIGTERM)
 
+    def abandon_spawned(self) -> None:
+        # No lock needed: spawn and this run on the loop's thread, or this runs in a signal handler between steps.
+        proc = self.proc
+        if self._starting and proc is not None and proc.returncode is None:
+            signal_process(proc, signal.SIGTERM)
+
 
 class AsyncNgrokProcess(AgentView):
     """A running ngrok agent started by ``aio.get_ngrok_process`` (the async twin of ``process.NgrokProcess``).

@@ -41,7 +41,16 @@ from typed_ngrok.log import NgrokLog
 if TYPE_CHECKING:
     from typed_ngrok.edge import LocalEdge
 
-__all__ = ["FAIL_JOIN", "FAIL_TERM_GRACE", "AgentView", "RunnerCore", "terminate_flow"]
+__all__ = [
+    "FAIL_JOIN",
+    "FAIL_TERM_GRACE",
+    "AgentView",
+    "RunnerCore",
+    "abandon_start",
+    "resume_starts",
+    "start_abandoned",
+    "terminate_flow",
+]
 
 logger = logging.getLogger("typed_ngrok.process")
 ngrok_logger = logging.getLogger("typed_ngrok.process.ngrok")
@@ -63,6 +72,34 @@ def terminate_flow(grace: float) -> Flow[None]:
         if not (yield Call("wait_exit", (grace,))):
             yield Call("send_signal", ("kill",))
     yield Call("reap")
+
+
+def abandon_start(ngrok_path: str) -> None:
+    """Cancel this interpreter's starts of the agent at ``ngrok_path`` (the one cancellation entry point, both twins):
+    an agent already spawned by a start still in progress is terminated now (under its runner's own lock), and a
+    start that spawns later stops its agent right after spawning; either start then fails at once with
+    :class:`~typed_ngrok.exception.PyngrokNgrokError` and cleans up. A running (ready) agent is not touched.
+
+    In force until :func:`resume_starts`. Safe to call repeatedly and from a signal handler (it never raises into
+    the interrupted code and takes re-entrant locks only).
+    """
+    with state.abandoned_lock:
+        state.abandoned_starts.add(ngrok_path)
+    for runner in state.live_runners():
+        if isinstance(runner, RunnerCore) and runner.pyngrok_config.ngrok_path == ngrok_path:
+            runner.abandon_spawned()
+
+
+def resume_starts(ngrok_path: str) -> None:
+    """Starts for ``ngrok_path`` run normally again (after :func:`abandon_start`)."""
+    with state.abandoned_lock:
+        state.abandoned_starts.discard(ngrok_path)
+
+
+def start_abandoned(ngrok_path: str) -> bool:
+    """:func:`abandon_start` was called for ``ngrok_path`` (and not resumed)."""
+    with state.abandoned_lock:
+        return ngrok_path in state.abandoned_starts
 
 
 class _Process(Protocol):
@@ -127,6 +164,11 @@ class RunnerCore:
 
     def stop_at_exit(self) -> None:
         """The interpreter exits (``state.stop_all``): stop the agent without an event loop."""
+        raise NotImplementedError
+
+    def abandon_spawned(self) -> None:
+        """:func:`abandon_start`: terminate the process if it is spawned and its start is still in progress (the
+        start then fails and cleans up). Must not raise or block on the starting thread (signal handlers call it)."""
         raise NotImplementedError
 
     # ---- output -------------------------------------------------------------------------------------------------
@@ -211,6 +253,8 @@ class RunnerCore:
         try:
             argv = yield Call("prepare_argv")
             yield Call("spawn", (argv,))
+            if start_abandoned(cfg.ngrok_path):  # checked after the spawn registered it: no gap for abandon_start
+                raise PyngrokNgrokError(f"the start of the ngrok agent {cfg.ngrok_path} was abandoned")
             why = yield from wait_ready_flow(self.readiness, str(cfg.config_version), deadline, clock)
         except BaseException as exc:
             yield from self.stop_flow(FAIL_TERM_GRACE, FAIL_JOIN)

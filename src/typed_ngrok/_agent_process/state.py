@@ -14,6 +14,8 @@
 - :data:`config_file_lock` and :data:`config_cache`: every read-modify-write of a config file holds the lock
   (``installer.config_file_lock``); parsed config files are cached by path with the ``(mtime, size, inode)`` they
   were read at (``config_file.read_config``).
+- :data:`abandoned_starts` (+ :data:`abandoned_lock`): the ``ngrok_path`` s whose starts were abandoned
+  (``runner.abandon_start``, e.g. by the CLI's Ctrl-C): a start spawning for one stops its agent at once.
 - :data:`binary_versions` (+ :data:`binary_versions_lock`): what ``<ngrok_path> --version`` answered (the version,
   or None when it named none), per path with the ``(mtime, size, inode)`` it was asked at
   (``binary_version.version_check_flow``).
@@ -39,6 +41,8 @@ if TYPE_CHECKING:  # only for annotations: importing this module must not load a
     from typed_ngrok.process import NgrokProcess
 
 __all__ = [
+    "abandoned_lock",
+    "abandoned_starts",
     "aio_guards",
     "aio_processes",
     "aio_processes_lock",
@@ -50,6 +54,7 @@ __all__ = [
     "config_file_lock",
     "forget_runner",
     "live",
+    "live_runners",
     "processes",
     "processes_lock",
     "register_runner",
@@ -62,6 +67,10 @@ class _Stoppable(Protocol):
 
 
 live: weakref.WeakSet[_Stoppable] = weakref.WeakSet()
+#: Guards :data:`live` (re-entrant: a signal handler on the main thread may read it while that thread changes it).
+live_lock = threading.RLock()
+abandoned_starts: set[str] = set()
+abandoned_lock = threading.RLock()  # re-entrant for the same reason
 _atexit_lock = threading.Lock()
 _atexit_registered = False
 
@@ -87,15 +96,22 @@ binary_versions_lock = threading.Lock()
 
 def stop_all() -> None:
     """Stop every agent this interpreter started and that is still running (the atexit hook)."""
-    for runner in list(live):
+    for runner in live_runners():
         with contextlib.suppress(Exception):
             runner.stop_at_exit()
+
+
+def live_runners() -> list[_Stoppable]:
+    """A snapshot of :data:`live`."""
+    with live_lock:
+        return list(live)
 
 
 def register_runner(runner: _Stoppable) -> None:
     """A runner spawned its process: track it, and register :func:`stop_all` at exit once."""
     global _atexit_registered
-    live.add(runner)
+    with live_lock:
+        live.add(runner)
     with _atexit_lock:
         if not _atexit_registered:
             atexit.register(stop_all)
@@ -104,4 +120,5 @@ def register_runner(runner: _Stoppable) -> None:
 
 def forget_runner(runner: _Stoppable) -> None:
     """The runner's process is stopped or gone."""
-    live.discard(runner)
+    with live_lock:
+        live.discard(runner)

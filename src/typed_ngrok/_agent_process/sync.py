@@ -13,6 +13,7 @@ import contextlib
 import os
 import queue
 import select
+import signal
 import subprocess
 import tempfile
 import threading
@@ -66,6 +67,21 @@ class PopenControl:
     def reap(self) -> None:
         if self.proc is not None:
             self.proc.wait()  # always reap: no zombie
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """On the main thread (POSIX): SIGINT and SIGTERM wait until the block is done, so their Python handlers (a
+    KeyboardInterrupt) never run between the child's fork and its registration, where the child would be lost."""
+    block = getattr(signal, "pthread_sigmask", None)
+    if block is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = block(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        block(signal.SIG_SETMASK, previous)
 
 
 class VersionProbe:
@@ -128,6 +144,7 @@ class AgentRunner(RunnerCore):
         self._probe_api: AgentAPI | None = None
         self._events: queue.Queue[object] = queue.Queue()
         self._stop_lock = threading.Lock()
+        self._spawn_lock = threading.RLock()  # re-entrant: abandon_spawned may run in a signal handler
         self._wake_lock = threading.Lock()
         self._wake: tuple[int, int] | None = None  # POSIX: a pipe that tells the reader to stop waiting for EOF
 
@@ -203,25 +220,35 @@ class AgentRunner(RunnerCore):
         return self.prepare()
 
     def spawn(self, argv: list[str]) -> None:
+        """Spawn the agent, register it and start its reader. An exception at any point (a KeyboardInterrupt too)
+        leaves what was done for ``start_flow``'s cleanup (``stop_flow``: kill, reap, join a started reader)."""
         cfg = self.pyngrok_config
-        try:
-            self.proc = subprocess.Popen(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                env=child_env(),
-                **platform_spawn_options(cfg),
-            )
-        except OSError as exc:
-            from typed_ngrok._errors import run_error
+        with self._spawn_lock, _signals_deferred():
+            try:
+                self.proc = subprocess.Popen(
+                    argv,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    env=child_env(),
+                    **platform_spawn_options(cfg),
+                )
+            except OSError as exc:
+                from typed_ngrok._errors import run_error
 
-            raise run_error(cfg.ngrok_path, exc, start=True) from exc
-        state.register_runner(self)
+                raise run_error(cfg.ngrok_path, exc, start=True) from exc
+            state.register_runner(self)
         if os.name == "posix":
             self._wake = os.pipe()  # not inherited by children (PEP 446)
         self.reader = threading.Thread(target=self._read, name=f"ngrok-reader-{self.proc.pid}", daemon=True)
         self.reader.start()
+
+    def abandon_spawned(self) -> None:
+        with self._spawn_lock:
+            proc = self.proc
+            if self._starting and proc is not None and proc.poll() is None:
+                with contextlib.suppress(OSError):
+                    proc.terminate()
 
     def next_event(self, timeout: float) -> object:
         try:
@@ -267,8 +294,11 @@ class AgentRunner(RunnerCore):
         holds the pipe open, wake the reader so it stops, then close the pipe."""
         reader = self.reader
         if reader is not None and reader is not threading.current_thread():
-            reader.join(timeout)
-            if reader.is_alive():
+            try:
+                reader.join(timeout)
+            except RuntimeError:  # never started (interrupted in Thread.start): nothing to join
+                reader = None
+            if reader is not None and reader.is_alive():
                 self._wake_reader()
                 reader.join(1.0)
         proc = self.proc

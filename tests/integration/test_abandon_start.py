@@ -1,0 +1,117 @@
+"""The process layer's one cancellation entry point, ``runner.abandon_start(ngrok_path)`` (the CLI's Ctrl-C during a
+start calls it): a start already spawned is stopped now, one that spawns later right after its spawn; both fail at
+once and leave nothing running. And a KeyboardInterrupt inside the sync spawn (while the reader thread starts) is
+cleaned up: the agent killed and reaped, no "cannot join thread before it is started". Both twins where they exist,
+the real 2.3.41 agent through the local edge, or a stand-in that never becomes ready."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import select
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.integration.ngrok_env import AGENT
+from tests.integration.process_twins import ProcessTwin, ptwin_fixture
+from tests.outside_files import needs_agent
+from typed_ngrok import process
+from typed_ngrok._agent_process import state
+from typed_ngrok._agent_process.runner import RunnerCore, abandon_start, resume_starts
+from typed_ngrok.conf import PyngrokConfig
+from typed_ngrok.exception import PyngrokNgrokError
+
+pytestmark = [pytest.mark.integration, needs_agent]
+
+ptwin = ptwin_fixture()
+DEADLINE = 30
+
+
+def _agents() -> set[int]:
+    return {child.pid for child in psutil.Process().children(recursive=True)}
+
+
+def _gone(pid: int) -> bool:
+    return not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+def _config(tmp_path: Path, binary: str) -> PyngrokConfig:
+    config = tmp_path / "ngrok.yml"
+    config.write_text("update_check: false\n")
+    return PyngrokConfig(ngrok_path=binary, config_path=str(config), edge="local", startup_timeout=DEADLINE)
+
+
+@pytest.fixture
+def resumed(tmp_path: Path) -> Iterator[str]:
+    """The binary path of the test; its starts are resumed afterwards, whatever happened."""
+    link = tmp_path / "ngrok"
+    link.symlink_to(str(AGENT))
+    yield str(link)
+    resume_starts(str(link))
+
+
+async def test_a_start_after_abandon_start_stops_its_agent_at_once(
+    ptwin: ProcessTwin, tmp_path: Path, resumed: str
+) -> None:
+    cfg = _config(tmp_path, resumed)
+    before = _agents()
+    abandon_start(resumed)
+    with pytest.raises(PyngrokNgrokError, match="was abandoned"):
+        await ptwin.get_process(cfg)
+    assert _agents() - before == set()  # spawned, then stopped and reaped
+    assert not await ptwin.is_process_running(resumed)
+    resume_starts(resumed)
+    handle = await ptwin.get_process(cfg)  # starts run normally again
+    assert await handle.healthy()
+
+
+async def test_abandon_start_stops_an_agent_that_is_starting(ptwin: ProcessTwin, tmp_path: Path) -> None:
+    """A stand-in agent that never becomes ready tells its pid through a FIFO once spawned; abandon_start then ends
+    the start at once (not after startup_timeout) and the stand-in is gone."""
+    fifo = tmp_path / "spawned"
+    os.mkfifo(fifo)
+    binary = tmp_path / "ngrok"
+    binary.write_text(
+        '#!/bin/sh\nif [ "$1" = "--version" ]; then echo "ngrok version 2.3.41"; exit 0; fi\n'
+        f"echo $$ > {fifo}\nexec sleep 300\n"
+    )
+    binary.chmod(0o755)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        start = asyncio.ensure_future(ptwin.get_process(_config(tmp_path, str(binary))))
+        readable: tuple[list[int], list[int], list[int]] = await asyncio.to_thread(
+            select.select, [reader], [], [], DEADLINE
+        )
+        assert readable[0], "the stand-in agent was not spawned"
+        pid = int(os.read(reader, 64).decode().strip())
+        abandon_start(str(binary))
+        with pytest.raises(PyngrokNgrokError):
+            await asyncio.wait_for(start, DEADLINE / 2)  # well before startup_timeout
+        assert _gone(pid)
+    finally:
+        resume_starts(str(binary))
+        os.close(reader)
+
+
+def test_an_interrupt_while_the_reader_thread_starts_leaves_nothing_running(
+    tmp_path: Path, resumed: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_start = threading.Thread.start
+
+    def start(thread: threading.Thread) -> None:
+        if thread.name.startswith("ngrok-reader-"):
+            raise KeyboardInterrupt  # as a Ctrl-C landing inside Thread.start, before the thread runs
+        real_start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    before = _agents()
+    with pytest.raises(KeyboardInterrupt):
+        process.get_process(_config(tmp_path, resumed))
+    monkeypatch.undo()
+    assert _agents() - before == set()  # the agent was killed and reaped
+    assert not process.is_process_running(resumed)
+    assert not [r for r in state.live_runners() if isinstance(r, RunnerCore) and r.pyngrok_config.ngrok_path == resumed]
