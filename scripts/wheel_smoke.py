@@ -7,20 +7,32 @@
    loopback HTTP upstream;
 4. in the venv, with PATH holding only the venv's ``bin`` (no npm), a fresh HOME, ``npm_config_registry`` naming the
    loopback registry and ``TYPED_NGROK_EDGE=local``: ``ngrok.connect(PORT)`` installs 2.3.41 at its version-specific
-   default path, opens a tunnel, and a GET through its https URL reaches the upstream.
+   default path, opens a tunnel, and a GET through its https URL reaches the upstream;
+5. the console script: ``typed-ngrok http PORT --local`` prints the URL and the CA, a GET through the URL is logged
+   as a request line, and SIGINT ends it with exit code 0;
+6. ``pip install pytest==9.2.0`` into the venv (pip's configured index) and a user's test file
+   (``tests/typing/pytest_user_sample.py`` as ``test_webhook.py``, no conftest, no ini) passes with the plugin;
+7. a mismatched binary (the installed 2.3.41 agent with ``ngrok_version="3"``, a v3 config) fails in under 2 s
+   (a fresh interpreter: the version check is not cached).
 
-Prints the time of each step. Usage: ``scripts/wheel_smoke.py`` (``make wheel-smoke``); exits non-zero on failure.
-Nothing but loopback is contacted (pip reads its configured index).
+Prints the time of each step and a summary of the figures. Usage: ``scripts/wheel_smoke.py`` (``make wheel-smoke``);
+exits non-zero on failure. Nothing but loopback is contacted (pip reads its configured index).
 """
 
 from __future__ import annotations
 
 import json
+import queue
+import re
+import shutil
+import signal
+import ssl
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,6 +58,30 @@ print(f"connect (install + start + tunnel) {opened:.2f} s")
 ngrok.kill()
 sys.exit(0 if answer.status_code == 200 and answer.text == "GET /smoke" else 1)
 """
+
+
+MISMATCH = """
+import sys, time
+from typed_ngrok import ngrok
+from typed_ngrok.conf import PyngrokConfig
+from typed_ngrok.exception import PyngrokNgrokError
+cfg = PyngrokConfig(ngrok_path=sys.argv[1], ngrok_version="3", config_version="3", edge="ngrok")
+started = time.monotonic()
+try:
+    ngrok.connect(80, pyngrok_config=cfg)
+except PyngrokNgrokError as exc:
+    print(f"{time.monotonic() - started:.3f}")
+    print(exc)
+    sys.exit(0)
+print("the mismatched binary was started")
+sys.exit(1)
+"""
+LINE_DEADLINE = 60.0  # seconds for one awaited output line of the console script
+MISMATCH_LIMIT = 2.0  # issue 14: a mismatched binary fails in under 2 s
+
+
+class Failed(Exception):
+    """A smoke step failed (the message says which and why)."""
 
 
 def step(name: str, started: float) -> float:
@@ -103,7 +139,71 @@ class Upstream(BaseHTTPRequestHandler):
         pass
 
 
+def run_console_script(venv: Path, env: dict[str, str], cwd: Path, upstream_port: int) -> list[str]:
+    """``typed-ngrok http PORT --local``: the URL line, a GET through it logged as a request line, SIGINT -> exit 0.
+    Returns what it printed."""
+    proc = subprocess.Popen(
+        [str(venv / "bin" / "typed-ngrok"), "http", str(upstream_port), "--local"],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line.rstrip("\n"))
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    shown: list[str] = []
+
+    def line() -> str:
+        try:
+            got = lines.get(timeout=LINE_DEADLINE)
+        except queue.Empty:
+            raise Failed(f"typed-ngrok printed no line within {LINE_DEADLINE:g} s (so far: {shown})") from None
+        if got is None:
+            raise Failed(f"typed-ngrok ended (code {proc.wait()}): {shown} {proc.stderr.read() if proc.stderr else ''}")
+        shown.append(got)
+        return got
+
+    try:
+        url, _, target = line().partition(" -> ")
+        if not url.startswith("https://") or not target.endswith(f":{upstream_port}"):
+            raise Failed(f"unexpected first line {shown[-1]!r}")
+        ca = line().removeprefix("https clients must trust the local edge's CA: ")
+        line()  # the agent API line
+        trusted = ssl.create_default_context(cafile=ca)
+        with urllib.request.urlopen(f"{url}/cli-smoke", context=trusted, timeout=15) as answer:
+            if (answer.status, answer.read()) != (200, b"GET /cli-smoke"):
+                raise Failed(f"GET {url}/cli-smoke answered {answer.status}")
+        logged = line()
+        if not re.fullmatch(r"GET /cli-smoke 200 OK \d+\.\d\dms", logged):
+            raise Failed(f"unexpected request line {logged!r}")
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=30)
+        if code != 0:
+            raise Failed(f"typed-ngrok exited with {code} after SIGINT: {proc.stderr.read() if proc.stderr else ''}")
+        return shown
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def main() -> int:
+    try:
+        return _main()
+    except Failed as exc:
+        print(f"wheel-smoke: FAILED: {exc}", file=sys.stderr)
+        return 1
+
+
+def _main() -> int:
     key, pin = pin_for()
     tarball = npm_tarball_path(ROOT / ".cache", key)
     if not tarball.is_file():
@@ -172,8 +272,64 @@ def main() -> int:
         if not expected.is_file():
             print(f"wheel-smoke: the agent is not at its version-specific default path {expected}", file=sys.stderr)
             return 1
-        step("TYPED_NGROK_EDGE=local python -c 'ngrok.connect(PORT)' + GET through it", started)
-    print(f"wheel-smoke: OK in {time.monotonic() - total:.2f} s")
+        figures = {"TYPED_NGROK_EDGE=local alone: install, tunnel, GET": f"{time.monotonic() - started:.2f} s"}
+        started = step("TYPED_NGROK_EDGE=local python -c 'ngrok.connect(PORT)' + GET through it", started)
+
+        cli_env = {key: value for key, value in env.items() if key != "TYPED_NGROK_EDGE"}  # --local alone
+        with serve(Upstream) as upstream_port:
+            printed = run_console_script(venv, cli_env, work, upstream_port)
+        print("\n".join(f"  | {line}" for line in printed))
+        now = time.monotonic()
+        figures["typed-ngrok http PORT --local (URL, logged GET, SIGINT -> 0)"] = f"{now - started:.2f} s"
+        started = step("typed-ngrok http PORT --local: URL, a logged request, SIGINT -> exit 0", started)
+
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "pytest==9.2.0"],
+            check=True,
+        )  # pip's own configuration (index, find-links) comes from our environment
+        started = step("pip install pytest==9.2.0 into the venv", started)
+        project = work / "user-project"
+        project.mkdir()
+        shutil.copy(ROOT / "tests" / "typing" / "pytest_user_sample.py", project / "test_webhook.py")
+        done = subprocess.run(
+            [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_webhook.py"],
+            env=env,
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        summary = (done.stdout.strip().splitlines() or [""])[-1]
+        if done.returncode != 0 or not re.search(r"\b3 passed\b", summary) or (project / "conftest.py").exists():
+            raise Failed(f"the user's pytest file did not pass: {done.stdout}{done.stderr}")
+        now = time.monotonic()
+        figures["user's pytest file with ngrok_tunnel, no conftest"] = f"{summary} ({now - started:.2f} s)"
+        started = step(f"pytest on a user's test_webhook.py with no fixture of its own: {summary}", started)
+
+        done = subprocess.run(
+            [str(python), "-c", MISMATCH, str(expected)],
+            env={key: value for key, value in env.items() if key != "TYPED_NGROK_EDGE"},
+            cwd=work,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise Failed(f"the mismatched binary did not fail as it should: {done.stdout}{done.stderr}")
+        seconds_text, _, message = done.stdout.partition("\n")
+        seconds = float(seconds_text)
+        print(f"  | {message.strip()}")
+        if seconds >= MISMATCH_LIMIT:
+            raise Failed(f"the mismatched binary took {seconds:.2f} s to fail (limit {MISMATCH_LIMIT:g} s)")
+        figures["mismatched binary (2.3.41 with ngrok_version='3') fails in"] = f"{seconds:.3f} s"
+        step("a mismatched binary fails fast", started)
+    elapsed = time.monotonic() - total
+    print("wheel-smoke: summary")
+    for name, value in figures.items():
+        print(f"  {name}: {value}")
+    print(f"wheel-smoke: OK in {elapsed:.2f} s")
     return 0
 
 
