@@ -5,7 +5,9 @@ error), and it runs for real against the 2.3.41 agent through the local edge (te
 
 from __future__ import annotations
 
+import asyncio
 import ssl
+import time
 
 import httpx
 
@@ -21,7 +23,13 @@ def main(port: int, config: PyngrokConfig) -> list[str]:
         print(client.get(f"{tunnel.public_url}/hello").text)
     seen: list[str] = []
     for req in agent.get_requests(tunnel.name, config, limit=10):
-        response = agent.get_request(req.id, config).parsed_response()
+        captured = agent.get_request(req.id, config)
+        for _ in range(100):  # the agent records the response a moment after the client has it
+            if not captured.pending:
+                break
+            time.sleep(0.05)
+            captured = agent.get_request(req.id, config)
+        response = captured.parsed_response()
         if response is not None:
             seen.append(f"{response.status_code} {response.body.decode()}")
         agent.replay_request(req.id, pyngrok_config=config)
@@ -38,7 +46,13 @@ async def amain(port: int, config: PyngrokConfig) -> list[str]:
         print((await client.get(f"{tunnel.public_url}/hello")).text)
     seen: list[str] = []
     for req in await aio.get_requests(tunnel.name, config, limit=10):
-        response = (await aio.get_request(req.id, config)).parsed_response()
+        captured = await aio.get_request(req.id, config)
+        for _ in range(100):  # the agent records the response a moment after the client has it
+            if not captured.pending:
+                break
+            await asyncio.sleep(0.05)
+            captured = await aio.get_request(req.id, config)
+        response = captured.parsed_response()
         if response is not None:
             seen.append(f"{response.status_code} {response.body.decode()}")
         await aio.replay_request(req.id, pyngrok_config=config)
