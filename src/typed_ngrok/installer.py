@@ -211,6 +211,7 @@ def _install_npm_agent(
     import shutil
 
     from typed_ngrok._install import download as _download
+    from typed_ngrok._install import version_stamp
     from typed_ngrok._install.npm_agent import (
         NPM_AGENT_VERSION,
         NpmAgentError,
@@ -239,6 +240,7 @@ def _install_npm_agent(
             )
             with _download.atomic_install(ngrok_path) as out:
                 _download.copy_into(str(binary), out)
+        version_stamp.write(ngrok_path, NPM_AGENT_VERSION)  # verified above: its start needs no version run
     except NpmChecksumError as exc:
         raise PyngrokSecurityError(f"ngrok {NPM_AGENT_VERSION} from npm failed verification: {exc}") from exc
     except NpmAgentError as exc:

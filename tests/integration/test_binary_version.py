@@ -19,6 +19,7 @@ from tests.integration.ngrok_env import AGENT, needs_agent
 from tests.integration.process_twins import ProcessTwin, ptwin_fixture
 from typed_ngrok import conf
 from typed_ngrok._agent_process import binary_version
+from typed_ngrok._install import version_stamp
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import ProcessStartError, PyngrokNgrokError
 
@@ -88,6 +89,23 @@ async def test_the_answer_is_cached_until_the_binary_changes(ptwin: ProcessTwin,
     with pytest.raises(PyngrokNgrokError, match=r"is ngrok 3\.30\.0"):
         await ptwin.get_process(cfg)
     assert counter.read_text().count("x") == 2
+
+
+async def test_a_stamped_binary_is_not_asked_until_it_changes(ptwin: ProcessTwin, tmp_path: Path) -> None:
+    """A binary typed-ngrok installed and verified carries a version stamp (``_install.version_stamp``): its start
+    runs no ``--version``; once the file changes, the stamp no longer counts and the binary is asked."""
+    counter = tmp_path / "asked"
+    binary = v3_binary(tmp_path, counter)
+    version_stamp.write(binary, "3.30.0")
+    cfg = PyngrokConfig(ngrok_path=binary, config_path=str(tmp_path / "ngrok.yml"), ngrok_version="2")
+    with pytest.raises(PyngrokNgrokError, match=r"is ngrok 3\.30\.0"):
+        await ptwin.get_process(cfg)
+    assert not counter.exists()  # the stamp answered
+    with open(binary, "a") as more:
+        more.write("# replaced after it was stamped\n")
+    with pytest.raises(PyngrokNgrokError, match=r"is ngrok 3\.30\.0"):
+        await ptwin.get_process(cfg)
+    assert counter.read_text().count("x") == 1
 
 
 async def test_a_binary_that_does_not_answer_is_refused(

@@ -23,6 +23,7 @@ from tests.integration.installer_helpers import FAKE_BINARY, ArchiveServer, Memb
 from tests.outside_files import CACHE, needs_agent
 from typed_ngrok import installer
 from typed_ngrok._install import download as _download
+from typed_ngrok._install import version_stamp
 from typed_ngrok.exception import PyngrokNgrokInstallError, PyngrokSecurityError
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX: shell-script binaries and a pty")
@@ -316,7 +317,8 @@ def test_v2_agent_from_the_verified_npm_cache(target: Path) -> None:
     with_previous(target)
     installer.install_ngrok(str(target), ngrok_version="2.3.41", cache_dir=str(NPM_CACHE))
     assert run_version(target) == "ngrok version 2.3.41"
-    assert sorted(p.name for p in target.parent.iterdir()) == ["ngrok"]
+    assert sorted(p.name for p in target.parent.iterdir()) == [".ngrok.version.json", "ngrok"]
+    assert version_stamp.read(target) == "2.3.41"  # verified here, so its start runs no `ngrok --version`
 
 
 def test_v2_agent_unpinned_platform_is_install_error(target: Path) -> None:

@@ -24,6 +24,7 @@ import pytest
 from tests.integration.ngrok_env import http_upstream
 from tests.outside_files import CACHE
 from typed_ngrok import aio, installer, ngrok
+from typed_ngrok._install import version_stamp
 from typed_ngrok._install.npm_agent import PINS, npm_tarball_path
 from typed_ngrok._install.npm_registry import NpmRegistry, configured_registry, fetch_from_registry
 from typed_ngrok.conf import PyngrokConfig
@@ -130,7 +131,8 @@ def test_install_without_npm_uses_the_configured_registry(
     assert sha256(target) == PIN.binary_sha256
     assert os.access(target, os.X_OK)
     assert registry.hits == [PACKUMENT_PATH, f"/tarballs/{PIN.tarball_name}"]
-    assert leftovers(target.parent) == ["ngrok"]  # no staging files left behind
+    assert leftovers(target.parent) == [".ngrok.version.json", "ngrok"]  # no staging files left behind
+    assert version_stamp.read(target) == "2.3.41"  # verified here, so its start runs no `ngrok --version`
 
 
 @needs_tarball

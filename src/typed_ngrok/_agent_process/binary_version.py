@@ -25,6 +25,7 @@ from typing import Final, cast
 from typed_ngrok._agent_process import state
 from typed_ngrok._agent_process.commands import VERSION_ARGS
 from typed_ngrok._drive import Call, Flow
+from typed_ngrok._install import version_stamp
 from typed_ngrok.conf import DEFAULT_NGROK_V2_PATH, PyngrokConfig
 from typed_ngrok.exception import PyngrokNgrokError
 
@@ -92,7 +93,8 @@ def mismatch_error(pyngrok_config: PyngrokConfig, version: str) -> PyngrokNgrokE
 
 def probe_flow(path: str) -> Flow[str | None]:
     """The one probe of a binary's version (the start's check and ``typed-ngrok version``): ``"2.3.41"``, or None when
-    its answer is not ``ngrok version X.Y.Z``; cached by path, mtime, size and inode.
+    its answer is not ``ngrok version X.Y.Z``; cached by path, mtime, size and inode. A binary typed-ngrok installed
+    and verified carries a version stamp (:mod:`typed_ngrok._install.version_stamp`) and is not run at all.
 
     Raises:
         PyngrokNgrokError: the binary did not answer within :data:`VERSION_TIMEOUT`, or it could not be run.
@@ -103,6 +105,10 @@ def probe_flow(path: str) -> Flow[str | None]:
         cached = state.binary_versions.get(path)
     if key is not None and cached is not None and cached[0] == key:
         version = cached[1]
+    elif key is not None and (stamped := version_stamp.read(path)) is not None:
+        version = stamped  # a binary typed-ngrok installed and verified, unchanged since (no command to run)
+        with state.binary_versions_lock:
+            state.binary_versions[path] = (key, version)
     else:
         try:
             answer = yield Call("run_version", (path, VERSION_TIMEOUT))

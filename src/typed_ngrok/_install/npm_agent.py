@@ -22,6 +22,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from typed_ngrok._install import version_stamp
 from typed_ngrok._install.platform import PINNED_V2_VERSION
 
 __all__ = [
@@ -121,6 +122,8 @@ def cached_npm_agent(cache_dir: str | os.PathLike[str], platform_key: str | None
     key, pin = pin_for(platform_key)
     target = npm_agent_path(cache_dir, key)
     if target.is_file() and _sha(target, "sha256") == pin.binary_sha256:
+        if version_stamp.read(target) != NPM_AGENT_VERSION:
+            version_stamp.write(target, NPM_AGENT_VERSION)  # e.g. a cache filled before stamps existed
         return target
     return None
 
@@ -167,6 +170,7 @@ def install_from_tarball(tarball: Path, pin: NpmAgentPin, target: Path) -> Path:
             raise NpmChecksumError(f"{spec}: binary sha256 {got} does not match the pin {pin.binary_sha256}")
         staged.chmod(0o755)
         os.replace(staged, target)
+    version_stamp.write(target, NPM_AGENT_VERSION)
     return target
 
 

@@ -1,0 +1,68 @@
+"""Version stamps: what typed-ngrok records beside an agent binary it installed and verified itself.
+
+Before an agent starts, its binary's version is checked (:mod:`typed_ngrok._agent_process.binary_version`), which
+costs one ``ngrok --version`` run (about 10 to 15 ms, as much as the agent's own start) per binary and process. For a
+binary typed-ngrok installed after checking its checksums, the version is already known: the installer writes a stamp
+``.<name>.version.json`` beside it with that version and the file's identity (size, mtime in ns, inode, device). The
+check trusts a stamp only while the file still has that identity, so a binary replaced or touched afterwards is asked
+again; a binary without a stamp (the user's own) is always asked.
+
+A stamp is written only by the installers of the pinned agent (:func:`write`), never for a binary typed-ngrok did not
+verify. Reading and writing never raise: a stamp that cannot be read or written is simply not used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+from typing import Final
+
+__all__ = ["read", "stamp_path", "write"]
+
+_FORMAT: Final = 1
+
+
+def stamp_path(binary: str | os.PathLike[str]) -> Path:
+    """Where the stamp of ``binary`` lives (beside it; symlinks are followed to the real file)."""
+    real = Path(os.path.realpath(binary))
+    return real.with_name(f".{real.name}.version.json")
+
+
+def _identity(binary: str | os.PathLike[str]) -> list[int] | None:
+    try:
+        st = os.stat(binary)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev]
+
+
+def write(binary: str | os.PathLike[str], version: str) -> None:
+    """Record ``version`` for the verified ``binary`` as it is now (best effort: an unwritable folder is no error)."""
+    identity = _identity(binary)
+    if identity is None:
+        return
+    target = stamp_path(binary)
+    staged = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        staged.write_text(json.dumps({"format": _FORMAT, "version": version, "identity": identity}))
+        os.replace(staged, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            staged.unlink(missing_ok=True)
+
+
+def read(binary: str | os.PathLike[str]) -> str | None:
+    """The stamped version of ``binary``, or None when it has no stamp or the file changed since it was stamped."""
+    identity = _identity(binary)
+    if identity is None:
+        return None
+    try:
+        data = json.loads(stamp_path(binary).read_text())
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != _FORMAT or data.get("identity") != identity:
+        return None
+    version = data.get("version")
+    return version if isinstance(version, str) else None
