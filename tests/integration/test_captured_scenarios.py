@@ -58,7 +58,12 @@ async def test_a_pending_response_is_none_until_the_upstream_answers(twin: Twin,
         sender = asyncio.create_task(client.post(tunnel.public_url + "/hold", content=b"{}"))
         try:
             assert await asyncio.to_thread(held.received.wait, 30), "the upstream never got the request"
-            (listed,) = await twin.get_requests("pending", cfg)
+            entries = await twin.get_requests("pending", cfg)
+            deadline = time.monotonic() + 10
+            while not entries and time.monotonic() < deadline:  # the agent may list it just after relaying it
+                await asyncio.sleep(0.01)
+                entries = await twin.get_requests("pending", cfg)
+            (listed,) = entries
             fetched = await twin.get_request(listed.id, cfg)
             for captured in (listed, fetched):
                 assert captured.parsed_response() is None  # was a raw TypeError on 2.3.41's placeholder
@@ -71,9 +76,9 @@ async def test_a_pending_response_is_none_until_the_upstream_answers(twin: Twin,
         assert [(await sender).status_code] == [200]
 
     done = await twin.get_request(listed.id, cfg)
-    for _ in range(100):  # the agent may store the answer just after relaying it: ask again, no sleeping
-        if not done.pending:
-            break
+    deadline = time.monotonic() + 10
+    while done.pending and time.monotonic() < deadline:  # the agent may store the answer just after relaying it
+        await asyncio.sleep(0.01)
         done = await twin.get_request(listed.id, cfg)
     assert not done.pending
     response = done.parsed_response()
