@@ -27,6 +27,7 @@ from tests.integration.captured_env import (
 from tests.integration.ngrok_env import http_upstream, needs_agent
 from tests.integration.twins import Agents, Twin, agents_fixture, same_failure, twin_fixture
 from typed_ngrok import agent
+from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokError, PyngrokNgrokHTTPError, TunnelNotFoundError
 
 pytestmark = [
@@ -44,6 +45,17 @@ twin = twin_fixture()
 def held() -> Iterator[HeldUpstream]:
     with held_upstream() as upstream:
         yield upstream
+
+
+async def _settled(twin: Twin, cfg: PyngrokConfig, tunnel_name: str | None, count: int) -> list[agent.CapturedRequest]:
+    """The ``count`` captured requests of ``tunnel_name`` once the agent lists them all with their responses (it
+    records a response a moment after relaying it): re-read with a 10 s deadline, no event to await."""
+    deadline = time.monotonic() + 10
+    while True:
+        listed = await twin.get_requests(tunnel_name, cfg)
+        if (len(listed) >= count and not any(r.pending for r in listed)) or time.monotonic() > deadline:
+            return listed
+        await asyncio.sleep(0.01)
 
 
 def _client() -> httpx.AsyncClient:
@@ -101,7 +113,7 @@ async def test_chunked_and_gzip_bodies_decode_to_json(twin: Twin, held: HeldUpst
 
     by_path = {
         (r.parsed_request().target or ""): await twin.get_request(r.id, cfg)
-        for r in await twin.get_requests("bodies", cfg)
+        for r in await _settled(twin, cfg, "bodies", 4)
     }
     assert sorted(by_path) == ["/both", "/chunked", "/gzip", "/gzipped"]
     chunked = by_path["/chunked"].parsed_request()
@@ -180,7 +192,7 @@ async def test_captured_requests_listed_fetched_decoded_replayed_deleted(
     assert (await _post(web.public_url, "/items?x=1", b'{"a": 1}')).text == "POST /items?x=1 8"
     assert (await _post(other.public_url, "/o", b"")).status_code == 200
 
-    listed = await twin.get_requests(pyngrok_config=cfg)
+    listed = await _settled(twin, cfg, None, 2)
     assert len(listed) == 2
     assert all(isinstance(r, agent.CapturedRequest) for r in listed)
     assert sorted(r.tunnel_name or "" for r in listed) == ["other", "web"]
