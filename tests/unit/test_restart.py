@@ -4,10 +4,12 @@ and the re-create flow (``_tunnels.restart.recreate``) on a stand-in API through
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from pathlib import Path
-from typing import Any, cast
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -16,13 +18,17 @@ from tests.unit.test_tunnel_flows import run as run
 from typed_ngrok._agent_process.restart import BACK, RESTARTING, RestartWatch, may_matter
 from typed_ngrok._agent_process.runner import RunnerCore
 from typed_ngrok._drive import Flow, run_sync
-from typed_ngrok._tunnels import flows
+from typed_ngrok._tunnels import flows, restart
 from typed_ngrok._tunnels.model import ConnectedTunnel
+from typed_ngrok._tunnels.registry import forget_agent, registry_for
 from typed_ngrok._tunnels.requests import TunnelRequest
 from typed_ngrok._tunnels.restart import recreate, request_secrets
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokNgrokHTTPError, PyngrokNgrokURLError
 from typed_ngrok.log import NgrokLog
+
+if TYPE_CHECKING:
+    from typed_ngrok._agent_process.aio import AsyncNgrokProcess
 
 # What the 2.3.41 agent printed on the edge's Restart command (a real run; see _agent_process/restart.py)
 RESTART_LINES = [
@@ -307,3 +313,82 @@ def test_request_secrets_are_the_credential_values_at_any_depth() -> None:
     }
     assert sorted(request_secrets(body)) == ["a:p2", "p3", "p4", "u:p1"]
     assert request_secrets(cast(dict[str, Any], {"name": "x", "proto": "http"})) == ()
+
+
+async def test_a_restart_between_the_stop_and_the_forgetting_does_not_open_the_tunnel_again(
+    run: Runner, tmp_path: Path
+) -> None:
+    agent = _agent(tmp_path, "2")
+    await _connected(run, agent)
+
+    def stop(name: str) -> None:
+        if name == "web":  # the agent answers the stop, then re-executes itself: its reader sees the restart
+            agent.registry.begin_restart()
+
+    await run(lambda a: flows.disconnect(a, "https://web.example"), FakeAPI(stop_tunnel=stop), agent)
+    assert [item.request.name for item in agent.registry.restart_plan()] == ["ssh", "api"]
+    fake = FakeAPI(start_tunnel=lambda body: _tunnel(body["name"], ANSWERS[body["name"]]), list_tunnels=[])
+    assert await run(lambda a: recreate(a, _back(a)), fake, agent) == [ANSWERS["ssh"], ANSWERS["api"]]
+    assert _started(fake) == ["ssh", "api"]
+
+
+async def test_a_failing_stop_of_a_tunnel_disconnected_meanwhile_is_logged_and_the_rest_is_opened(
+    run: Runner, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    agent = _agent(tmp_path, "2")
+    await _connected(run, agent)
+    agent.registry.begin_restart()
+
+    def start(body: dict[str, Any]) -> Any:
+        if body["name"] == "web":  # the user disconnects it while its connect runs
+            run_sync(flows.disconnect(agent, "https://web.example"), FakeAPI())
+        return _tunnel(body["name"], ANSWERS[body["name"]])
+
+    timeout = PyngrokNgrokURLError("timed out stopping the tunnel of user:s3cret", f"{API}/api/tunnels/web")
+    running = [_tunnel(name, url) for name, url in ANSWERS.items()] + [WEB_HTTP]  # the stop did not happen
+    fake = FakeAPI(start_tunnel=start, get_tunnel=WEB_HTTP, stop_tunnel=timeout, list_tunnels=running)
+    with caplog.at_level(logging.INFO, "typed_ngrok.ngrok"):
+        opened = await run(lambda a: recreate(a, _back(a)), fake, agent)
+    assert opened == [ANSWERS["ssh"], ANSWERS["api"]]
+    assert _started(fake) == ["web", "ssh", "api"]
+    assert fake.calls[-1] == ("list_tunnels", ())
+    assert agent.registry.wait_restarts(1, 0.0)
+    assert (
+        "could not stop tunnel 'web', disconnected while it was being opened again: "
+        "timed out stopping the tunnel of ********" in caplog.text
+    )
+    assert "s3cret" not in caplog.text
+    assert agent.registry.get(ANSWERS["web"]) is not None  # the agent still runs it: listed, as the agent says
+    assert [item.request.name for item in agent.registry.begin_restart()] == ["ssh", "api"]  # never opened again
+
+
+def _broken(agent: flows.Agent[Any], generation: int) -> Flow[list[str]]:
+    """A re-creation ending on an unexpected error (a bug: a PyngrokError never ends it)."""
+    raise RuntimeError("unexpected")
+    yield  # a flow
+
+
+@pytest.mark.parametrize("twin", ["sync", "aio"])
+async def test_a_background_re_creation_ending_on_an_error_is_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, twin: str
+) -> None:
+    monkeypatch.setattr(restart, "recreate", _broken)
+    api_url = "http://127.0.0.1:9"  # never contacted
+    cfg = PyngrokConfig(ngrok_path=str(tmp_path / "ngrok"))
+    registry_for(cfg.ngrok_path, api_url).begin_restart()
+    try:
+        with caplog.at_level(logging.ERROR, "typed_ngrok.ngrok"):
+            if twin == "sync":
+                thread = restart.recreate_in_thread(cfg, api_url)
+                assert thread is not None
+                thread.join()  # an exception escaping the thread would fail the test (filterwarnings = error)
+            else:
+                loop = asyncio.get_running_loop()
+                process = SimpleNamespace(pyngrok_config=cfg, api_url=api_url, agent_api=lambda t: None, loop=loop)
+                restart.recreate_in_task(cast("AsyncNgrokProcess", process))
+                (task,) = [t for t in asyncio.all_tasks() if t.get_name().startswith("typed-ngrok-recreate-")]
+                await task  # re-raised here if the task does not handle it ("Task exception was never retrieved")
+    finally:
+        forget_agent(cfg.ngrok_path, api_url)
+    assert [r.getMessage() for r in caplog.records] == ["opening the restarted ngrok agent's tunnels again failed"]
+    assert caplog.records[0].exc_info is not None

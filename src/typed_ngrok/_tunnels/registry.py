@@ -24,7 +24,8 @@ Concurrency rules (no lock is held across I/O; the sync and async twins use the 
 
   * ``disconnect`` of a URL still in the plan (or whose connect is in flight) cancels it
     (:meth:`cancel_restart`): it is dropped from the plan, and a connect already in flight is stopped as soon as it
-    ends (the re-creation does it);
+    ends (the re-creation does it); :meth:`remove`, after the stop, cancels it again (the agent may answer the stop
+    and restart before ``disconnect`` forgets the tunnel: the plan then holds it);
   * a restart *during* a pass loses nothing: :meth:`begin_restart` puts into the plan the tunnels opened so far, the
     ones that failed in this pass, the one in flight, and leaves the untried ones there; the pass ends without its
     listing, and one re-creation runs at a time (a session up while one runs is handed to it, never to a second).
@@ -154,8 +155,11 @@ class TunnelRegistry:
 
     def remove(self, public_url: str, companions: list[str] | None = None) -> None:
         """Forget ``public_url`` and its companions (``companions``, as read before the tunnel was stopped, plus the
-        ones recorded now)."""
+        ones recorded now). The user stopped it: a restart seen since ``disconnect`` checked the plan (the agent
+        answered the stop and then re-executed itself) must not open it again, so it also leaves the restart plan
+        (as with :meth:`cancel_restart`)."""
         with self._lock:
+            self._cancel(public_url)
             self._remove(public_url, companions)
 
     def _remove(self, public_url: str, companions: list[str] | None = None) -> None:
@@ -264,13 +268,16 @@ class TunnelRegistry:
         plan; if its connect runs now, the re-creation stops it when it ends (:meth:`settle_reopened`). True when
         ``public_url`` was planned or in flight."""
         with self._lock:
-            planned = len(self._restart_plan) + len(self._failed)
-            self._restart_plan = [item for item in self._restart_plan if item.public_url != public_url]
-            self._failed = [item for item in self._failed if item.public_url != public_url]
-            cancelled = len(self._restart_plan) + len(self._failed) != planned
-            if self._in_flight is not None and self._in_flight.public_url == public_url:
-                self._in_flight_cancelled = cancelled = True
-            return cancelled
+            return self._cancel(public_url)
+
+    def _cancel(self, public_url: str) -> bool:
+        planned = len(self._restart_plan) + len(self._failed)
+        self._restart_plan = [item for item in self._restart_plan if item.public_url != public_url]
+        self._failed = [item for item in self._failed if item.public_url != public_url]
+        cancelled = len(self._restart_plan) + len(self._failed) != planned
+        if self._in_flight is not None and self._in_flight.public_url == public_url:
+            self._in_flight_cancelled = cancelled = True
+        return cancelled
 
     def start_reopening(self) -> int | None:
         """The restarted agent's new session is up: the generation to open the plan again for, or None when a

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from typed_ngrok._drive import Flow, run_async, run_sync
 from typed_ngrok._redact import MASK, redact
 from typed_ngrok._tunnels import flows
-from typed_ngrok._tunnels.registry import keep_until_done, registry_for
+from typed_ngrok._tunnels.registry import Recreate, keep_until_done, registry_for
 from typed_ngrok.exception import PyngrokError
 
 if TYPE_CHECKING:
@@ -139,16 +139,26 @@ def _reopen_pass(agent: flows.Agent[ApiT], generation: int) -> Flow[tuple[list[s
             tunnel = yield from flows.connect(agent, item.request)
         except PyngrokError as exc:
             registry.settle_reopened(item, None, generation)
-            text = redact(str(exc), request_secrets(item.request.body), MASK)
-            logger.warning("could not open tunnel %r again after the agent restarted: %s", item.request.name, text)
+            logger.warning(
+                "could not open tunnel %r again after the agent restarted: %s", item.request.name, _masked(exc, item)
+            )
             continue
         except BaseException:
             registry.settle_reopened(item, None, generation)
             raise
         outcome = registry.settle_reopened(item, tunnel.public_url, generation)
         if outcome == "stop":  # disconnected by the user while its connect ran
-            if registry.get(tunnel.public_url) is not None:
-                yield from flows.disconnect(agent, tunnel.public_url)
+            try:
+                if registry.get(tunnel.public_url) is not None:
+                    yield from flows.disconnect(agent, tunnel.public_url)
+            except PyngrokError as exc:  # the agent timed out or is gone: the rest of the plan still gets its turn
+                registry.remove(tunnel.public_url)  # never opened again by a later restart (a listing still shows it)
+                logger.warning(
+                    "could not stop tunnel %r, disconnected while it was being opened again: %s",
+                    item.request.name,
+                    _masked(exc, item),
+                )
+                continue
             logger.info("tunnel %r was disconnected while it was being opened again: stopped", item.request.name)
         elif outcome == "keep":
             opened.append(tunnel.public_url)
@@ -160,6 +170,17 @@ def _reopen_pass(agent: flows.Agent[ApiT], generation: int) -> Flow[tuple[list[s
                     item.public_url,
                 )
     return opened, tried
+
+
+def _masked(exc: PyngrokError, item: Recreate) -> str:
+    """``exc``'s text for a log, with the secrets of ``item``'s request masked."""
+    return redact(str(exc), request_secrets(item.request.body), MASK)
+
+
+def _background_failed() -> None:
+    """Both twins' background re-creation ended on an unexpected error (a :class:`PyngrokError` is logged per tunnel
+    and never ends it): log it, since no caller sees it; the registry's re-creation is over (:func:`recreate`)."""
+    logger.exception("opening the restarted ngrok agent's tunnels again failed")
 
 
 def recreate_in_thread(cfg: PyngrokConfig, api_url: str) -> threading.Thread | None:
@@ -174,7 +195,15 @@ def recreate_in_thread(cfg: PyngrokConfig, api_url: str) -> threading.Thread | N
         return None
     agent = flows.Agent(cfg, api_url, agent_api_for(api_url, float(cfg.request_timeout)), registry)
     name = f"typed-ngrok-recreate-{cfg.ngrok_path}"
-    thread = threading.Thread(target=run_sync, args=(recreate(agent, generation), agent.api), name=name, daemon=True)
+    flow = recreate(agent, generation)
+
+    def run() -> None:
+        try:
+            run_sync(flow, agent.api)
+        except Exception:
+            _background_failed()
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
     thread.start()
     return thread
 
@@ -191,6 +220,9 @@ def recreate_in_task(process: AsyncNgrokProcess) -> None:
     agent = flows.Agent(cfg, api_url, process.agent_api(float(cfg.request_timeout)), registry)
 
     async def run() -> None:
-        await run_async(recreate(agent, generation), agent.api)
+        try:
+            await run_async(recreate(agent, generation), agent.api)
+        except Exception:  # logged here: nobody awaits this task
+            _background_failed()
 
     keep_until_done(process.loop.create_task(run(), name=f"typed-ngrok-recreate-{cfg.ngrok_path}"))
