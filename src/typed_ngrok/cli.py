@@ -257,10 +257,10 @@ def _list_requests(api: AgentAPI, tunnel: str | None = None, limit: int | None =
 class _Stop:
     """SIGINT/SIGTERM handler: sets :attr:`event`. While the tunnel is not up yet (:attr:`starting`), the first
     signal also abandons the agent's start for ``ngrok_path`` (the process layer's ``abandon_start``: an agent
-    already spawned is terminated now, one spawned later, after an install, the edge or the version check, right
-    after its spawn), so the start fails at once and cleans up after itself; a second signal abandons again and
-    raises KeyboardInterrupt (the user insists: exit 130 at once; the spawn defers signals until its child is
-    registered, so none is lost).
+    already spawned is terminated now; a start still in an install, the edge's start or the version check spawns
+    none), so the start fails at once and cleans up after itself; a second signal abandons again and raises
+    KeyboardInterrupt (the user insists: exit 130 at once; the spawn defers signals until its child is registered,
+    so none is lost). The command resumes the path's starts when it ends (``resume_starts``).
 
     The first signal never raises: an exception thrown into the start at an arbitrary point could leave its cleanup
     half done.
@@ -281,6 +281,12 @@ class _Stop:
     def abandon(self) -> None:
         """Abandon the start (again): from the handler, and once more when the command closes."""
         self._abandon_start(self.ngrok_path)
+
+    def resume(self) -> None:
+        """Later starts of ``ngrok_path`` in this interpreter run normally again (the command is over)."""
+        from typed_ngrok._agent_process.runner import resume_starts
+
+        resume_starts(self.ngrok_path)
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         if not self.starting:
@@ -372,8 +378,11 @@ def _run_tunnel(args: argparse.Namespace) -> int:
                 stop.abandon()  # whatever the abandoned start spawned meanwhile is stopped too
             _close(cfg, public_url)
         finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
+            try:
+                for signum, handler in previous.items():
+                    signal.signal(signum, handler)
+            finally:  # after the close and once our handler is gone: a later cli.main() here may start it again
+                stop.resume()
 
 
 def _close(cfg: PyngrokConfig, public_url: str | None) -> None:

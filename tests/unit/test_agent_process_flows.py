@@ -7,14 +7,19 @@ decisions are pinned down exactly (which calls, in which order, how many probes)
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
 
+from typed_ngrok._agent_process import state
 from typed_ngrok._agent_process.readiness import FATAL_GRACE, Exited, Readiness, probe_flow, wait_ready_flow
-from typed_ngrok._agent_process.runner import terminate_flow
+from typed_ngrok._agent_process.runner import RunnerCore, abandon_start, resume_starts, terminate_flow
 from typed_ngrok._drive import Flow, run_async, run_sync
+from typed_ngrok.conf import PyngrokConfig
+from typed_ngrok.exception import PyngrokNgrokError
 from typed_ngrok.log import NgrokLog
 
 T = TypeVar("T")
@@ -199,3 +204,113 @@ async def test_terminate_is_sigterm_grace_sigkill_and_always_reaps(
     script = ProcessScript(exits_on)
     await drive(terminate_flow(0.5), script)
     assert [" ".join(str(part) for part in call) for call in script.calls] == expected
+
+
+# ---- an abandoned start (runner.abandon_start) ----------------------------------------------------------------------
+class StartScript(Script, RunnerCore):
+    """A runner core whose shell calls are scripted: the agent becomes ready (one early probe), and
+    ``abandon_start`` is called from inside the call named ``abandon_in`` (``"ready"``: the last readiness event)."""
+
+    def __init__(self, path: str, abandon_in: str | None) -> None:
+        Script.__init__(self, events=[WEB, CLIENT, TUNNEL], answers=[OK])
+        RunnerCore.__init__(self, PyngrokConfig(ngrok_path=path, startup_timeout=10), None)
+        self.abandon_in = abandon_in
+        self.terminated = False  # by abandon_spawned
+        self.proc = None
+        self.exited = threading.Event()  # the agent never exits on its own here
+
+    def _maybe_abandon(self, call: str) -> None:
+        if call == self.abandon_in:
+            abandon_start(self.pyngrok_config.ngrok_path)
+
+    def prepare_argv(self) -> list[str]:
+        self.calls.append(("prepare_argv",))
+        self._maybe_abandon("prepare_argv")
+        return ["ngrok"]
+
+    def spawn(self, argv: list[str]) -> None:
+        self.calls.append(("spawn",))
+        state.register_runner(self)
+        self._maybe_abandon("spawn")
+
+    def next_event(self, timeout: float) -> object:
+        item = super().next_event(timeout)
+        if item is TUNNEL:
+            self._maybe_abandon("ready")
+        return item
+
+    def abandon_spawned(self) -> None:  # as both shells: only while the start may still be abandoned
+        self.calls.append(("abandon_spawned",))
+        if self._abandonable:
+            self.terminated = True
+
+    def started(self) -> None:
+        self.calls.append(("started",))
+        self._maybe_abandon("started")
+
+    def terminate(self, grace: float) -> None:
+        self.calls.append(("terminate",))
+
+    def join_reader(self, timeout: float) -> None:
+        self.calls.append(("join_reader",))
+
+    def release(self) -> None:
+        self.calls.append(("release",))
+        self.take_resources()
+
+    def stop_at_exit(self) -> None:
+        pass
+
+
+@pytest.fixture
+def agent_path(tmp_path: Path) -> Iterator[str]:
+    path = str(tmp_path / "ngrok")
+    yield path
+    resume_starts(path)
+
+
+def _names(script: Script) -> list[str]:
+    return [str(call[0]) for call in script.calls if call[0] not in ("next_event", "probe_get")]
+
+
+@pytest.mark.parametrize(
+    ("abandon_in", "expected"),
+    [
+        (None, ["terminate", "join_reader", "release"]),  # abandoned before the start: not even prepared
+        ("prepare_argv", ["prepare_argv", "terminate", "join_reader", "release"]),  # e.g. during the edge's start
+        ("spawn", ["prepare_argv", "spawn", "abandon_spawned", "terminate", "join_reader", "release"]),
+        ("ready", ["prepare_argv", "spawn", "abandon_spawned", "terminate", "join_reader", "release"]),
+    ],
+)
+async def test_an_abandoned_start_spawns_nothing_or_fails_once_spawned(
+    drive: Driver[None], agent_path: str, abandon_in: str | None, expected: list[str]
+) -> None:
+    """Abandoned before the preparation or during it: no spawn at all. Spawned (up to the moment readiness succeeded,
+    when ``abandon_spawned`` still terminates the agent): the start fails too, never reports a terminated agent as
+    started. Each time the start is stopped and cleaned up."""
+    script = StartScript(agent_path, abandon_in)
+    if abandon_in is None:
+        abandon_start(agent_path)
+    with pytest.raises(PyngrokNgrokError, match="was abandoned"):
+        await drive(script.start_flow(script.clock), script)
+    assert _names(script) == expected
+    assert script not in state.live_runners()
+
+
+async def test_an_abandon_once_the_agent_is_ready_leaves_it_running(drive: Driver[None], agent_path: str) -> None:
+    """After readiness succeeded the start is no longer abandonable: ``abandon_spawned`` leaves the ready agent
+    alone and the start succeeds (the caller, e.g. the CLI, then closes what it opened)."""
+    script = StartScript(agent_path, "started")
+    await drive(script.start_flow(script.clock), script)
+    assert _names(script) == ["prepare_argv", "spawn", "started", "abandon_spawned"]
+    assert not script.terminated
+    script.release()
+
+
+async def test_resume_starts_lets_the_next_start_run(drive: Driver[None], agent_path: str) -> None:
+    abandon_start(agent_path)
+    resume_starts(agent_path)
+    script = StartScript(agent_path, None)
+    await drive(script.start_flow(script.clock), script)
+    assert _names(script) == ["prepare_argv", "spawn", "started"]
+    script.release()

@@ -320,7 +320,7 @@ class AsyncAgentRunner(RunnerCore):
     def abandon_spawned(self) -> None:
         # No lock needed: spawn and this run on the loop's thread, or this runs in a signal handler between steps.
         proc = self.proc
-        if self._starting and proc is not None and proc.returncode is None:
+        if self._abandonable and proc is not None and proc.returncode is None:
             signal_process(proc, signal.SIGTERM)
 
 

@@ -76,9 +76,10 @@ def terminate_flow(grace: float) -> Flow[None]:
 
 def abandon_start(ngrok_path: str) -> None:
     """Cancel this interpreter's starts of the agent at ``ngrok_path`` (the one cancellation entry point, both twins):
-    an agent already spawned by a start still in progress is terminated now (under its runner's own lock), and a
-    start that spawns later stops its agent right after spawning; either start then fails at once with
-    :class:`~typed_ngrok.exception.PyngrokNgrokError` and cleans up. A running (ready) agent is not touched.
+    an agent already spawned by a start still in progress (not ready yet) is terminated now (under its runner's own
+    lock), and a start that has not spawned yet fails before it spawns (or, racing, right after); either start then
+    fails at once with :class:`~typed_ngrok.exception.PyngrokNgrokError` and cleans up. A running (ready) agent is
+    not touched.
 
     In force until :func:`resume_starts`. Safe to call repeatedly and from a signal handler (it never raises into
     the interrupted code and takes re-entrant locks only).
@@ -100,6 +101,12 @@ def start_abandoned(ngrok_path: str) -> bool:
     """:func:`abandon_start` was called for ``ngrok_path`` (and not resumed)."""
     with state.abandoned_lock:
         return ngrok_path in state.abandoned_starts
+
+
+def _refuse_abandoned(ngrok_path: str) -> None:
+    """The start fails here when :func:`abandon_start` was called for ``ngrok_path`` (one message, both twins)."""
+    if start_abandoned(ngrok_path):
+        raise PyngrokNgrokError(f"the start of the ngrok agent {ngrok_path} was abandoned")
 
 
 class _Process(Protocol):
@@ -147,6 +154,9 @@ class RunnerCore:
         self._secrets: tuple[str, ...] = ()
         self._private_dir: str | None = None
         self._starting = True
+        #: ``abandon_spawned`` may still terminate the process: True until the start's readiness succeeded (then
+        #: ``start_flow`` honours an abandon itself; see there).
+        self._abandonable = True
         self._stopping = False
         self._exit_handled = False
         self._logs_lock = threading.Lock()  # the sync reader thread appends while callers read
@@ -167,8 +177,9 @@ class RunnerCore:
         raise NotImplementedError
 
     def abandon_spawned(self) -> None:
-        """:func:`abandon_start`: terminate the process if it is spawned and its start is still in progress (the
-        start then fails and cleans up). Must not raise or block on the starting thread (signal handlers call it)."""
+        """:func:`abandon_start`: terminate the process if it is spawned and its start is still in progress and not
+        ready yet (:attr:`_abandonable`; the start then fails and cleans up). Must not raise or block on the starting
+        thread (signal handlers call it)."""
         raise NotImplementedError
 
     # ---- output -------------------------------------------------------------------------------------------------
@@ -251,11 +262,21 @@ class RunnerCore:
         cfg = self.pyngrok_config
         deadline = clock() + float(cfg.startup_timeout)
         try:
+            # An abandoned start (abandon_start) spawns nothing: checked before the blocking preparation (after an
+            # install or a version check) and after it (the edge's start), then once more after the spawn
+            # registered the process (an abandon from then on finds it and terminates it: no gap).
+            _refuse_abandoned(cfg.ngrok_path)
             argv = yield Call("prepare_argv")
+            _refuse_abandoned(cfg.ngrok_path)
             yield Call("spawn", (argv,))
-            if start_abandoned(cfg.ngrok_path):  # checked after the spawn registered it: no gap for abandon_start
-                raise PyngrokNgrokError(f"the start of the ngrok agent {cfg.ngrok_path} was abandoned")
+            _refuse_abandoned(cfg.ngrok_path)
             why = yield from wait_ready_flow(self.readiness, str(cfg.config_version), deadline, clock)
+            if why is None:
+                # Ready: from now on abandon_spawned leaves the process alone, and an abandon that came before this
+                # line (it may have terminated the ready agent) fails the start here. abandon_start records the
+                # abandon before it looks at the runners, so one of the two always sees the other.
+                self._abandonable = False
+                _refuse_abandoned(cfg.ngrok_path)
         except BaseException as exc:
             yield from self.stop_flow(FAIL_TERM_GRACE, FAIL_JOIN)
             if isinstance(exc, PyngrokError):

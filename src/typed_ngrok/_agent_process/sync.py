@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from types import FrameType
 from typing import IO, TYPE_CHECKING, Final
 
 from typed_ngrok._agent_process import state
@@ -69,19 +70,51 @@ class PopenControl:
             self.proc.wait()  # always reap: no zombie
 
 
+_DEFERRED: Final = (signal.SIGINT, signal.SIGTERM)
+
+
 @contextlib.contextmanager
 def _signals_deferred() -> Iterator[None]:
-    """On the main thread (POSIX): SIGINT and SIGTERM wait until the block is done, so their Python handlers (a
-    KeyboardInterrupt) never run between the child's fork and its registration, where the child would be lost."""
-    block = getattr(signal, "pthread_sigmask", None)
-    if block is None or threading.current_thread() is not threading.main_thread():
+    """On the main thread: the Python handlers of SIGINT and SIGTERM (a KeyboardInterrupt, the CLI's Ctrl-C) do not
+    run inside the block, between the child's fork and its registration, where the child would be lost; a signal
+    that comes meanwhile is recorded and delivered again once the block is done (to the handlers it would have met).
+
+    Only the Python handlers are swapped, never the kernel's signal mask: a child inherits the mask across fork and
+    exec (a stand-in or wrapper would never see SIGTERM), and a mask holds only for the calling thread (with other
+    threads alive the kernel hands the signal to one of them and the interpreter runs the handler on the main
+    thread anyway). Off the main thread nothing is needed: Python handlers run on the main thread only.
+    """
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = block(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    recorded: list[int] = []
+
+    def record(signum: int, frame: FrameType | None) -> None:
+        recorded.append(signum)
+
+    # Read the handlers first: a pending signal may run its handler (and raise) in ``signal.signal`` below, before
+    # or after a swap; the finally then restores exactly what was there.
+    previous = {signum: signal.getsignal(signum) for signum in _DEFERRED}
     try:
+        for signum, handler in previous.items():
+            if handler is not None:  # None: not set from Python, cannot be put back
+                signal.signal(signum, record)
         yield
     finally:
-        block(signal.SIG_SETMASK, previous)
+        failure: BaseException | None = None
+        for signum, handler in previous.items():
+            while handler is not None:
+                try:
+                    signal.signal(signum, handler)
+                    break
+                except BaseException as exc:  # a restored handler ran for a signal pending here and raised: again
+                    failure = failure or exc
+        try:
+            for came in recorded:  # in order: a second Ctrl-C stays a second one
+                signal.raise_signal(came)  # the restored handler runs now, on this thread (it may raise)
+        finally:
+            if failure is not None:
+                raise failure
 
 
 class VersionProbe:
@@ -246,7 +279,7 @@ class AgentRunner(RunnerCore):
     def abandon_spawned(self) -> None:
         with self._spawn_lock:
             proc = self.proc
-            if self._starting and proc is not None and proc.poll() is None:
+            if self._abandonable and proc is not None and proc.poll() is None:
                 with contextlib.suppress(OSError):
                     proc.terminate()
 
