@@ -6,6 +6,7 @@ shape and the API keeps serving."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 import socket
@@ -23,10 +24,11 @@ from tests.edge.test_edge_sdk_raw_agent import RawAgent
 from typed_ngrok.cloud import CloudAPIError, NotFoundError, Ref
 from typed_ngrok.edge import LocalEdge
 from typed_ngrok.edge.__main__ import render_config
+from typed_ngrok.edge._cloud_api import CONTROL_TIMEOUT
 from typed_ngrok.edge._muxado import FrameType, encode_data
 from typed_ngrok.edge._rpc import RESTART
 from typed_ngrok.edge._session import Stream, StreamResetError
-from typed_ngrok.exception import LocalEdgeError
+from typed_ngrok.exception import CloudTimeoutError, LocalEdgeError
 
 SpawnAgent = Callable[..., Agent]
 
@@ -462,6 +464,51 @@ async def test_an_action_the_agent_never_answers_is_502_and_reserves_nothing(mon
         again, _, fresh = await _raw_session(edge)  # what a re-executed agent would send
         again.writer.close()
         assert fresh != url
+
+
+def _default_timeout(kind: str) -> float:
+    """The ``timeout`` a cloud client of ``kind`` ("sync"/"async") has when none is given."""
+    from typed_ngrok.cloud import AsyncCloudClient, CloudClient
+
+    default: float = (
+        inspect.signature(CloudClient if kind == "sync" else AsyncCloudClient).parameters["timeout"].default
+    )
+    return default
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_the_edge_gives_up_on_a_silent_agent_well_before_a_default_cloud_client(kind: str) -> None:
+    assert 0.8 * _default_timeout(kind) >= CONTROL_TIMEOUT
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_a_default_cloud_client_gets_the_502_of_an_agent_that_never_answers(
+    kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The edge's own wait and a default client's timeout, both scaled down by the same factor (the real ones take
+    8 and 10 s): the client gets ngrok's 502 ERR_NGROK_810 as a CloudAPIError, not a CloudTimeoutError of its own."""
+    from typed_ngrok.cloud import AsyncCloudClient, CloudClient
+
+    scale = 0.25
+    monkeypatch.setattr("typed_ngrok.edge._edge.CONTROL_TIMEOUT", CONTROL_TIMEOUT * scale)
+    timeout = _default_timeout(kind) * scale
+    async with LocalEdge(heartbeat_interval=0) as edge:
+        agent, sid, _ = await _raw_session(edge)
+        try:
+            with pytest.raises(CloudAPIError) as failed:
+                if kind == "sync":
+                    with CloudClient(base_url=edge.cloud_api_url, api_key=edge.cloud_api_key, timeout=timeout) as sync:
+                        await asyncio.to_thread(sync.tunnel_sessions.restart, sid)
+                else:
+                    async with AsyncCloudClient(
+                        base_url=edge.cloud_api_url, api_key=edge.cloud_api_key, timeout=timeout
+                    ) as client:
+                        await client.tunnel_sessions.restart(sid)
+            assert not isinstance(failed.value, CloudTimeoutError)
+            assert (failed.value.status_code, failed.value.error_code) == (502, "ERR_NGROK_810")
+            assert [s.id for s in edge.sessions if s.alive] == [sid]  # nothing happened to the session
+        finally:
+            agent.writer.close()
 
 
 async def test_a_command_that_cannot_be_sent_is_a_gone_session(monkeypatch: pytest.MonkeyPatch) -> None:

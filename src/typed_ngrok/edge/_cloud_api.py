@@ -46,7 +46,9 @@ MAX_LIMIT = 100  # ngrok's maximum and default page size (docs/cloud-api.md §1)
 MAX_BODY = 64 * 1024  # request bodies of the served operations are "{}"
 MAX_HEAD = 16 * 1024  # request line and headers
 IDLE_TIMEOUT = 60.0  # seconds a connection may sit without a complete request
-CONTROL_TIMEOUT = 10.0  # seconds an agent has to answer Stop/Restart/Update
+# seconds an agent has to answer Stop/Restart/Update: clearly less than a CloudClient's default timeout (10 s), so
+# a default client gets the 502 ERR_NGROK_810 of an agent that never answers, not its own timeout
+CONTROL_TIMEOUT = 8.0
 REGION = "local"  # the region the edge reports in SrvInfo
 TRANSPORT = "ngrok/2"  # the muxado tunnel protocol, as ngrok's TunnelSession.transport names it
 ACTIONS = ("restart", "stop", "update")
