@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import select
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,9 +20,12 @@ import pytest
 from tests.integration.ngrok_env import AGENT
 from tests.integration.process_twins import ProcessTwin, ptwin_fixture
 from tests.outside_files import needs_agent
-from typed_ngrok import process
+from typed_ngrok import cli, process
+from typed_ngrok._agent_process import aio as agent_aio
 from typed_ngrok._agent_process import state
-from typed_ngrok._agent_process.runner import RunnerCore, abandon_start, resume_starts
+from typed_ngrok._agent_process.aio import AsyncAgentRunner
+from typed_ngrok._agent_process.runner import RunnerCore, abandon_start, resume_starts, start_abandoned
+from typed_ngrok._agent_process.sync import AgentRunner
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokNgrokError
 
@@ -115,3 +119,78 @@ def test_an_interrupt_while_the_reader_thread_starts_leaves_nothing_running(
     assert _agents() - before == set()  # the agent was killed and reaped
     assert not process.is_process_running(resumed)
     assert not [r for r in state.live_runners() if isinstance(r, RunnerCore) and r.pyngrok_config.ngrok_path == resumed]
+
+
+async def test_an_abandon_once_the_agent_is_ready_leaves_it_running(
+    ptwin: ProcessTwin, tmp_path: Path, resumed: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``abandon_start`` in the start's last step (readiness succeeded, the start declares itself started): the ready
+    agent is not signalled and the start succeeds with it healthy (never a success with a terminated agent)."""
+    signalled: list[int] = []
+    if ptwin.kind == "sync":
+        real_started, real_send = AgentRunner.started, subprocess.Popen.send_signal
+
+        def started(runner: AgentRunner) -> None:
+            abandon_start(resumed)
+            real_started(runner)
+
+        def send_signal(proc: subprocess.Popen[bytes], sig: int) -> None:  # Popen.terminate() calls it
+            signalled.append(sig)
+            real_send(proc, sig)
+
+        monkeypatch.setattr(AgentRunner, "started", started)
+        monkeypatch.setattr(subprocess.Popen, "send_signal", send_signal)
+    else:
+        real_astarted, real_signal = AsyncAgentRunner.started, agent_aio.signal_process
+
+        async def astarted(runner: AsyncAgentRunner) -> None:
+            abandon_start(resumed)
+            await real_astarted(runner)
+
+        def signal_process(proc: asyncio.subprocess.Process, sig: int) -> None:
+            signalled.append(sig)
+            real_signal(proc, sig)
+
+        monkeypatch.setattr(AsyncAgentRunner, "started", astarted)
+        monkeypatch.setattr(agent_aio, "signal_process", signal_process)
+    handle = await ptwin.get_process(_config(tmp_path, resumed))
+    assert signalled == []
+    assert await handle.healthy()
+
+
+def test_the_cli_resumes_starts_after_an_abandoned_tunnel_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``cli.main`` in this interpreter: a Ctrl-C while the binary's version is checked (the stand-in sends it to
+    us, once) ends that command with 130 before any agent is spawned; the next command's start then runs (its agent,
+    which exits at once, is spawned) instead of being refused as abandoned."""
+    assert threading.current_thread() is threading.main_thread()  # the CLI's Ctrl-C handler needs it
+    once = tmp_path / "interrupt-once"
+    once.touch()
+    binary = tmp_path / "ngrok"
+    binary.write_text(
+        '#!/bin/sh\nif [ "$1" = "--version" ]; then\n'
+        f'  if [ -e {once} ]; then rm {once}; kill -INT "$PPID"; fi\n'
+        '  echo "ngrok version 2.3.41"; exit 0\nfi\nexit 3\n'
+    )
+    binary.chmod(0o755)
+    spawned: list[str] = []
+    real_spawn = AgentRunner.spawn
+
+    def spawn(runner: AgentRunner, argv: list[str]) -> None:
+        spawned.append(argv[0])
+        real_spawn(runner, argv)
+
+    monkeypatch.setattr(AgentRunner, "spawn", spawn)
+    command = ["http", "8000", "--local", "--ngrok-path", str(binary), "--config", str(tmp_path / "c.yml")]
+    try:
+        assert cli.main(command) == 130
+        assert not once.exists(), "the stand-in did not interrupt the version check"
+        assert spawned == []  # the abandoned start spawned nothing
+        assert not start_abandoned(str(binary))
+        assert cli.main(command) == 1  # the stand-in agent exits 3: a start failure, not an abandon
+        assert spawned == [str(binary)]
+        assert "abandoned" not in capsys.readouterr().err
+    finally:
+        resume_starts(str(binary))
+    assert not process.is_process_running(str(binary))
