@@ -258,6 +258,7 @@ class RunnerCore:
             ProcessStartError: the agent exited, printed a fatal error, or was not ready before ``startup_timeout``
                 (the agent's error text, ``ERR_NGROK_*`` code and logs are attached), or the start crashed.
             PyngrokError: the user's config file has settings typed-ngrok cannot work with.
+            PyngrokNgrokError: the start was abandoned (:func:`abandon_start`).
         """
         cfg = self.pyngrok_config
         deadline = clock() + float(cfg.startup_timeout)
