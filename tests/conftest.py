@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,3 +23,20 @@ def pytest_report_header() -> str:
 def agent_bin() -> Path:
     """The pinned ngrok 2.3.41 binary (``make agent-bin``); the test skips with the reason when it is missing."""
     return require_agent()
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers_restored() -> Iterator[None]:
+    """Every test leaves SIGINT and SIGTERM handled as it found them (code run in-process, such as the CLI or the
+    agent spawn's signal deferral, swaps them): a leaked handler would change what a later test in the same worker
+    sees on Ctrl-C. A leak is put right and fails the test that leaked it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    leaked = {signum: handler for signum, handler in before.items() if signal.getsignal(signum) is not handler}
+    for signum, handler in leaked.items():
+        if handler is not None:
+            signal.signal(signum, handler)
+    assert not leaked, f"the test left other handlers for {sorted(signal.Signals(s).name for s in leaked)}"

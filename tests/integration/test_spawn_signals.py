@@ -40,7 +40,8 @@ def _children() -> set[int]:
 def _config(tmp_path: Path, binary: Path, **extra: Any) -> PyngrokConfig:
     config = tmp_path / "ngrok.yml"
     config.write_text("update_check: false\n")
-    return PyngrokConfig(ngrok_path=str(binary), config_path=str(config), startup_timeout=DEADLINE, **extra)
+    extra.setdefault("startup_timeout", DEADLINE)
+    return PyngrokConfig(ngrok_path=str(binary), config_path=str(config), **extra)
 
 
 @pytest.fixture
@@ -118,13 +119,17 @@ def test_a_ctrl_c_inside_popen_is_delivered_after_the_agent_is_registered(
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
     old_wakeup = signal.set_wakeup_fd(wake_write)
+    # Python's own Ctrl-C handler, whatever an earlier test in this worker left: the deferral must hand the signal
+    # back to exactly this handler (another one, such as an in-process CLI's, would not raise KeyboardInterrupt).
+    old_handler = signal.signal(signal.SIGINT, signal.default_int_handler)
     monkeypatch.setattr(state, "register_runner", register)
     monkeypatch.setattr(subprocess, "Popen", popen)
     try:
         with pytest.raises(KeyboardInterrupt):
-            process.get_process(_config(tmp_path, binary, edge="local"))
+            process.get_process(_config(tmp_path, binary, edge="local", startup_timeout=10))
     finally:
         monkeypatch.undo()
+        signal.signal(signal.SIGINT, old_handler)
         signal.set_wakeup_fd(old_wakeup)
         os.close(wake_read)
         os.close(wake_write)
