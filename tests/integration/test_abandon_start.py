@@ -1,6 +1,6 @@
 """The process layer's one cancellation entry point, ``runner.abandon_start(ngrok_path)`` (the CLI's Ctrl-C during a
-start calls it): a start already spawned is stopped now, one that spawns later right after its spawn; both fail at
-once and leave nothing running. And a KeyboardInterrupt inside the sync spawn (while the reader thread starts) is
+start calls it): a start already spawned is stopped now, one that has not spawned yet is refused before it spawns;
+both fail at once and leave nothing running. And a KeyboardInterrupt inside the sync spawn (while the reader thread starts) is
 cleaned up: the agent killed and reaped, no "cannot join thread before it is started". Both twins where they exist,
 the real 2.3.41 agent through the local edge, or a stand-in that never becomes ready."""
 
@@ -58,18 +58,39 @@ def resumed(tmp_path: Path) -> Iterator[str]:
     resume_starts(str(link))
 
 
-async def test_a_start_after_abandon_start_stops_its_agent_at_once(
-    ptwin: ProcessTwin, tmp_path: Path, resumed: str
+async def test_a_start_after_abandon_start_is_refused_before_spawning(
+    ptwin: ProcessTwin, tmp_path: Path, resumed: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A start of a path whose starts are abandoned fails at once, before its agent is spawned (each twin's spawn
+    records its argv); once resumed, starts run (and spawn) normally again."""
+    spawned: list[str] = []
+    if ptwin.kind == "sync":
+        real_spawn = AgentRunner.spawn
+
+        def spawn(runner: AgentRunner, argv: list[str]) -> None:
+            spawned.append(argv[0])
+            real_spawn(runner, argv)
+
+        monkeypatch.setattr(AgentRunner, "spawn", spawn)
+    else:
+        real_aspawn = AsyncAgentRunner.spawn
+
+        async def aspawn(runner: AsyncAgentRunner, argv: list[str]) -> None:
+            spawned.append(argv[0])
+            await real_aspawn(runner, argv)
+
+        monkeypatch.setattr(AsyncAgentRunner, "spawn", aspawn)
     cfg = _config(tmp_path, resumed)
     before = _agents()
     abandon_start(resumed)
     with pytest.raises(PyngrokNgrokError, match="was abandoned"):
         await ptwin.get_process(cfg)
-    assert _agents() - before == set()  # spawned, then stopped and reaped
+    assert spawned == []  # refused before spawning
+    assert _agents() - before == set()
     assert not await ptwin.is_process_running(resumed)
     resume_starts(resumed)
     handle = await ptwin.get_process(cfg)  # starts run normally again
+    assert spawned == [resumed]
     assert await handle.healthy()
 
 
