@@ -20,6 +20,7 @@ and never the method, path, status or duration.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import signal
 import sys
@@ -462,17 +463,19 @@ def _pass_through(argv: list[str]) -> int:
 _AGENT_GLOBAL_FLAGS = ("--config", "--region")
 
 
-def _command_options() -> set[str]:
-    """The option strings of typed-ngrok's own commands (``--local``, ``--ngrok-path``, ...), help excluded."""
+@functools.cache
+def _command_options() -> frozenset[str]:
+    """The option strings of typed-ngrok's own commands (``--local``, ``--ngrok-path``, ...), help excluded (built
+    once per process: the parser is the same every time)."""
     commands = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
-    return {
+    return frozenset(
         option
         for action in commands
         for sub in action.choices.values()
         for sub_action in sub._actions
         for option in sub_action.option_strings
         if option not in ("-h", "--help")
-    }
+    )
 
 
 def _refuse_options_before_the_command(args: list[str]) -> None:

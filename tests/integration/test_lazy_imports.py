@@ -15,3 +15,16 @@ def test_import_loads_no_heavy_module(module: str) -> None:
     code = f"import sys, {module}; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip() == "", f"import {module} loaded {done.stdout.strip()}"
+
+
+def test_the_cli_parser_loads_no_edge_machinery() -> None:
+    """Every ``typed-ngrok`` command builds the parser, whose ``edge`` command takes the edge's options: that loads
+    neither the edge itself nor its TLS (cryptography) or cloud API (h11) dependencies, nor yaml."""
+    heavy = ("cryptography", "h11", "yaml", "typed_ngrok.edge._edge", "typed_ngrok.edge._server", "asyncio")
+    code = (
+        "import sys, typed_ngrok.cli as cli; "
+        "assert cli.build_parser().parse_args(['edge', '--state-dir', 'kept']).state_dir == 'kept'; "
+        f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "", f"typed_ngrok.cli + build_parser() loaded {done.stdout.strip()}"

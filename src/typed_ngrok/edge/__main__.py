@@ -14,17 +14,22 @@ import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-
-import yaml
+from typing import TYPE_CHECKING
 
 from typed_ngrok.exception import LocalEdgeError
 
-from ._edge import LocalEdge
+if TYPE_CHECKING:
+    from ._edge import LocalEdge
+
+# The edge itself (asyncio servers, h11, cryptography) and yaml load in serve/render_config, not on import:
+# `typed-ngrok` builds its parser from add_arguments for every command (tests/integration/test_lazy_imports.py).
 
 
 def render_config(edge: LocalEdge, config_version: str) -> str:
     """The YAML text to print: the agent config with an authtoken, and comments naming the CA https clients trust
     and the edge's cloud API (its URL and key)."""
+    import yaml
+
     config = edge.agent_config(config_version, with_authtoken=True)
     lines = [
         f"# typed-ngrok local edge on {edge.server_addr} (Ctrl-C stops it)",
@@ -96,6 +101,8 @@ def serve(args: argparse.Namespace) -> None:
         LocalEdgeError: the edge could not start (e.g. its port is taken), or its authtoken source is refused
             (:func:`edge_authtoken`).
     """
+    from ._edge import LocalEdge
+
     token = edge_authtoken(args)
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
