@@ -545,6 +545,40 @@ def test_an_unexpected_failure_is_an_ngrok_500_and_logged(
     _serving(edge)
 
 
+def test_a_refused_request_never_reads_the_sessions(edge: LocalEdge, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The edge's sessions and binds (a snapshot with a sha256 per session) are read only for a request that passed
+    the key, version, route, method and body checks."""
+    from typed_ngrok.edge import _edge
+
+    reads: list[object] = []
+    real = _edge.snapshot_of
+
+    def counted(*args: Any) -> Any:
+        reads.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(_edge, "snapshot_of", counted)
+    good = _headers(edge)
+    refused = [
+        ("GET", "/tunnel_sessions", {**good, "Authorization": "Bearer wrong"}, None, 401, "ERR_NGROK_203"),
+        ("GET", "/tunnel_sessions", {"Authorization": good["Authorization"]}, None, 400, "ERR_NGROK_218"),
+        ("GET", "/nowhere", good, None, 404, "ERR_NGROK_404"),
+        ("GET", "/tunnel_sessions/ts_x/explode", good, None, 404, "ERR_NGROK_404"),
+        ("DELETE", "/tunnels", good, None, 405, "ERR_NGROK_405"),
+        ("GET", "/tunnel_sessions/ts_x/restart", good, None, 405, "ERR_NGROK_405"),
+        ("POST", "/tunnel_sessions/ts_x/stop", good, b"[]", 400, "ERR_NGROK_213"),
+    ]
+    with httpx.Client(base_url=edge.cloud_api_url, timeout=10.0) as client:
+        for method, path, headers, body, status, code in refused:
+            sent = {**headers, "Content-Type": "application/json"} if body is not None else headers
+            _assert_error(client.request(method, path, headers=sent, content=body), status, code)
+        assert reads == []
+        assert client.get("/tunnels", headers=good).status_code == 200
+        assert len(reads) == 1
+        _assert_error(client.post("/tunnel_sessions/ts_gone/stop", headers=good, json={}), 404, "ERR_NGROK_404")
+        assert len(reads) == 2
+
+
 def test_a_state_dir_that_cannot_be_written_leaves_nothing_listening(tmp_path: Any) -> None:
     """Saving state.json fails: start raises LocalEdgeError and the cloud API is not left listening."""
     edge = LocalEdge(state_dir=tmp_path)

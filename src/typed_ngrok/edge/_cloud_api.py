@@ -394,9 +394,16 @@ def _not_allowed(allowed: str) -> Answer:
 
 
 async def answer(
-    request: Request, *, base: str, api_key: str, snapshot: Snapshot, control: Control, cursors: Cursors
+    request: Request,
+    *,
+    base: str,
+    api_key: str,
+    snapshot: Callable[[], Snapshot],
+    control: Control,
+    cursors: Cursors,
 ) -> Answer:
-    """The answer to one request (every decision of the API)."""
+    """The answer to one request (every decision of the API). ``snapshot`` reads the edge's sessions and binds; it
+    is called only for a request that passed the key, version, route, method and body checks."""
     refused = check_headers(request.headers, api_key)
     if refused is not None:
         return refused
@@ -414,10 +421,10 @@ async def answer(
         refused = check_action_body(request.headers, request.body)
         if refused is not None:
             return refused
-        return await _act(segments[2], segments[1], snapshot, control)
+        return await _act(segments[2], segments[1], snapshot(), control)
     if method != "GET":
         return _not_allowed("GET")
-    items = _items(base, collection, snapshot)
+    items = _items(base, collection, snapshot())
     if len(segments) == 1:
         return list_page(base, collection, items, parts.query, cursors)
     for _, item in items:
@@ -532,7 +539,7 @@ class CloudAPIServer:
                 request,
                 base=self.url,
                 api_key=self._key,
-                snapshot=self._snapshot(),
+                snapshot=self._snapshot,
                 control=self._control,
                 cursors=self._cursors,
             )
