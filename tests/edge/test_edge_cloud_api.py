@@ -548,16 +548,15 @@ def test_an_unexpected_failure_is_an_ngrok_500_and_logged(
 def test_a_refused_request_never_reads_the_sessions(edge: LocalEdge, monkeypatch: pytest.MonkeyPatch) -> None:
     """The edge's sessions and binds (a snapshot with a sha256 per session) are read only for a request that passed
     the key, version, route, method and body checks."""
-    from typed_ngrok.edge import _edge
+    from typed_ngrok.edge._cloud_api import snapshot_of
 
     reads: list[object] = []
-    real = _edge.snapshot_of
 
     def counted(*args: Any) -> Any:
         reads.append(args)
-        return real(*args)
+        return snapshot_of(*args)
 
-    monkeypatch.setattr(_edge, "snapshot_of", counted)
+    monkeypatch.setattr("typed_ngrok.edge._edge.snapshot_of", counted)
     good = _headers(edge)
     refused = [
         ("GET", "/tunnel_sessions", {**good, "Authorization": "Bearer wrong"}, None, 401, "ERR_NGROK_203"),
