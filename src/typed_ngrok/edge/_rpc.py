@@ -218,10 +218,6 @@ class BindRequest:
             other={str(k): v for k, v in _dict(raw).items() if str(k).casefold() not in known},
         )
 
-    def opt(self, name: str) -> Any:
-        """An ``Opts`` field (case-insensitively), or None."""
-        return field(self.opts, name)
-
     @property
     def hostname(self) -> str:
         return field_str(self.opts, "Hostname")
