@@ -42,8 +42,12 @@ __all__ = [
     "SUPPORTED_NGROK_VERSIONS",
     "EdgeKind",
     "PyngrokConfig",
+    "agent_format",
+    "config_format",
     "get_config_path",
     "get_default",
+    "is_v2_agent",
+    "is_v2_version",
     "normalize_ngrok_version",
     "set_default",
 ]
@@ -88,15 +92,65 @@ def normalize_ngrok_version(value: object, field: str = "ngrok_version") -> str:
     Raises:
         PyngrokError: for anything else, naming ``field``.
     """
-    text = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else None
-    if text is not None:
-        text = text.removeprefix("v")
-        text = _FULL_VERSIONS.get(text, text)
-        if text in SUPPORTED_NGROK_VERSIONS:
-            return text
-    raise PyngrokError(
-        f'"{field}" must be a supported version: {list(SUPPORTED_NGROK_VERSIONS)} (or "2.3.41"), got {value!r}'
-    )
+    major = _major_version(value)
+    if major is None:
+        raise PyngrokError(
+            f'"{field}" must be a supported version: {list(SUPPORTED_NGROK_VERSIONS)} (or "2.3.41"), got {value!r}'
+        )
+    return major
+
+
+def _major_version(value: object) -> str | None:
+    """The one reading of a version setting: ``"2"``/``"v2"``/``2``/``"2.3.41"`` → ``"2"``, ``"3"``/``"v3"``/``3`` →
+    ``"3"``, anything else → None."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    text = str(value).strip().removeprefix("v")
+    text = _FULL_VERSIONS.get(text, text)
+    return text if text in SUPPORTED_NGROK_VERSIONS else None
+
+
+def is_v2_version(ngrok_version: object) -> bool:
+    """True when an ``ngrok_version`` value selects a v2 agent (spelled as :func:`normalize_ngrok_version` accepts).
+
+    Args:
+        ngrok_version: the value as given or assigned: ``"2"``, ``"v2"``, ``2``, ``"2.3.41"``, ``"3"``, ...; never
+            raises (a value :meth:`PyngrokConfig.validate` would refuse is not v2).
+    """
+    return _major_version(ngrok_version) == "2"
+
+
+def is_v2_agent(pyngrok_config: PyngrokConfig) -> bool:
+    """True when the config runs a v2 agent (``ngrok_version`` "2", "v2", 2 or "2.3.41"): Tunnels API only, no
+    ``api`` command, its own default binary. The only place this is decided.
+
+    Args:
+        pyngrok_config: the config; its ``ngrok_version`` may have been assigned after construction, unvalidated.
+    """
+    return is_v2_version(getattr(pyngrok_config, "ngrok_version", None))
+
+
+def config_format(config_version: object) -> Literal["2", "3"]:
+    """``"2"`` when a ``config_version`` value means the v2 format, else ``"3"`` (pyngrok's default).
+
+    Args:
+        config_version: the value as given or assigned: ``"2"``, ``"v2"``, ``2``, ``"3"``, ...; never raises.
+    """
+    return "2" if _major_version(config_version) == "2" else "3"
+
+
+def agent_format(pyngrok_config: PyngrokConfig) -> Literal["2", "3"]:
+    """The config format and agent API flavour a config drives: ``"2"`` for a v2 agent (:func:`is_v2_agent`, whatever
+    its ``config_version``) or ``config_version`` "2" (Tunnels API, v2 config keys, v2 option names), else ``"3"``
+    (Endpoints API, v3 config keys). The only place this is decided.
+
+    Args:
+        pyngrok_config: the config; lenient (never raises), as its attributes may have been assigned after
+            construction, unvalidated.
+    """
+    if is_v2_agent(pyngrok_config):
+        return "2"
+    return config_format(getattr(pyngrok_config, "config_version", "3"))
 
 
 def _bad(field: str, expected: str, value: object) -> PyngrokError:
@@ -257,7 +311,7 @@ class PyngrokConfig:
         only when that decision differs from the one the stored default was made for)."""
         if self._ngrok_path_given:
             return
-        is_v2 = _is_v2(self.ngrok_version)
+        is_v2 = is_v2_version(self.ngrok_version)
         if only_if_changed and is_v2 == self._default_path_is_v2:
             return
         self._default_path_is_v2 = is_v2
@@ -345,13 +399,6 @@ class PyngrokConfig:
             for name, value in values.items()
         )
         return f"PyngrokConfig({fields})"
-
-
-def _is_v2(ngrok_version: object) -> bool:
-    try:
-        return normalize_ngrok_version(ngrok_version) == "2"
-    except PyngrokError:
-        return False  # refused by validate(), naming the field
 
 
 def _check_local_versions(cfg: PyngrokConfig) -> None:

@@ -18,8 +18,7 @@ from typing import Any, Final
 
 from typed_ngrok._agent_process.config import mask_secrets, secrets_of
 from typed_ngrok._agent_process.config_file import write_private_config
-from typed_ngrok._tunnels.resolve import agent_format
-from typed_ngrok.conf import PyngrokConfig
+from typed_ngrok.conf import PyngrokConfig, agent_format, is_v2_agent
 from typed_ngrok.exception import PyngrokError
 
 __all__ = ["VERSION_ARGS", "Command", "api_command", "command_output", "parse_version", "update_command"]
@@ -55,7 +54,7 @@ def api_command(pyngrok_config: PyngrokConfig, args: Sequence[Any]) -> Iterator[
             written.
     """
     cfg = pyngrok_config
-    if str(cfg.ngrok_version).lstrip("v").startswith("2"):
+    if is_v2_agent(cfg):
         raise PyngrokError(
             f'ngrok api needs a v3 agent, but this PyngrokConfig has ngrok_version="{cfg.ngrok_version}": ngrok 2.x has '
             'no "api" command. Use ngrok_version="3" (or call api.ngrok.com with ngrok.api_request and an API key).'

@@ -15,8 +15,7 @@ from typing import Any, Final
 from typed_ngrok import conf
 from typed_ngrok._agent_process.config_file import file_version, read_config, validate_config
 from typed_ngrok._redact import MASK, redact
-from typed_ngrok._tunnels.resolve import agent_format
-from typed_ngrok.conf import PyngrokConfig
+from typed_ngrok.conf import PyngrokConfig, agent_format
 from typed_ngrok.exception import PyngrokError
 
 __all__ = [

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, cast
 from urllib.parse import quote, unquote, urlsplit
 
 from typed_ngrok._shapes import agent_object, check_path_segment, malformed, optional_object, optional_str
+from typed_ngrok.conf import agent_format
 from typed_ngrok.exception import PyngrokError
 
 if TYPE_CHECKING:
@@ -72,13 +73,6 @@ class Upstream(TypedDict, total=False):
 def tunnel_name_from_uri(uri: str) -> str:
     """The tunnel/endpoint name in an agent ``uri`` such as ``/api/tunnels/web%20%28http%29``."""
     return unquote(uri.rstrip("/").rsplit("/", 1)[-1])
-
-
-def _is_v3(pyngrok_config: PyngrokConfig | None) -> bool:
-    """Endpoints API: ``config_version`` "3" (pyngrok's rule), unless the config runs a v2 agent (no endpoints)."""
-    if str(getattr(pyngrok_config, "ngrok_version", "3")).lstrip("v").startswith("2"):
-        return False
-    return str(getattr(pyngrok_config, "config_version", "3")).lstrip("v") == "3"
 
 
 def _scheme(url: str) -> str | None:
@@ -158,7 +152,8 @@ class NgrokTunnel:
         self.proto: str | None = proto
         uri = data.get("uri")
         if not uri and self.name:
-            collection = "endpoints" if _is_v3(pyngrok_config) else "tunnels"
+            v3 = pyngrok_config is None or agent_format(pyngrok_config) == "3"  # None: pyngrok's default, "3"
+            collection = "endpoints" if v3 else "tunnels"
             uri = f"/api/{collection}/{quote(self.name, safe='', errors='surrogatepass')}"
         self.uri: str | None = uri
         self.config: TunnelConfig = data.get("config", {})  # data is dict[str, Any]: no cast() call needed

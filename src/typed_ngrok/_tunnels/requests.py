@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict
 
+from typed_ngrok.conf import config_format, is_v2_version
 from typed_ngrok.exception import PyngrokError
 
 __all__ = [
@@ -293,13 +294,9 @@ def _check_option_values(options: Mapping[str, Any]) -> None:
             raise _refuse("circuit_breaker", "a number (the error ratio that trips it)", value)
 
 
-def _agent_is_v2(ngrok_version: object) -> bool:
-    return ngrok_version is not None and str(ngrok_version).lstrip("v").startswith("2")
-
-
 def _check_agent_supports(options: Iterable[str], config_version: object, ngrok_version: object) -> None:
     keys = set(options)
-    if _agent_is_v2(ngrok_version):
+    if is_v2_version(ngrok_version):
         unsupported = sorted(keys - _V2_AGENT_OPTIONS)
         if unsupported:
             raise PyngrokError(
@@ -362,7 +359,7 @@ class TunnelRequest:
 
 def is_v3(config_version: object) -> bool:
     """True when ``config_version`` selects the v3 surface (Endpoints API, legacy option translation)."""
-    return str(config_version).lstrip("v") == "3"
+    return config_format(config_version) == "3"
 
 
 def companion_name(name: str) -> str:

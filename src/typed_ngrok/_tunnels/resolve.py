@@ -10,7 +10,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from typed_ngrok import conf
-from typed_ngrok.conf import PyngrokConfig
+from typed_ngrok.conf import PyngrokConfig, agent_format
 from typed_ngrok.exception import PyngrokError
 
 if TYPE_CHECKING:
@@ -98,16 +98,6 @@ def edge_ca_path(edge: LocalEdge | None, ngrok_path: str) -> str:
             "no local CA to trust: its https URLs use ngrok's certificates."
         )
     return edge.ca_path
-
-
-def agent_format(pyngrok_config: PyngrokConfig) -> str:
-    """``"2"`` for a v2 agent or ``config_version="2"`` (Tunnels API, v2 config keys, v2 option names), else ``"3"``.
-
-    Lenient on purpose (``"v2"``, ``"2.3.41"``): attributes may have been set after construction, unvalidated.
-    """
-    if str(pyngrok_config.ngrok_version).lstrip("v").startswith("2"):
-        return "2"
-    return "2" if str(pyngrok_config.config_version) == "2" else "3"
 
 
 def user_config(pyngrok_config: PyngrokConfig) -> dict[str, Any] | None:
