@@ -27,7 +27,7 @@ import contextlib
 import sys
 from typing import TYPE_CHECKING, Any, Unpack
 
-from typed_ngrok import __version__, ngrok
+from typed_ngrok import __version__, _docs, ngrok
 from typed_ngrok._agent_process.aio import AsyncNgrokProcess
 from typed_ngrok._tunnels.resolve import check_public_url as _check_public_url
 from typed_ngrok._tunnels.resolve import resolve_config as _cfg
@@ -152,73 +152,8 @@ async def connect(
     pyngrok_config: PyngrokConfig | None = None,
     **options: Unpack[TunnelOptions],
 ) -> ConnectedTunnel:
-    """See :func:`typed_ngrok.ngrok.connect` (same argument checks, same refusal of a ``name`` in use).
-
-    Args:
-        addr: where the tunnel forwards: a port (``8000`` or ``"8000"``), ``"host:port"``, or a URL
-            (``"http://localhost:8000"``); None means ``"80"``, or the ``addr`` of the definition ``name`` names.
-        proto: ``"http"``, ``"tcp"`` or ``"tls"``; None takes the definition's, else ``"http"``. An http tunnel gives
-            https public URLs (see ``bind_tls``).
-        name: the tunnel's name, or a tunnel definition in the agent's config file to start; None generates
-            ``<proto>-<port>-<uuid>``.
-        pyngrok_config: the agent to use and its settings (``ngrok_path``, ``edge``, timeouts, ...); None uses
-            :func:`typed_ngrok.conf.get_default`.
-        **options: tunnel/endpoint options (:class:`TunnelOptions`), each listed under Other Parameters; they
-            override the definition's. v2-agent keys work on every agent; v3-only keys are refused for a v2 agent.
-
-    Other Parameters:
-        inspect (bool): whether the agent captures this tunnel's http requests (default true).
-        metadata (str): an opaque string stored with the tunnel, shown in ngrok's dashboard and API.
-        bind_tls (bool | str): http tunnels: ``True`` https only (the default here), ``False`` http only, ``"both"``
-            both (on a v2 agent a ``<name> (http)`` companion, tracked and removed with the https tunnel). Translated to
-            ``schemes`` for v3 agents.
-        auth (str | Sequence[str]): http basic auth, ``"user:pass"`` (v2 agents take one credential). Translated to
-            ``basic_auth`` for v3 agents.
-        schemes (Sequence[str]): v3 spelling of ``bind_tls``: ``["https"]``, ``["http"]`` or both; translated back for
-            v2 agents.
-        basic_auth (str | Sequence[str]): v3 spelling of ``auth``: ``"user:pass"`` credentials.
-        host_header (str): http: rewrite the ``Host`` header sent upstream (``"rewrite"`` or a host name).
-        subdomain (str): http: the subdomain of the public URL (DNS labels).
-        hostname (str): http: a full host name for the public URL (a reserved domain on ngrok's cloud).
-        crt (str): tls: the certificate file the agent terminates TLS with.
-        key (str): tls: its private key file.
-        client_cas (str): tls: CA file for mutual TLS: clients must present a certificate it signed.
-        remote_addr (str): tcp: the ``host:port`` of a reserved TCP address.
-        ip_policy (str): the id of an IP policy (ngrok's cloud) that filters clients.
-        domain (str): v3: the domain of the public URL (replaces ``hostname``/``subdomain``).
-        proxy_proto (str | int): v3: send a PROXY protocol header upstream, version ``"1"`` or ``"2"``.
-        compression (bool): v3 http: gzip-compress responses.
-        circuit_breaker (float): v3 http: the 5xx ratio above which the edge rejects requests.
-        ip_restriction (Mapping[str, Sequence[str]]): v3: ``{"allow_cidrs": [...], "deny_cidrs": [...]}``.
-        mutual_tls_cas (str | Sequence[str]): v3 http: CA files for mutual TLS at the edge.
-        oauth (Mapping[str, Any]): v3 http: OAuth at the edge (``{"provider": "google", ...}``).
-        oidc (Mapping[str, Any]): v3 http: OpenID Connect at the edge (``{"issuer_url": ..., "client_id": ...}``).
-        request_header (Mapping[str, Sequence[str]]): v3 http: ``{"add": [...], "remove": [...]}`` on requests.
-        response_header (Mapping[str, Sequence[str]]): v3 http: the same on responses.
-        user_agent_filter (Mapping[str, Sequence[str]]): v3 http: ``{"allow": [...], "deny": [...]}`` regexes.
-        verify_webhook (Mapping[str, str]): v3 http: ``{"provider": ..., "secret": ...}``: only signed webhooks pass.
-        websocket_tcp_converter (bool): v3 http: convert websocket connections to TCP upstream.
-        terminate_at (str): v3 tls: where TLS ends: ``"edge"``, ``"agent"`` or ``"upstream"``.
-        traffic_policy (str | Mapping[str, Any]): v3: a traffic policy document (YAML/JSON text or a mapping).
-        labels (Sequence[str]): v3: the labels (``"key=value"``) of a labeled tunnel, routed by ngrok's cloud edges.
-        url (str): v3 endpoints (``config_version="3"``): the endpoint's public URL.
-        upstream (UpstreamOptions): v3 endpoints: ``{"url": ..., "protocol": "http1"|"http2", "proxy_protocol": ...}``;
-            built from ``addr`` when absent.
-        bindings (Sequence[str]): v3 endpoints: ``"public"``, ``"internal"`` or ``"kubernetes"``.
-        pooling_enabled (bool): v3 endpoints: share the URL with other agents' endpoints (load balancing).
-        description (str): v3 endpoints: a human-readable description.
-        agent_tls_termination (Mapping[str, Any]): v3 endpoints: TLS termination at the agent (certificate and key).
-
-    Raises:
-        PyngrokError: a wrong argument, before any I/O and naming it (see :func:`typed_ngrok.ngrok.connect`);
-            v3-only options with ``config_version="2"``, or options a v2 agent would ignore; both spellings of one
-            option; ``schemes``/credentials a v2 agent cannot express; ``name`` already used by a tunnel on this
-            agent; or the agent returned no ``public_url``.
-        PyngrokNgrokHTTPError: the agent refused: bad option values it checks (400, ``error_code`` 102), the edge
-            refused the bind (502, 103), no session yet (503, 104).
-        PyngrokNgrokURLError: the agent's API is unreachable or did not answer within ``request_timeout``.
-        ProcessStartError: starting the agent failed.
-    """
+    """The async twin of :func:`typed_ngrok.ngrok.connect`: the same argument checks, the same refusal of a ``name`` in
+    use, the same result and errors. Its Args, Other Parameters and Raises follow (``typed_ngrok._docs``)."""
     from typed_ngrok._drive import run_async
     from typed_ngrok._tunnels import flows
 
@@ -521,3 +456,6 @@ async def delete_requests(pyngrok_config: PyngrokConfig | None = None) -> None:
     from typed_ngrok._tunnels import flows
 
     await run_async(flows.delete_requests(), (await _api(pyngrok_config)).api)
+
+
+_docs.share_sections(__name__, globals())  # the sync twins' docstring sections, written once
