@@ -7,6 +7,7 @@ Output is read line by line with a deadline (a reader thread feeds a queue); not
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
@@ -401,9 +402,35 @@ def test_the_installed_console_script_is_this_cli(tmp_path: Path) -> None:
     assert (result.returncode, result.stdout) == (0, f"typed-ngrok {__version__}\n")
 
 
+SPAWN_LOG_HOOK = """import json, os, sys
+
+def _record(event, args):
+    if event == "subprocess.Popen":
+        with open(os.environ["TYPED_NGROK_TEST_SPAWN_LOG"], "a") as log:
+            log.write(json.dumps([str(part) for part in args[1]]) + "\\n")
+
+sys.addaudithook(_record)
+"""
+
+
+def _spawn_log(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A log of every ``subprocess.Popen`` the CLI makes, one JSON argv a line, written by an audit hook in the CLI's
+    own interpreter (a ``sitecustomize`` on its ``PYTHONPATH``) before the child is forked: unlike anything the child
+    does, it cannot be lost to the child being killed at once. Returns the log and the env for :func:`cli`."""
+    hook_dir = tmp_path / "spawn-hook"
+    hook_dir.mkdir()
+    (hook_dir / "sitecustomize.py").write_text(SPAWN_LOG_HOOK)
+    log = tmp_path / "spawned.jsonl"
+    log.touch()
+    path = os.pathsep.join([str(hook_dir), *([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])])
+    return log, {"PYTHONPATH": path, "TYPED_NGROK_TEST_SPAWN_LOG": str(log)}
+
+
 def test_interrupt_before_the_agent_is_spawned_spawns_none(tmp_path: Path) -> None:
     """Ctrl-C while the start has not spawned the agent yet (here: while the binary's version is checked, held by
-    the test) ends the start there: no agent is spawned (the stand-in would tell its pid), exit code 130."""
+    the test) ends the start there: no agent is spawned, exit code 130. The CLI's own Popen log is the proof (the
+    stand-in telling its pid is not: an agent terminated at once may die before it writes it)."""
+    spawn_log, hook_env = _spawn_log(tmp_path)
     asked, release = tmp_path / "asked", tmp_path / "release"
     os.mkfifo(asked)
     os.mkfifo(release)
@@ -417,7 +444,9 @@ def test_interrupt_before_the_agent_is_spawned_spawns_none(tmp_path: Path) -> No
     reader = os.open(asked, os.O_RDWR | os.O_NONBLOCK)  # RDWR: no EOF between two writers
     config = str(tmp_path / "c.yml")
     try:
-        with cli(tmp_path, "http", "8000", "--local", "--ngrok-path", str(binary), "--config", config) as run:
+        with cli(
+            tmp_path, "http", "8000", "--local", "--ngrok-path", str(binary), "--config", config, **hook_env
+        ) as run:
             assert select.select([reader], [], [], DEADLINE)[0], "the version check did not start"
             assert os.read(reader, 64) == b"version\n"
             run.proc.send_signal(signal.SIGINT)
@@ -429,6 +458,8 @@ def test_interrupt_before_the_agent_is_spawned_spawns_none(tmp_path: Path) -> No
                 go.write("go\n")
             assert run.proc.wait(timeout=DEADLINE) == 130
             assert not select.select([reader], [], [], 0)[0], "an agent was spawned"
+        spawned = [json.loads(line) for line in spawn_log.read_text().splitlines()]
+        assert spawned == [[str(binary), "--version"]]  # the version check (the hook works), and no agent
     finally:
         os.close(reader)
 
