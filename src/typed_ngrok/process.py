@@ -187,14 +187,15 @@ def get_process(pyngrok_config: PyngrokConfig) -> NgrokProcess:
         PyngrokNgrokError: the binary does not exist.
         ProcessStartError: the agent exited, printed a fatal error or was not ready within ``startup_timeout``
             seconds (the call returns or raises within that time plus 0.5 s); nothing is left running.
-        PyngrokError: the config is invalid, or its file has settings typed-ngrok cannot work with.
+        PyngrokError: the config is invalid (checked when an agent is to be started, not for a running one), or its
+            file has settings typed-ngrok cannot work with.
     """
     if not isinstance(pyngrok_config, PyngrokConfig):
         raise PyngrokError(f"get_process() needs a PyngrokConfig, got {type(pyngrok_config).__name__}")
-    pyngrok_config.validate()
     with _current_processes_lock:
         if is_process_running(pyngrok_config.ngrok_path):
             return _current_processes[pyngrok_config.ngrok_path]
+        pyngrok_config.validate()  # only when starting one, as aio's get_process
         return _start_process(pyngrok_config)
 
 

@@ -27,7 +27,7 @@ from tests.outside_files import needs_agent
 from typed_ngrok import process
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.edge import LocalEdge
-from typed_ngrok.exception import ProcessStartError, PyngrokNgrokError
+from typed_ngrok.exception import ProcessStartError, PyngrokError, PyngrokNgrokError
 from typed_ngrok.log import NgrokLog
 
 AGENT = real_agent_path()
@@ -259,6 +259,21 @@ async def test_two_agents_side_by_side(ptwin: ProcessTwin, tmp_path: Path) -> No
     await ptwin.kill_process(a.ngrok_path)
     assert not await ptwin.is_process_running(a.ngrok_path)
     assert await second.healthy() and await ptwin.is_process_running(b.ngrok_path)
+
+
+async def test_a_config_made_invalid_after_the_start_still_finds_the_running_agent(
+    ptwin: ProcessTwin, tmp_path: Path
+) -> None:
+    """Both twins validate the config only when they start an agent: a running one is returned as it is."""
+    cfg = local_config(tmp_path)
+    first = await ptwin.get_process(cfg)
+    cfg.startup_timeout = -1  # invalid, assigned after the start
+    assert (await ptwin.get_process(cfg)).obj is first.obj
+    await ptwin.kill_process(cfg.ngrok_path)
+    started = children()
+    with pytest.raises(PyngrokError, match="startup_timeout"):
+        await ptwin.get_process(cfg)  # no agent: this call would start one, so it validates
+    assert children() <= started and not await ptwin.is_process_running(cfg.ngrok_path)
 
 
 async def test_callbacks_max_logs_and_a_raising_callback(

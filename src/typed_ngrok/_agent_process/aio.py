@@ -523,7 +523,8 @@ async def get_process(pyngrok_config: PyngrokConfig) -> AsyncNgrokProcess:
     Raises:
         PyngrokNgrokError: the binary does not exist.
         ProcessStartError: the agent exited, printed a fatal error or was not ready within ``startup_timeout``.
-        PyngrokError: the config is invalid, or the agent for that path belongs to another running loop.
+        PyngrokError: the config is invalid (checked when an agent is to be started, not for a running one), or the
+            agent for that path belongs to another running loop.
     """
     if not isinstance(pyngrok_config, PyngrokConfig):
         raise PyngrokError(f"get_process() needs a PyngrokConfig, got {type(pyngrok_config).__name__}")
