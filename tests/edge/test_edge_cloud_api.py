@@ -26,7 +26,7 @@ from typed_ngrok.edge import LocalEdge
 from typed_ngrok.edge.__main__ import render_config
 from typed_ngrok.edge._cloud_api import CONTROL_TIMEOUT
 from typed_ngrok.edge._muxado import FrameType, encode_data
-from typed_ngrok.edge._rpc import RESTART
+from typed_ngrok.edge._rpc import RESTART, STOP, UPDATE
 from typed_ngrok.edge._session import Stream, StreamResetError
 from typed_ngrok.exception import CloudTimeoutError, LocalEdgeError
 
@@ -464,6 +464,61 @@ async def test_an_action_the_agent_never_answers_is_502_and_reserves_nothing(mon
         again, _, fresh = await _raw_session(edge)  # what a re-executed agent would send
         again.writer.close()
         assert fresh != url
+
+
+async def _answer_commands(agent: RawAgent, reply: dict[str, Any], seen: list[int]) -> None:
+    """Answer every Stop/Restart/Update the edge sends ``agent`` with ``reply``; record their stream types."""
+    commands = {STOP.to_bytes(4, "big"): STOP, RESTART.to_bytes(4, "big"): RESTART, UPDATE.to_bytes(4, "big"): UPDATE}
+    while True:
+        frame = await agent.frame()
+        if frame.type == FrameType.DATA and frame.syn and frame.payload[:4] in commands:
+            seen.append(commands[frame.payload[:4]])
+            agent.writer.write(encode_data(frame.stream_id, json.dumps(reply).encode(), fin=True))
+
+
+async def test_each_action_refused_or_failed_by_the_agent_has_its_own_code() -> None:
+    """An agent whose handshake says it cannot restart/stop gets 400 ERR_NGROK_804/805 without a command sent; an
+    agent that answers a command with an Error gets 808 (restart), 807 (stop), 809 (update) naming the action and
+    the agent's error (docs/edge-cloud.md)."""
+    async with LocalEdge(heartbeat_interval=0) as edge:
+        unable = await RawAgent.connect(edge)
+        extra = {"authtoken": "raw", "RestartUnsupportedError": "no restarts", "StopUnsupportedError": "no stops"}
+        auth = await unable.rpc(3, 0, {"version": ["2"], "extra": extra})
+        assert auth["Error"] == ""
+        failing, failing_sid, _ = await _raw_session(edge, metadata="failing")
+        sent: dict[str, list[int]] = {"unable": [], "failing": []}
+        answering = [
+            asyncio.ensure_future(_answer_commands(unable, {"Error": "updates disabled"}, sent["unable"])),
+            asyncio.ensure_future(_answer_commands(failing, {"Error": "it broke"}, sent["failing"])),
+        ]
+        try:
+            async with httpx.AsyncClient(base_url=edge.cloud_api_url, headers=_headers(edge)) as client:
+
+                async def act(sid: str, action: str, status: int, code: str) -> str:
+                    body = _assert_error(await client.post(f"/tunnel_sessions/{sid}/{action}", json={}), status, code)
+                    msg: str = body["msg"]
+                    return msg
+
+                unable_sid = str(auth["ClientId"])
+                said = await act(unable_sid, "restart", 400, "ERR_NGROK_804")
+                assert said == "This ngrok agent does not support remote restarting: no restarts."
+                said = await act(unable_sid, "stop", 400, "ERR_NGROK_805")
+                assert said == "This ngrok agent does not support remote stopping: no stops."
+                assert sent["unable"] == []  # refused from the handshake: nothing was sent
+                said = await act(unable_sid, "update", 400, "ERR_NGROK_809")
+                assert said == "The remote ngrok agent failed to update because of an error: updates disabled"
+                assert sent["unable"] == [UPDATE]
+                for action, code in (("restart", "ERR_NGROK_808"), ("stop", "ERR_NGROK_807")):
+                    said = await act(failing_sid, action, 400, code)
+                    assert said == f"The remote ngrok agent failed to {action} because of an error: it broke"
+                assert sent["failing"] == [RESTART, STOP]
+                assert {s.id for s in edge.sessions if s.alive} == {unable_sid, failing_sid}
+        finally:
+            for task in answering:
+                task.cancel()
+            await asyncio.gather(*answering, return_exceptions=True)
+            unable.writer.close()
+            failing.writer.close()
 
 
 def _default_timeout(kind: str) -> float:

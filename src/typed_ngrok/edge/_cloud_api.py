@@ -29,6 +29,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 import h11
 
 from ._cel import CelError, compile_filter, matches
+from ._controls import COMMANDS
 from ._server import EdgeServer
 
 __all__ = [
@@ -51,7 +52,6 @@ IDLE_TIMEOUT = 60.0  # seconds a connection may sit without a complete request
 CONTROL_TIMEOUT = 8.0
 REGION = "local"  # the region the edge reports in SrvInfo
 TRANSPORT = "ngrok/2"  # the muxado tunnel protocol, as ngrok's TunnelSession.transport names it
-ACTIONS = ("restart", "stop", "update")
 _log = logging.getLogger("typed_ngrok.edge")
 _DOCS = "Check your API client implementation and review the API documentation: https://ngrok.com/docs/api#service-api."
 _KEYS = "API keys and instructions are available on your dashboard: https://dashboard.ngrok.com/api-keys"
@@ -70,11 +70,10 @@ class Answer:
         return b"" if self.body is None else json.dumps(self.body, separators=(",", ":")).encode()
 
 
-def error(status: int, code: str, msg: str, **extra: object) -> Answer:
+def error(
+    status: int, code: str, msg: str, *, headers: tuple[tuple[str, str], ...] = (), close: bool = False
+) -> Answer:
     """ngrok's error body: ``{"error_code", "status_code", "msg", "details": {"operation_id"}}``."""
-    close = bool(extra.pop("close", False))
-    headers = extra.pop("headers", ())
-    assert isinstance(headers, tuple)
     body = {
         "error_code": code,
         "status_code": status,
@@ -378,9 +377,7 @@ def check_action_body(headers: dict[str, str], body: bytes) -> Answer | None:
     return None
 
 
-_ROUTES: dict[str, tuple[str, ...]] = {"tunnel_sessions": ACTIONS, "tunnels": (), "endpoints": ()}
-_UNSUPPORTED = {"restart": ("ERR_NGROK_804", "restarting"), "stop": ("ERR_NGROK_805", "stopping")}
-_FAILED = {"restart": "ERR_NGROK_808", "stop": "ERR_NGROK_807", "update": "ERR_NGROK_809"}
+_ROUTES: dict[str, tuple[str, ...]] = {"tunnel_sessions": tuple(COMMANDS), "tunnels": (), "endpoints": ()}
 _NETWORK = (
     "There was a networking error while trying to send this operation to the ngrok agent or trying to read the "
     "response. This usually indicates that the ngrok agent was in the process of shutting down or reconnecting, but "
@@ -448,10 +445,14 @@ async def _act(action: str, session_id: str, snapshot: Snapshot, control: Contro
     session = next((s for s in snapshot.sessions if s.id == session_id), None)
     if session is None:
         return not_found(session_id)
+    command = COMMANDS[action]
     reason = session.unsupported.get(action, "")
-    if reason and action in _UNSUPPORTED:
-        code, verb = _UNSUPPORTED[action]
-        return error(400, code, f"This ngrok agent does not support remote {verb}: {reason}.")
+    if reason:
+        return error(
+            400,
+            command.unsupported_code,
+            f"This ngrok agent does not support remote {command.unsupported_verb}: {reason}.",
+        )
     try:
         reply = await control(action, session_id)
     except LookupError:  # the session went away since the snapshot, or before the command could be sent
@@ -460,8 +461,9 @@ async def _act(action: str, session_id: str, snapshot: Snapshot, control: Contro
         return error(502, "ERR_NGROK_810", _NETWORK)
     failure = reply.get("Error") if isinstance(reply, dict) else None
     if isinstance(failure, str) and failure:
-        verb = {"restart": "restart", "stop": "stop", "update": "update"}[action]
-        return error(400, _FAILED[action], f"The remote ngrok agent failed to {verb} because of an error: {failure}")
+        return error(
+            400, command.failed_code, f"The remote ngrok agent failed to {action} because of an error: {failure}"
+        )
     if reply is None and action == "update":  # stop and restart may end the session before any reply
         return error(502, "ERR_NGROK_810", _NETWORK)
     return Answer(204)
@@ -617,9 +619,6 @@ def credential_id(authtoken: str, known: dict[str, str]) -> str:
     return known[digest]
 
 
-_UNSUPPORTED_FIELDS = {"restart": "RestartUnsupportedError", "stop": "StopUnsupportedError"}
-
-
 def snapshot_of(core: EdgeServer | None, credentials: dict[str, str]) -> Snapshot:
     """The live sessions and their binds, read from the edge's core (on its loop)."""
     if core is None:
@@ -630,8 +629,8 @@ def snapshot_of(core: EdgeServer | None, credentials: dict[str, str]) -> Snapsho
         if auth is None or not state.id or state.mux.closed:
             continue
         unsupported = {}
-        for action, name in _UNSUPPORTED_FIELDS.items():
-            value = auth.extra.get(name)
+        for action, command in COMMANDS.items():
+            value = auth.extra.get(command.unsupported_field) if command.unsupported_field else None
             unsupported[action] = value if isinstance(value, str) else ""
         sessions.append(
             SessionFacts(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from typed_ngrok.exception import LocalEdgeError
@@ -11,16 +12,39 @@ from ._rpc import RESTART, STOP, UPDATE
 from ._server import EdgeServer
 from ._types import EdgeFaults
 
-__all__ = ["COMMAND_NAMES", "EdgeControls", "command"]
+__all__ = ["COMMANDS", "AgentCommand", "EdgeControls", "command"]
 
 T = TypeVar("T")
-COMMAND_NAMES = {STOP: "Stop", RESTART: "Restart", UPDATE: "Update"}
+
+
+@dataclass(frozen=True)
+class AgentCommand:
+    """One edge-to-agent command (``docs/edge-protocol.md`` §5) and how the cloud API reports its failures
+    (``docs/edge-cloud.md``)."""
+
+    stream_type: int
+    title: str  # its name in messages ("Restart")
+    failed_code: str  # the cloud API's 400 when the agent's reply carries an Error
+    unsupported_field: str = ""  # the Auth Extra field in which an agent says it cannot do this ("": always can)
+    unsupported_code: str = ""  # the cloud API's 400 for such an agent (no command is sent)
+    unsupported_verb: str = ""  # "does not support remote <verb>"
+
+
+#: The actions, by the name the cloud API's paths use: the one table of the three commands.
+COMMANDS: dict[str, AgentCommand] = {
+    "restart": AgentCommand(
+        RESTART, "Restart", "ERR_NGROK_808", "RestartUnsupportedError", "ERR_NGROK_804", "restarting"
+    ),
+    "stop": AgentCommand(STOP, "Stop", "ERR_NGROK_807", "StopUnsupportedError", "ERR_NGROK_805", "stopping"),
+    "update": AgentCommand(UPDATE, "Update", "ERR_NGROK_809"),
+}
+_TITLES = {one.stream_type: one.title for one in COMMANDS.values()}
 
 
 def command(action: str, *, version: str = "", permit_major_version: bool = False) -> tuple[int, dict[str, Any]]:
     """The stream type and body of the ``"stop"``, ``"restart"`` or ``"update"`` command (``docs/edge-protocol.md``
     §5). Raises ``KeyError`` for another action."""
-    stream_type = {"stop": STOP, "restart": RESTART, "update": UPDATE}[action]
+    stream_type = COMMANDS[action].stream_type
     if stream_type == UPDATE:
         return stream_type, {"Version": version, "PermitMajorVersion": permit_major_version}
     return stream_type, {}
@@ -96,7 +120,7 @@ class EdgeControls:
         except LookupError as exc:
             raise LocalEdgeError(str(exc)) from exc
         except TimeoutError as exc:
-            raise LocalEdgeError(f"{COMMAND_NAMES[stream_type]}: {exc}") from exc
+            raise LocalEdgeError(f"{_TITLES[stream_type]}: {exc}") from exc
 
     async def astop_agent(self, session_id: str | None = None, *, timeout: float = 10.0) -> dict[str, Any] | None:
         """Send Stop; the agent's reply, or None (it usually exits without one).
