@@ -29,6 +29,7 @@ from typed_ngrok.cloud import AsyncCloudClient, CloudClient
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.edge import LocalEdge
 from typed_ngrok.exception import CloudAPIError
+from typed_ngrok.ngrok import ConnectedTunnel
 from typed_ngrok.process import NgrokProcess
 
 pytestmark = [
@@ -72,6 +73,27 @@ def _edge(process: NgrokProcess | AsyncNgrokProcess) -> LocalEdge:
 
 def _registry(cfg: PyngrokConfig, process: NgrokProcess | AsyncNgrokProcess) -> TunnelRegistry:
     return registry_for(cfg.ngrok_path, process.api_url)
+
+
+async def _wait_exit(process: NgrokProcess | AsyncNgrokProcess) -> int:
+    """The agent's exit code, once it has exited (within 30 s)."""
+    if isinstance(process, NgrokProcess):
+        return await asyncio.to_thread(process.proc.wait, 30)
+    return await asyncio.wait_for(process.proc.wait(), 30)
+
+
+async def _dead_then_fresh(
+    twin: Twin, cfg: PyngrokConfig, process: NgrokProcess | AsyncNgrokProcess, tunnel: ConnectedTunnel, port: int
+) -> None:
+    """The agent of ``process`` (which served ``tunnel``) was told to stop: it exits with 0, the next call notices the
+    dead agent (no tunnels: a fresh agent, started on demand), and a new tunnel to ``port`` works through it."""
+    assert await _wait_exit(process) == 0
+    assert await twin.get_tunnels(cfg) == []  # the dead agent is noticed: a fresh one, started on demand
+    again = await _process(twin, cfg)
+    assert again is not process and process.exited
+    fresh = await twin.connect(port, pyngrok_config=cfg)
+    assert fresh.api_url != tunnel.api_url
+    assert (await _get(fresh.public_url + "/fresh")).text == "GET /fresh 0"
 
 
 def _config_file(folder: Path) -> PyngrokConfig:
@@ -198,16 +220,7 @@ async def test_stop_makes_the_agent_exit_and_the_next_call_notices(
         tunnel = await twin.connect(upstream.server_address[1], pyngrok_config=cfg)
         process = await _process(twin, cfg)
         await asyncio.to_thread(_edge(process).stop_agent)
-        if isinstance(process, NgrokProcess):
-            assert await asyncio.to_thread(process.proc.wait, 30) == 0
-        else:
-            assert await asyncio.wait_for(process.proc.wait(), 30) == 0
-        assert await twin.get_tunnels(cfg) == []  # the dead agent is noticed: a fresh one, started on demand
-        again = await _process(twin, cfg)
-        assert again is not process and process.exited
-        fresh = await twin.connect(upstream.server_address[1], pyngrok_config=cfg)
-        assert fresh.api_url != tunnel.api_url
-        assert (await _get(fresh.public_url + "/fresh")).text == "GET /fresh 0"
+        await _dead_then_fresh(twin, cfg, process, tunnel, upstream.server_address[1])
     finally:
         await twin.kill(cfg)
 
@@ -222,23 +235,11 @@ async def test_restart_through_the_cloud_api_gives_a_new_session_and_the_old_url
         process = await _process(twin, cfg)
         edge, pid = _edge(process), process.proc.pid
         wanted = f'obj.metadata == "restart-{twin.kind}"'
-        if twin.kind == "sync":
-            with CloudClient(base_url=edge.cloud_api_url, api_key=edge.cloud_api_key, max_retries=0) as cloud:
-                [old] = await asyncio.to_thread(lambda: list(cloud.tunnel_sessions.list(filter=wanted)))
-                mark = edge.mark()
-                await asyncio.to_thread(cloud.tunnel_sessions.restart, old.id)
-                new = await asyncio.to_thread(_next_session, edge, mark, old.id)
-                renewed = await asyncio.to_thread(lambda: list(cloud.tunnel_sessions.list(filter=wanted)))
-        else:
-            async with AsyncCloudClient(
-                base_url=edge.cloud_api_url, api_key=edge.cloud_api_key, max_retries=0
-            ) as aclient:
-                [old] = [s async for s in aclient.tunnel_sessions.list(filter=wanted)]
-                mark = edge.mark()
-                await aclient.tunnel_sessions.restart(old.id)
-                new = await asyncio.to_thread(_next_session, edge, mark, old.id)
-                renewed = [s async for s in aclient.tunnel_sessions.list(filter=wanted)]
-        assert [s.id for s in renewed] == [new] != [old.id]
+        [old] = await _cloud_sessions(twin, edge, wanted)
+        mark = edge.mark()
+        await _cloud_action(twin, edge, "restart", old)
+        new = await asyncio.to_thread(_next_session, edge, mark, old)
+        assert await _cloud_sessions(twin, edge, wanted) == [new] != [old]
 
         assert await asyncio.to_thread(_registry(cfg, process).wait_restarts, 1, 60.0)
         assert (await _get(tunnel.public_url + "/cloud")).text == "GET /cloud 0"
@@ -273,16 +274,7 @@ async def test_update_is_refused_and_stop_ends_the_agent_through_the_cloud_api(
         assert (await _get(tunnel.public_url + "/updated")).text == "GET /updated 0"
 
         await _cloud_action(twin, edge, "stop", session)
-        if isinstance(process, NgrokProcess):
-            assert await asyncio.to_thread(process.proc.wait, 30) == 0
-        else:
-            assert await asyncio.wait_for(process.proc.wait(), 30) == 0
-        assert await twin.get_tunnels(cfg) == []  # the dead agent is noticed: a fresh one, started on demand
-        again = await _process(twin, cfg)
-        assert again is not process and process.exited
-        fresh = await twin.connect(upstream.server_address[1], pyngrok_config=cfg)
-        assert fresh.api_url != tunnel.api_url
-        assert (await _get(fresh.public_url + "/fresh")).text == "GET /fresh 0"
+        await _dead_then_fresh(twin, cfg, process, tunnel, upstream.server_address[1])
     finally:
         await twin.kill(cfg)
 
@@ -296,16 +288,19 @@ async def _cloud_sessions(twin: Twin, edge: LocalEdge, wanted: str) -> list[str]
         return [s.id async for s in aclient.tunnel_sessions.list(filter=wanted)]
 
 
-async def _cloud_action(twin: Twin, edge: LocalEdge, action: Literal["update", "stop"], session_id: str) -> None:
-    """``tunnel_sessions.update``/``stop`` of ``session_id``, through the twin's cloud client (see above)."""
+async def _cloud_action(
+    twin: Twin, edge: LocalEdge, action: Literal["update", "stop", "restart"], session_id: str
+) -> None:
+    """``tunnel_sessions.update``/``stop``/``restart`` of ``session_id``, through the twin's cloud client (see
+    above)."""
     if twin.kind == "sync":
         with CloudClient(base_url=edge.cloud_api_url, api_key=edge.cloud_api_key, max_retries=0) as cloud:
-            sessions = cloud.tunnel_sessions
-            await asyncio.to_thread(sessions.update if action == "update" else sessions.stop, session_id)
+            s = cloud.tunnel_sessions
+            await asyncio.to_thread({"update": s.update, "stop": s.stop, "restart": s.restart}[action], session_id)
         return
     async with AsyncCloudClient(base_url=edge.cloud_api_url, api_key=edge.cloud_api_key, max_retries=0) as aclient:
-        asessions = aclient.tunnel_sessions
-        await (asessions.update if action == "update" else asessions.stop)(session_id)
+        a = aclient.tunnel_sessions
+        await {"update": a.update, "stop": a.stop, "restart": a.restart}[action](session_id)
 
 
 def _next_session(edge: LocalEdge, mark: int, old: str) -> str:
