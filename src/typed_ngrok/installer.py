@@ -84,7 +84,6 @@ DEFAULT_RETRY_BACKOFF: Final = 0.5
 
 #: Guards every read-modify-write of a config file.
 config_file_lock = _config_file.lock
-_config_cache = _config_file._cache
 #: Set to False to never show a download progress line (it is only shown on a terminal anyway).
 _print_progress_enabled = True
 

@@ -45,6 +45,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from typed_ngrok._tunnels.requests import companion_name
+
 if TYPE_CHECKING:
     import asyncio
 
@@ -199,7 +201,9 @@ class TunnelRegistry:
     def _apply_listing(self, tunnels: Sequence[NgrokTunnel], since: int) -> None:
         names = {t.name for t in tunnels if t.name}
         fresh = {t.public_url: t for t in tunnels if t.public_url}
-        companions = {url: [f"{t.name} (http)"] for url, t in fresh.items() if t.name and f"{t.name} (http)" in names}
+        companions = {
+            url: [companion_name(t.name)] for url, t in fresh.items() if t.name and companion_name(t.name) in names
+        }
         with self._lock:
             for url, seq in self._touched.items():
                 if seq <= since:

@@ -10,6 +10,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from typed_ngrok import conf
+from typed_ngrok._tunnels.requests import companion_name
 from typed_ngrok.conf import PyngrokConfig, agent_format
 from typed_ngrok.exception import PyngrokError
 
@@ -122,4 +123,4 @@ def companion_names(body: dict[str, Any], name: str | None, agent_format: str) -
     bind_tls = body.get("bind_tls", "both")
     if bind_tls is True or bind_tls is False or str(bind_tls).lower() in ("true", "false"):
         return []
-    return [f"{name} (http)"]
+    return [companion_name(name)]
