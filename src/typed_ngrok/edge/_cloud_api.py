@@ -31,6 +31,7 @@ import h11
 from ._cel import CelError, compile_filter, matches
 from ._controls import COMMANDS
 from ._server import EdgeServer
+from ._tunnels import client_ip
 
 __all__ = [
     "MAX_BODY",
@@ -140,13 +141,12 @@ class BindFacts:
 
 
 def session_view(base: str, s: SessionFacts) -> dict[str, Any]:
-    ip = s.remote_addr.rsplit(":", 1)[0] if ":" in s.remote_addr else s.remote_addr
     view: dict[str, Any] = {
         "id": s.id,
         "uri": _ref(base, "tunnel_sessions", s.id)["uri"],
         "agent_version": s.agent_version,
         "credential": _ref(base, "credentials", s.credential_id),
-        "ip": ip,
+        "ip": client_ip(s.remote_addr),
         "os": s.os,
         "region": REGION,
         "started_at": rfc3339(s.established_at),

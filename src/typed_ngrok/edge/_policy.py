@@ -60,6 +60,10 @@ _READ = {
 }
 _READ["https"] = _READ["http"]
 _EXTRA_READ = {"Token", "Metadata", "IPPolicyRef", "Bindings", "PoolingEnabled"}
+# The same names case-folded (the agent's JSON field names match case-insensitively), built once.
+_READ_FOLDED = {proto: frozenset(n.casefold() for n in names) for proto, names in _READ.items()}
+_REFUSED_FOLDED = {n.casefold(): (n, label) for n, label in _REFUSED.items()}
+_EXTRA_READ_FOLDED = frozenset(n.casefold() for n in _EXTRA_READ)
 
 
 class Refused(Exception):
@@ -191,14 +195,12 @@ def _pem(value: Any, what: str, where: str, proto: str) -> bytes:
 def read_policy(req: BindRequest) -> EndpointPolicy:
     """Read every option of a Bind. Raises :class:`Refused` for one the edge will not honour."""
     proto = req.proto
-    read = _READ.get(proto, set())
-    read_folded = {n.casefold() for n in read}
-    refused_folded = {n.casefold(): (n, label) for n, label in _REFUSED.items()}
+    read_folded = _READ_FOLDED.get(proto, frozenset())
     for key, value in req.opts.items():
         folded = str(key).casefold()
         if folded in read_folded or not is_set(value):
             continue
-        name, label = refused_folded.get(folded, (str(key), f"the option {key!r}"))
+        name, label = _REFUSED_FOLDED.get(folded, (str(key), f"the option {key!r}"))
         raise refusal(label, f"Opts.{name}", proto)
     if req.forwards_proto not in ("", "http1"):
         raise refusal(f"app protocol {req.forwards_proto!r}", "ForwardsProto", proto, "it speaks HTTP/1.1 to clients")
@@ -206,7 +208,7 @@ def read_policy(req: BindRequest) -> EndpointPolicy:
         if is_set(value):
             raise refusal(f"the field {key!r}", key, proto)
     for key, value in req.extra.items():
-        if str(key).casefold() not in {n.casefold() for n in _EXTRA_READ} and is_set(value):
+        if str(key).casefold() not in _EXTRA_READ_FOLDED and is_set(value):
             raise refusal(f"the option {key!r}", f"Extra.{key}", proto)
     if field_str(req.extra, "Token"):  # the edge hands out "" in every Bind reply: any other value is not its own
         raise refusal("a bind token the edge never issued", "Extra.Token", proto)

@@ -119,7 +119,8 @@ def _auth_ok(credentials: tuple[tuple[str, str], ...], header: str | None) -> bo
     return ok
 
 
-def _client_ip(client_addr: str) -> str:
+def client_ip(client_addr: str) -> str:
+    """The address part of a peer's ``host:port`` (``[v6]:port`` unbracketed)."""
     return client_addr.rsplit(":", 1)[0].strip("[]")
 
 
@@ -284,7 +285,7 @@ class PublicListener:
                 )
             else:
                 bind = next(iter(self.binds.values()), None)
-                if bind is None or not bind.policy.admits_ip(_client_ip(client_addr)):
+                if bind is None or not bind.policy.admits_ip(client_ip(client_addr)):
                     return  # IP restriction on a tcp/tls endpoint: the connection is closed unanswered
                 reader, writer = await self._streams(conn, bind.tls)
                 if bind.session is None or bind.session.mux.closed:
@@ -306,7 +307,7 @@ class PublicListener:
         if bind is None or bind.session is None or bind.session.mux.closed:
             host = headers.get("host", f"localhost:{self.port}")
             return None, _http_reply("404 Not Found", f"Tunnel {host} not found\r\n\r\nERR_NGROK_3200\r\n")
-        if not bind.policy.admits_ip(_client_ip(client_addr)):
+        if not bind.policy.admits_ip(client_ip(client_addr)):
             return None, _IP_DENIED
         if bind.policy.credentials and not _auth_ok(bind.policy.credentials, headers.get("authorization")):
             return None, _http_reply(
