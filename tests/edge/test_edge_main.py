@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.line_reader import LineReader
 from typed_ngrok.edge.__main__ import AUTHTOKEN_ENV
 
 SECRET = "edge-secret-5f3a"
+LINE_DEADLINE = 30.0  # seconds for one printed line (the edge's start included)
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -26,13 +28,14 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def _printed_config(command: list[str], env: dict[str, str]) -> dict[str, object]:
-    """Run the edge until it printed its config, stop it with SIGINT, and return the YAML it printed."""
+    """Run the edge until it printed its config, stop it with SIGINT, and return the YAML it printed. Each line is
+    awaited with a deadline: an edge that hangs fails the test after it."""
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        assert proc.stdout is not None
-        lines = [proc.stdout.readline()]
-        while lines[-1] and not lines[-1].startswith("# ngrok's SDKs: "):
-            lines.append(proc.stdout.readline())
+        out = LineReader(proc.stdout)
+        lines = [out.line(LINE_DEADLINE)]
+        while lines[-1] is not None and not lines[-1].startswith("# ngrok's SDKs: "):
+            lines.append(out.line(LINE_DEADLINE))
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) == 0
     finally:
@@ -42,7 +45,7 @@ def _printed_config(command: list[str], env: dict[str, str]) -> dict[str, object
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
-    config = yaml.safe_load("".join(lines))
+    config = yaml.safe_load("\n".join(line for line in lines if line is not None))
     assert isinstance(config, dict), lines
     return config
 

@@ -28,6 +28,7 @@ import psutil
 import pytest
 
 from tests.integration.ngrok_env import AGENT, agent_config, echo_through, http_upstream, needs_agent, tcp_echo
+from tests.line_reader import LineReader
 from typed_ngrok import __version__
 
 pytestmark = [pytest.mark.integration, needs_agent, pytest.mark.timeout(120)]
@@ -69,19 +70,12 @@ class Cli:
 
     def __init__(self, proc: subprocess.Popen[str]) -> None:
         self.proc = proc
-        self.lines: queue.Queue[str | None] = queue.Queue()
+        self._out = LineReader(proc.stdout)
+        self.lines = self._out.queue
         self.stderr: list[str] = []
         self.stderr_lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._pump, args=(proc.stdout, self.lines), daemon=True).start()
         self._err = threading.Thread(target=self._collect, args=(proc.stderr,), daemon=True)
         self._err.start()
-
-    @staticmethod
-    def _pump(stream: IO[str] | None, into: queue.Queue[str | None]) -> None:
-        assert stream is not None
-        for line in stream:
-            into.put(line.rstrip("\n"))
-        into.put(None)
 
     def _collect(self, stream: IO[str] | None) -> None:
         assert stream is not None
@@ -90,10 +84,7 @@ class Cli:
             self.stderr_lines.put(line.rstrip("\n"))
 
     def line(self) -> str:
-        try:
-            line = self.lines.get(timeout=DEADLINE)
-        except queue.Empty:
-            pytest.fail(f"no output line within {DEADLINE} s")
+        line = self._out.line(DEADLINE)
         if line is None:
             self._err.join(10)
             pytest.fail(f"typed-ngrok ended (code {self.proc.poll()}): {self.stderr}")
