@@ -234,7 +234,7 @@ def _install_npm_agent(
             logger.info("Installed ngrok %s at %s", NPM_AGENT_VERSION, ngrok_path)
             return
         with tempfile.TemporaryDirectory(prefix="typed-ngrok-npm-") as tmp:
-            binary = fetch_npm_agent(
+            binary = cached or fetch_npm_agent(  # cached: verified above, not hashed again
                 tmp if cache_dir is None else cache_dir, platform_key=platform_key, npm=npm, timeout=timeout
             )
             with _download.atomic_install(ngrok_path) as out:

@@ -5,17 +5,20 @@ Imported explicitly by tests/unit/test_installer_*.py and tests/integration/test
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
+import os
 import stat
+import sys
 import tarfile
 import threading
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 #: What the installed "binary" is: a script that answers like ``ngrok --version``.
 FAKE_BINARY = b'#!/bin/sh\necho "ngrok version 3.99.0-fake"\n'
@@ -196,3 +199,34 @@ def _make_handler(server: ArchiveServer) -> Callable[..., BaseHTTPRequestHandler
             self.wfile.write(body)
 
     return Handler
+
+
+_open_counts: dict[str, int] | None = None  # the paths being counted, while a count_opens() block runs
+_open_counts_lock = threading.Lock()
+_hook_installed = False
+
+
+def _on_audit(event: str, args: tuple[object, ...]) -> None:
+    counts = _open_counts
+    if counts is None or event != "open" or not args or not isinstance(args[0], str | os.PathLike):
+        return
+    path = os.path.abspath(os.fsdecode(os.fspath(cast("str | os.PathLike[str]", args[0]))))
+    if path in counts:
+        with _open_counts_lock:
+            counts[path] += 1
+
+
+@contextlib.contextmanager
+def count_opens(*paths: Path) -> Iterator[dict[str, int]]:
+    """How many times each of ``paths`` is opened inside the block (``open`` audit events; the hook, once added,
+    stays for the process but does nothing outside such a block)."""
+    global _open_counts, _hook_installed
+    counts = {os.path.abspath(path): 0 for path in paths}
+    if not _hook_installed:
+        sys.addaudithook(_on_audit)
+        _hook_installed = True
+    _open_counts = counts
+    try:
+        yield counts
+    finally:
+        _open_counts = None

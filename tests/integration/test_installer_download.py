@@ -19,11 +19,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.installer_helpers import FAKE_BINARY, ArchiveServer, Member, Route, tgz_bytes, zip_bytes
+from tests.integration.installer_helpers import (
+    FAKE_BINARY,
+    ArchiveServer,
+    Member,
+    Route,
+    count_opens,
+    tgz_bytes,
+    zip_bytes,
+)
 from tests.outside_files import CACHE, needs_agent
 from typed_ngrok import installer
 from typed_ngrok._install import download as _download
 from typed_ngrok._install import version_stamp
+from typed_ngrok._install.npm_agent import npm_agent_path
 from typed_ngrok.exception import PyngrokNgrokInstallError, PyngrokSecurityError
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX: shell-script binaries and a pty")
@@ -319,6 +328,13 @@ def test_v2_agent_from_the_verified_npm_cache(target: Path) -> None:
     assert run_version(target) == "ngrok version 2.3.41"
     assert sorted(p.name for p in target.parent.iterdir()) == [".ngrok.version.json", "ngrok"]
     assert version_stamp.read(target) == "2.3.41"  # verified here, so its start runs no `ngrok --version`
+
+
+@needs_agent
+def test_v2_agent_from_the_cache_is_hashed_once(target: Path) -> None:
+    with count_opens(npm_agent_path(NPM_CACHE)) as opened:
+        installer.install_ngrok(str(target), ngrok_version="2", cache_dir=str(NPM_CACHE))
+    assert list(opened.values()) == [2]  # its sha256 check (30 MB), then the copy: not checked a second time
 
 
 def test_v2_agent_unpinned_platform_is_install_error(target: Path) -> None:

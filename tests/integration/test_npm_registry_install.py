@@ -21,11 +21,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.integration.installer_helpers import count_opens
 from tests.integration.ngrok_env import http_upstream
 from tests.outside_files import CACHE
 from typed_ngrok import aio, installer, ngrok
 from typed_ngrok._install import version_stamp
-from typed_ngrok._install.npm_agent import PINS, npm_tarball_path
+from typed_ngrok._install.npm_agent import PINS, install_from_tarball, npm_tarball_path
 from typed_ngrok._install.npm_registry import NpmRegistry, configured_registry, fetch_from_registry
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokNgrokInstallError, PyngrokSecurityError
@@ -133,6 +134,15 @@ def test_install_without_npm_uses_the_configured_registry(
     assert registry.hits == [PACKUMENT_PATH, f"/tarballs/{PIN.tarball_name}"]
     assert leftovers(target.parent) == [".ngrok.version.json", "ngrok"]  # no staging files left behind
     assert version_stamp.read(target) == "2.3.41"  # verified here, so its start runs no `ngrok --version`
+
+
+@needs_tarball
+def test_the_tarball_is_read_once_for_both_checksums(tmp_path: Path) -> None:
+    target = tmp_path / "ngrok"
+    with count_opens(TARBALL) as opened:
+        install_from_tarball(TARBALL, PIN, target)
+    assert list(opened.values()) == [2]  # sha1 and sha512 in one pass, then the unpacking
+    assert sha256(target) == PIN.binary_sha256
 
 
 @needs_tarball

@@ -128,12 +128,14 @@ def cached_npm_agent(cache_dir: str | os.PathLike[str], platform_key: str | None
     return None
 
 
-def _integrity(path: Path) -> str:
-    digest = hashlib.sha512()
+def _tarball_digests(path: Path) -> tuple[str, str]:
+    """``(sha1 hex, npm integrity "sha512-<base64>")`` of ``path``, in one read."""
+    sha1, sha512 = hashlib.sha1(), hashlib.sha512()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return "sha512-" + base64.b64encode(digest.digest()).decode("ascii")
+            sha1.update(chunk)
+            sha512.update(chunk)
+    return sha1.hexdigest(), "sha512-" + base64.b64encode(sha512.digest()).decode("ascii")
 
 
 def install_from_tarball(tarball: Path, pin: NpmAgentPin, target: Path) -> Path:
@@ -144,12 +146,11 @@ def install_from_tarball(tarball: Path, pin: NpmAgentPin, target: Path) -> Path:
         NpmAgentError: a checksum does not match, or the tarball is not a sane npm package.
     """
     spec = pin.spec
-    got = _sha(tarball, "sha1")
-    if got != pin.tarball_sha1:
-        raise NpmChecksumError(f"{spec} tarball sha1 {got} does not match the pin {pin.tarball_sha1}")
-    got = _integrity(tarball)
-    if got != pin.tarball_integrity:
-        raise NpmChecksumError(f"{spec} tarball integrity {got} does not match the pin {pin.tarball_integrity}")
+    sha1, integrity = _tarball_digests(tarball)
+    if sha1 != pin.tarball_sha1:
+        raise NpmChecksumError(f"{spec} tarball sha1 {sha1} does not match the pin {pin.tarball_sha1}")
+    if integrity != pin.tarball_integrity:
+        raise NpmChecksumError(f"{spec} tarball integrity {integrity} does not match the pin {pin.tarball_integrity}")
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".unpack-", dir=target.parent) as tmp:
         staged = Path(tmp) / "ngrok"
