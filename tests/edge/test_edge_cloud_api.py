@@ -466,6 +466,35 @@ async def test_an_action_the_agent_never_answers_is_502_and_reserves_nothing(mon
         assert fresh != url
 
 
+async def test_only_authenticated_open_sessions_are_live_everywhere() -> None:
+    """A connection that has not authenticated and a session that ended are live nowhere: not in the core's
+    live_sessions(), not in the cloud API's sessions or tunnels, not what the edge's controls pick."""
+    async with LocalEdge(heartbeat_interval=0) as edge:
+        pending = await RawAgent.connect(edge)  # TLS done, no Auth
+        ended, ended_sid, _ = await _raw_session(edge, metadata="ended")
+        live, live_sid, _ = await _raw_session(edge, metadata="live")
+        try:
+            assert await edge.adrop_session(ended_sid) == ended_sid
+            await edge.await_event("session_closed", match=lambda e: e.session_id == ended_sid)
+            core = edge._core
+            assert core is not None
+            assert any(not state.id for state in core.sessions.values())  # the pending connection is known
+            assert [state.id for state in core.live_sessions()] == [live_sid]
+            async with httpx.AsyncClient(base_url=edge.cloud_api_url, headers=_headers(edge)) as client:
+                listed = (await client.get("/tunnel_sessions")).json()["tunnel_sessions"]
+                tunnels = (await client.get("/tunnels")).json()["tunnels"]
+                _assert_error(await client.get(f"/tunnel_sessions/{ended_sid}"), 404, "ERR_NGROK_404")
+            assert [one["id"] for one in listed] == [live_sid]
+            assert [one["tunnel_session"]["id"] for one in tunnels] == [live_sid]
+            assert await edge.adrop_session() == live_sid  # the newest live session
+            await edge.await_event("session_closed", match=lambda e: e.session_id == live_sid)
+            with pytest.raises(LocalEdgeError, match="no live agent session"):
+                await edge.adrop_session()
+        finally:
+            for agent in (pending, ended, live):
+                agent.writer.close()
+
+
 async def _answer_commands(agent: RawAgent, reply: dict[str, Any], seen: list[int]) -> None:
     """Answer every Stop/Restart/Update the edge sends ``agent`` with ``reply``; record their stream types."""
     commands = {STOP.to_bytes(4, "big"): STOP, RESTART.to_bytes(4, "big"): RESTART, UPDATE.to_bytes(4, "big"): UPDATE}

@@ -623,11 +623,11 @@ def snapshot_of(core: EdgeServer | None, credentials: dict[str, str]) -> Snapsho
     """The live sessions and their binds, read from the edge's core (on its loop)."""
     if core is None:
         return Snapshot([], [])
+    live = core.live_sessions()
     sessions: list[SessionFacts] = []
-    for state in core.sessions.values():
+    for state in live:
         auth = state.auth
-        if auth is None or not state.id or state.mux.closed:
-            continue
+        assert auth is not None  # live sessions are authenticated
         unsupported = {}
         for action, command in COMMANDS.items():
             value = auth.extra.get(command.unsupported_field) if command.unsupported_field else None
@@ -644,6 +644,7 @@ def snapshot_of(core: EdgeServer | None, credentials: dict[str, str]) -> Snapsho
                 unsupported=unsupported,
             )
         )
+    live_set = set(live)
     binds = [
         BindFacts(
             id=b.id,
@@ -651,12 +652,12 @@ def snapshot_of(core: EdgeServer | None, credentials: dict[str, str]) -> Snapsho
             url=b.url,
             host=b.host,
             port=b.port,
-            session_id=b.session.id,
+            session_id=session.id,
             metadata=b.metadata,
             forwards_to=b.forwards_to,
             bound_at=b.bound_at,
         )
         for b in core.binds.values()
-        if b.session is not None and not b.session.mux.closed and b.session.id
+        if (session := b.session) is not None and session in live_set
     ]
     return Snapshot(sessions, binds)

@@ -184,9 +184,13 @@ class EdgeServer:
             for b in self.binds.values()
         ]
 
+    def live_sessions(self) -> list[SessionState]:
+        """The live sessions: authenticated (they have a ClientId) and still open."""
+        return [s for s in self.sessions.values() if s.auth is not None and s.id and not s.mux.closed]
+
     def find_session(self, session_id: str | None) -> SessionState:
         """The live session with that ClientId (None: the newest live one). Raises ``LookupError``."""
-        live = [s for s in self.sessions.values() if not s.mux.closed and s.id and s.auth is not None]
+        live = self.live_sessions()
         if session_id is not None:
             live = [s for s in live if s.id == session_id]
         if not live:
