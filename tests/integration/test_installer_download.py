@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pty
+import stat
 import subprocess
 import sys
 import tempfile
@@ -32,6 +33,7 @@ from tests.outside_files import CACHE, needs_agent
 from typed_ngrok import installer
 from typed_ngrok._install import download as _download
 from typed_ngrok._install import version_stamp
+from typed_ngrok._install.atomic import BINARY_MODE
 from typed_ngrok._install.npm_agent import npm_agent_path
 from typed_ngrok.exception import PyngrokNgrokInstallError, PyngrokSecurityError
 
@@ -93,6 +95,7 @@ def test_install_from_loopback(server: ArchiveServer, target: Path, private_tmp:
     url = server.add(f"/{name}", Route(body))
     installer.install_ngrok(str(target), url=url, progress=False)
     assert run_version(target) == "ngrok version 3.99.0-fake"
+    assert stat.S_IMODE(target.stat().st_mode) == BINARY_MODE  # as the npm paths
     assert server.hits(f"/{name}") == 1
     assert list(private_tmp.iterdir()) == []  # the private download folder is gone
 
@@ -326,6 +329,7 @@ def test_v2_agent_from_the_verified_npm_cache(target: Path) -> None:
     with_previous(target)
     installer.install_ngrok(str(target), ngrok_version="2.3.41", cache_dir=str(NPM_CACHE))
     assert run_version(target) == "ngrok version 2.3.41"
+    assert stat.S_IMODE(target.stat().st_mode) == BINARY_MODE  # as from the npm registry (npm-less) or ngrok's CDN
     assert sorted(p.name for p in target.parent.iterdir()) == [".ngrok.version.json", "ngrok"]
     assert version_stamp.read(target) == "2.3.41"  # verified here, so its start runs no `ngrok --version`
 

@@ -8,10 +8,12 @@ keeps in ``.cache/``; PATH holds no npm. Nothing but loopback is contacted."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import os
 import ssl
+import stat
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,7 +28,8 @@ from tests.integration.ngrok_env import http_upstream
 from tests.outside_files import CACHE
 from typed_ngrok import aio, installer, ngrok
 from typed_ngrok._install import version_stamp
-from typed_ngrok._install.npm_agent import PINS, install_from_tarball, npm_tarball_path
+from typed_ngrok._install.atomic import BINARY_MODE
+from typed_ngrok._install.npm_agent import PINS, NpmChecksumError, install_from_tarball, npm_tarball_path
 from typed_ngrok._install.npm_registry import NpmRegistry, configured_registry, fetch_from_registry
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.exception import PyngrokNgrokInstallError, PyngrokSecurityError
@@ -131,6 +134,7 @@ def test_install_without_npm_uses_the_configured_registry(
     installer.install_ngrok(str(target), ngrok_version="2")
     assert sha256(target) == PIN.binary_sha256
     assert os.access(target, os.X_OK)
+    assert stat.S_IMODE(target.stat().st_mode) == BINARY_MODE == 0o700  # as from npm pack or ngrok's CDN
     assert registry.hits == [PACKUMENT_PATH, f"/tarballs/{PIN.tarball_name}"]
     assert leftovers(target.parent) == [".ngrok.version.json", "ngrok"]  # no staging files left behind
     assert version_stamp.read(target) == "2.3.41"  # verified here, so its start runs no `ngrok --version`
@@ -143,6 +147,17 @@ def test_the_tarball_is_read_once_for_both_checksums(tmp_path: Path) -> None:
         install_from_tarball(TARBALL, PIN, target)
     assert list(opened.values()) == [2]  # sha1 and sha512 in one pass, then the unpacking
     assert sha256(target) == PIN.binary_sha256
+    assert stat.S_IMODE(target.stat().st_mode) == BINARY_MODE
+    assert leftovers(tmp_path) == [".ngrok.version.json", "ngrok"]
+
+
+@needs_tarball
+def test_a_tarball_whose_binary_does_not_match_its_pin_leaves_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "agent" / "ngrok"
+    wrong = dataclasses.replace(PIN, binary_sha256="0" * 64)
+    with pytest.raises(NpmChecksumError, match=r"binary sha256 [0-9a-f]{64} does not match the pin 0{64}"):
+        install_from_tarball(TARBALL, wrong, target)
+    assert leftovers(target.parent) == []  # the unpacked file was discarded (no staging file left)
 
 
 @needs_tarball

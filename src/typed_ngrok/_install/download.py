@@ -25,17 +25,17 @@ import shutil
 import stat
 import sys
 import tarfile
-import tempfile
 import time
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Final
 from urllib.parse import urlsplit
 
 import httpx
 
+from typed_ngrok._install.atomic import atomic_install
 from typed_ngrok._shapes import check_http_url
 from typed_ngrok.exception import PyngrokNgrokInstallError, PyngrokSecurityError
 
@@ -370,36 +370,6 @@ def extract_binary(archive: str, out: IO[bytes], *, max_member: int = MAX_BINARY
             f"cannot unpack {os.path.basename(archive)}: {type(exc).__name__}: {exc}"
         ) from exc
     raise PyngrokNgrokInstallError(f"Unsupported archive format: {os.path.basename(archive)}")
-
-
-@contextlib.contextmanager
-def atomic_install(target: str, mode: int = 0o700) -> Iterator[IO[bytes]]:
-    """Yield a file to write the new binary into; on success it replaces ``target`` atomically with ``mode``.
-
-    On any exception (including KeyboardInterrupt) the temporary file is removed and ``target`` is left as it was.
-
-    Raises:
-        PyngrokNgrokInstallError: when the folder cannot be created or the file cannot be written or renamed.
-    """
-    directory = os.path.dirname(os.path.abspath(target))
-    try:
-        os.makedirs(directory, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".ngrok-install-", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise PyngrokNgrokInstallError(f"cannot write into {directory}: {exc}") from exc
-    try:
-        with os.fdopen(fd, "wb") as out:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise PyngrokNgrokInstallError(f"cannot install {target}: {exc}") from exc
-        raise
 
 
 def copy_into(source: str, out: IO[bytes]) -> None:

@@ -14,16 +14,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import shutil
 import subprocess
 import tarfile
 import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from typed_ngrok._install import version_stamp
+from typed_ngrok._install.atomic import atomic_install
 from typed_ngrok._install.platform import PINNED_V2_VERSION
+from typed_ngrok.exception import PyngrokNgrokInstallError
 
 __all__ = [
     "NPM_AGENT_VERSION",
@@ -142,8 +144,13 @@ def install_from_tarball(tarball: Path, pin: NpmAgentPin, target: Path) -> Path:
     """Check ``tarball`` against ``pin``, extract only ``package/ngrok``, check its sha256, and put it at ``target``
     atomically (nothing is written at ``target`` unless every check passed). Returns ``target``.
 
+    The binary is written through :func:`~typed_ngrok._install.atomic.atomic_install` (fsynced, mode
+    :data:`~typed_ngrok._install.atomic.BINARY_MODE`, as the other install paths) and hashed while it is copied; a
+    mismatch is raised inside that block, so the file is discarded.
+
     Raises:
-        NpmAgentError: a checksum does not match, or the tarball is not a sane npm package.
+        NpmAgentError: a checksum does not match, the tarball is not a sane npm package, or ``target`` cannot be
+            written.
     """
     spec = pin.spec
     sha1, integrity = _tarball_digests(tarball)
@@ -151,28 +158,39 @@ def install_from_tarball(tarball: Path, pin: NpmAgentPin, target: Path) -> Path:
         raise NpmChecksumError(f"{spec} tarball sha1 {sha1} does not match the pin {pin.tarball_sha1}")
     if integrity != pin.tarball_integrity:
         raise NpmChecksumError(f"{spec} tarball integrity {integrity} does not match the pin {pin.tarball_integrity}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".unpack-", dir=target.parent) as tmp:
-        staged = Path(tmp) / "ngrok"
-        try:
-            with tarfile.open(tarball, "r:gz") as tar:
-                member = tar.getmember("package/ngrok")
-                if not member.isfile() or member.size > _MAX_BINARY:
-                    raise NpmAgentError(f"{spec}: package/ngrok is not a regular file of sane size")
-                source = tar.extractfile(member)
-                if source is None:
-                    raise NpmAgentError(f"{spec}: package/ngrok cannot be read")
-                with source, staged.open("wb") as out:
-                    shutil.copyfileobj(source, out)
-        except (tarfile.TarError, KeyError, OSError, EOFError, zlib.error) as exc:
-            raise NpmAgentError(f"{spec}: cannot unpack package/ngrok: {exc}") from exc
-        got = _sha(staged, "sha256")
-        if got != pin.binary_sha256:
-            raise NpmChecksumError(f"{spec}: binary sha256 {got} does not match the pin {pin.binary_sha256}")
-        staged.chmod(0o755)
-        os.replace(staged, target)
+    try:
+        with atomic_install(str(target)) as out:
+            got = _unpack_binary(tarball, spec, out)
+            if got != pin.binary_sha256:
+                raise NpmChecksumError(f"{spec}: binary sha256 {got} does not match the pin {pin.binary_sha256}")
+    except PyngrokNgrokInstallError as exc:
+        raise NpmAgentError(f"{spec}: {exc}") from exc
     version_stamp.write(target, NPM_AGENT_VERSION)
     return target
+
+
+def _unpack_binary(tarball: Path, spec: str, out: IO[bytes]) -> str:
+    """Copy ``package/ngrok`` from ``tarball`` into ``out``; returns its sha256 (hex).
+
+    Raises:
+        NpmAgentError: the tarball is not a sane npm package, or cannot be read.
+    """
+    digest = hashlib.sha256()
+    try:
+        with tarfile.open(tarball, "r:gz") as tar:
+            member = tar.getmember("package/ngrok")
+            if not member.isfile() or member.size > _MAX_BINARY:
+                raise NpmAgentError(f"{spec}: package/ngrok is not a regular file of sane size")
+            source = tar.extractfile(member)
+            if source is None:
+                raise NpmAgentError(f"{spec}: package/ngrok cannot be read")
+            with source:
+                for chunk in iter(lambda: source.read(1 << 20), b""):
+                    digest.update(chunk)
+                    out.write(chunk)
+    except (tarfile.TarError, KeyError, OSError, EOFError, zlib.error) as exc:
+        raise NpmAgentError(f"{spec}: cannot unpack package/ngrok: {exc}") from exc
+    return digest.hexdigest()
 
 
 def fetch_npm_agent(
