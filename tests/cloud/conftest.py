@@ -12,7 +12,12 @@ from typing import Any
 import pytest
 
 from tests.cloud.fake_ngrok_api import API_KEY, FakeNgrokAPI
-from typed_ngrok.cloud import AsyncCloudClient, CloudClient
+from typed_ngrok.cloud import AsyncCloudClient, CloudClient, Ref
+
+
+def ref_id(value: object) -> str:
+    """The id of a Ref field ("" when absent)."""
+    return value.id if isinstance(value, Ref) else ""
 
 
 class Twin:

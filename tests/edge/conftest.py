@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.cloud.conftest import twin as twin  # the cloud clients' sync/async twin fixture, for the cloud API tests
 from tests.edge.agent_harness import Agent, Upstream
 from tests.outside_files import require_agent
 from typed_ngrok.edge import LocalEdge

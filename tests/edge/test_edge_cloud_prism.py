@@ -15,10 +15,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.cloud.conftest import Twin
+from tests.cloud.conftest import Twin, ref_id
 from tests.cloud.test_cloud_prism import prism_proxy, unexpected, watch
 from tests.edge.agent_harness import Agent, Upstream
-from typed_ngrok.cloud import CloudAPIError, NotFoundError, Page, Ref
+from typed_ngrok.cloud import CloudAPIError, NotFoundError, Page
 from typed_ngrok.edge import LocalEdge
 
 Seen = list[tuple[str, list[dict[str, Any]], bytes]]
@@ -28,19 +28,6 @@ Seen = list[tuple[str, list[dict[str, Any]], bytes]]
 def judge(edge: LocalEdge) -> Iterator[str]:
     with prism_proxy(edge.cloud_api_url) as url:
         yield url
-
-
-@pytest.fixture(params=["sync", "async"])
-async def twin(request: pytest.FixtureRequest) -> Any:
-    driver = Twin(str(request.param))
-    try:
-        yield driver
-    finally:
-        await driver.close()
-
-
-def _ref(value: object) -> str:
-    return value.id if isinstance(value, Ref) else ""
 
 
 async def test_every_answer_matches_ngrok_yaml(
@@ -61,10 +48,10 @@ async def test_every_answer_matches_ngrok_yaml(
     for session in sessions:
         await twin.run(lambda: cloud.tunnel_sessions.get(session.id))  # noqa: B023 - awaited at once
     ours = {s.id for s in sessions}
-    tunnels = [t for t in await twin.items(cloud.tunnels.list()) if _ref(t.tunnel_session) in ours]
+    tunnels = [t for t in await twin.items(cloud.tunnels.list()) if ref_id(t.tunnel_session) in ours]
     assert len(tunnels) == 2
     await twin.run(lambda: cloud.tunnels.get(tunnels[0].id))
-    endpoints = [e for e in await twin.items(cloud.endpoints.list()) if _ref(e.tunnel_session) in ours]
+    endpoints = [e for e in await twin.items(cloud.endpoints.list()) if ref_id(e.tunnel_session) in ours]
     assert len(endpoints) == 2
     await twin.run(lambda: cloud.endpoints.get(endpoints[0].id))
     first: Page[Any] = await twin.run(lambda: cloud.tunnel_sessions.page(limit=1))
