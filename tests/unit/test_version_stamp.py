@@ -3,11 +3,16 @@ keeps the identity it had when stamped; reading and writing never raise."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
-from typed_ngrok._agent_process import binary_version, state
-from typed_ngrok._drive import Call
+import pytest
+
+from typed_ngrok._agent_process import binary_version, config_file, state
+from typed_ngrok._drive import Call, run_sync
+from typed_ngrok._identity import path_identity
 from typed_ngrok._install import version_stamp
 
 
@@ -94,3 +99,44 @@ def test_the_probe_asks_a_binary_whose_stamp_is_stale(tmp_path: Path) -> None:
     finally:
         flow.close()
         state.binary_versions.pop(str(path), None)
+
+
+def test_the_probe_stats_a_stamped_binary_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = binary(tmp_path)
+    version_stamp.write(path, "2.3.41")
+    stats: list[str] = []
+    real_stat = os.stat
+
+    def counting_stat(target: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        if isinstance(target, str | os.PathLike) and os.fspath(target) == str(path):
+            stats.append(os.fspath(target))
+        return real_stat(target, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", counting_stat)
+    try:
+        assert run_sync(binary_version.probe_flow(str(path)), object()) == "2.3.41"
+    finally:
+        state.binary_versions.pop(str(path), None)
+    assert len(stats) == 1  # its identity, handed to the stamp check (not stat'ed again there)
+
+
+def test_one_identity_everywhere(tmp_path: Path) -> None:
+    """The stamp, the binary-version cache and the config-file cache key a file by the same identity."""
+    path = binary(tmp_path)
+    st = path.stat()
+    identity = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
+    assert path_identity(path) == identity
+    version_stamp.write(path, "2.3.41")
+    assert json.loads(version_stamp.stamp_path(path).read_text())["identity"] == list(identity)
+    try:
+        run_sync(binary_version.probe_flow(str(path)), object())
+        assert state.binary_versions[str(path)][0] == identity
+    finally:
+        state.binary_versions.pop(str(path), None)
+    config = tmp_path / "ngrok.yml"
+    config.write_text("version: '2'\n")
+    try:
+        config_file.read_config(str(config))
+        assert state.config_cache[str(config)][0] == path_identity(config)
+    finally:
+        state.config_cache.pop(str(config), None)

@@ -18,13 +18,13 @@ the binary exits, even if a child of it keeps running), and return ``(returncode
 from __future__ import annotations
 
 import logging
-import os
 import re
 from typing import Final, cast
 
 from typed_ngrok._agent_process import state
 from typed_ngrok._agent_process.commands import VERSION_ARGS
 from typed_ngrok._drive import Call, Flow
+from typed_ngrok._identity import path_identity
 from typed_ngrok._install import version_stamp
 from typed_ngrok.conf import DEFAULT_NGROK_V2_PATH, PyngrokConfig
 from typed_ngrok.exception import PyngrokNgrokError
@@ -57,14 +57,6 @@ def parse_version_output(returncode: int | None, raw: bytes) -> str | None:
     return ".".join(match.groups()) if match else None
 
 
-def _stat_key(path: str) -> tuple[int, int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
-
-
 def mismatch_error(pyngrok_config: PyngrokConfig, version: str) -> PyngrokNgrokError | None:
     """The error for a binary of ``version`` run with ``pyngrok_config``, or None when its major version fits."""
     cfg = pyngrok_config
@@ -93,19 +85,20 @@ def mismatch_error(pyngrok_config: PyngrokConfig, version: str) -> PyngrokNgrokE
 
 def probe_flow(path: str) -> Flow[str | None]:
     """The one probe of a binary's version (the start's check and ``typed-ngrok version``): ``"2.3.41"``, or None when
-    its answer is not ``ngrok version X.Y.Z``; cached by path, mtime, size and inode. A binary typed-ngrok installed
-    and verified carries a version stamp (:mod:`typed_ngrok._install.version_stamp`) and is not run at all.
+    its answer is not ``ngrok version X.Y.Z``; cached by path and the file's identity (size, mtime, inode, device:
+    :mod:`typed_ngrok._identity`, stat'ed once here). A binary typed-ngrok installed and verified carries a version
+    stamp (:mod:`typed_ngrok._install.version_stamp`, checked against that same identity) and is not run at all.
 
     Raises:
         PyngrokNgrokError: the binary did not answer within :data:`VERSION_TIMEOUT`, or it could not be run.
     """
-    key = _stat_key(path)
+    key = path_identity(path)
     version: str | None
     with state.binary_versions_lock:
         cached = state.binary_versions.get(path)
     if key is not None and cached is not None and cached[0] == key:
         version = cached[1]
-    elif key is not None and (stamped := version_stamp.read(path)) is not None:
+    elif key is not None and (stamped := version_stamp.read(path, key)) is not None:
         version = stamped  # a binary typed-ngrok installed and verified, unchanged since (no command to run)
         with state.binary_versions_lock:
             state.binary_versions[path] = (key, version)

@@ -28,6 +28,7 @@ from typing import Any, Final
 import yaml
 
 from typed_ngrok._agent_process import state
+from typed_ngrok._identity import identity_of
 from typed_ngrok.exception import PyngrokError
 
 __all__ = [
@@ -140,10 +141,6 @@ def validate_config(data: Mapping[str, Any]) -> None:
         raise PyngrokError('"log_level" must be "info" or "debug" to be compatible with typed-ngrok')
 
 
-def _stat_key(st: os.stat_result) -> tuple[int, int, int]:
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
-
-
 def _parse(path: str, text: str) -> dict[str, Any] | None:
     try:
         loaded = yaml.load(text, Loader=_LOADER)  # a safe loader: libyaml's or PyYAML's
@@ -165,8 +162,9 @@ def _parse(path: str, text: str) -> dict[str, Any] | None:
 def read_config(path: str, *, use_cache: bool = True, config_version: str | None = "3") -> dict[str, Any]:
     """The parsed config file at ``path`` (a copy; an empty file gives :func:`default_config`).
 
-    With ``use_cache`` the parsed result is reused while the file's mtime, size and inode are unchanged, so an edit
-    made by someone else (the agent, a text editor) is always seen.
+    With ``use_cache`` the parsed result is reused while the file's identity (size, mtime, inode, device:
+    :mod:`typed_ngrok._identity`) is unchanged, so an edit made by someone else (the agent, a text editor) is always
+    seen.
 
     Raises:
         PyngrokError: when the file is missing, unreadable or not a YAML mapping.
@@ -174,7 +172,7 @@ def read_config(path: str, *, use_cache: bool = True, config_version: str | None
     with lock:
         try:
             with open(path, encoding="utf-8") as fh:
-                key = _stat_key(os.fstat(fh.fileno()))
+                key = identity_of(os.fstat(fh.fileno()))
                 cached = _cache.get(path)
                 if use_cache and cached is not None and cached[0] == key:
                     return copy.deepcopy(cached[1])

@@ -12,12 +12,12 @@
   (the loop's keep-alive client for ``aio.api_request``).
 
 - :data:`config_file_lock` and :data:`config_cache`: every read-modify-write of a config file holds the lock
-  (``installer.config_file_lock``); parsed config files are cached by path with the ``(mtime, size, inode)`` they
-  were read at (``config_file.read_config``).
+  (``installer.config_file_lock``); parsed config files are cached by path with the identity
+  (:mod:`typed_ngrok._identity`) they were read at (``config_file.read_config``).
 - :data:`abandoned_starts` (+ :data:`abandoned_lock`): the ``ngrok_path`` s whose starts were abandoned
   (``runner.abandon_start``, e.g. by the CLI's Ctrl-C): a start spawning for one stops its agent at once.
 - :data:`binary_versions` (+ :data:`binary_versions_lock`): what ``<ngrok_path> --version`` answered (the version,
-  or None when it named none), per path with the ``(mtime, size, inode)`` it was asked at
+  or None when it named none), per path with the file identity it was asked at
   (``binary_version.version_check_flow``).
 
 The agent API clients' registry lives with them (``_agent_api``), the tunnel registry in ``_tunnels.registry``.
@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # only for annotations: importing this module must not load a
     import httpx
 
     from typed_ngrok._agent_process.aio import AsyncNgrokProcess
+    from typed_ngrok._identity import FileIdentity
     from typed_ngrok.process import NgrokProcess
 
 __all__ = [
@@ -88,9 +89,9 @@ aio_request_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.
 )
 
 config_file_lock = threading.RLock()
-config_cache: dict[str, tuple[tuple[int, int, int], dict[str, Any]]] = {}
+config_cache: dict[str, tuple[FileIdentity, dict[str, Any]]] = {}
 
-binary_versions: dict[str, tuple[tuple[int, int, int], str | None]] = {}
+binary_versions: dict[str, tuple[FileIdentity, str | None]] = {}
 binary_versions_lock = threading.Lock()
 
 

@@ -19,6 +19,8 @@ import os
 from pathlib import Path
 from typing import Final
 
+from typed_ngrok._identity import FileIdentity, path_identity
+
 __all__ = ["read", "stamp_path", "write"]
 
 _FORMAT: Final = 1
@@ -30,39 +32,36 @@ def stamp_path(binary: str | os.PathLike[str]) -> Path:
     return real.with_name(f".{real.name}.version.json")
 
 
-def _identity(binary: str | os.PathLike[str]) -> list[int] | None:
-    try:
-        st = os.stat(binary)
-    except OSError:
-        return None
-    return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev]
-
-
 def write(binary: str | os.PathLike[str], version: str) -> None:
     """Record ``version`` for the verified ``binary`` as it is now (best effort: an unwritable folder is no error)."""
-    identity = _identity(binary)
+    identity = path_identity(binary)
     if identity is None:
         return
     target = stamp_path(binary)
     staged = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     try:
-        staged.write_text(json.dumps({"format": _FORMAT, "version": version, "identity": identity}))
+        staged.write_text(json.dumps({"format": _FORMAT, "version": version, "identity": list(identity)}))
         os.replace(staged, target)
     except OSError:
         with contextlib.suppress(OSError):
             staged.unlink(missing_ok=True)
 
 
-def read(binary: str | os.PathLike[str]) -> str | None:
-    """The stamped version of ``binary``, or None when it has no stamp or the file changed since it was stamped."""
-    identity = _identity(binary)
+def read(binary: str | os.PathLike[str], identity: FileIdentity | None = None) -> str | None:
+    """The stamped version of ``binary``, or None when it has no stamp or the file changed since it was stamped.
+
+    ``identity``: the caller's :func:`~typed_ngrok._identity.path_identity` of ``binary``, when it has one already
+    (the file is then not stat'ed again); None: read here.
+    """
+    if identity is None:
+        identity = path_identity(binary)
     if identity is None:
         return None
     try:
         data = json.loads(stamp_path(binary).read_text())
     except (OSError, ValueError, RecursionError):
         return None
-    if not isinstance(data, dict) or data.get("format") != _FORMAT or data.get("identity") != identity:
+    if not isinstance(data, dict) or data.get("format") != _FORMAT or data.get("identity") != list(identity):
         return None
     version = data.get("version")
     return version if isinstance(version, str) else None
