@@ -30,9 +30,10 @@ type-check without casts under ``mypy --strict``.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, NoReturn, Protocol, Unpack
 
 import pytest
@@ -62,6 +63,7 @@ INI_NGROK_PATH = "typed_ngrok_path"
 #: Seconds the session's agent has to start (the library's default, 15, is tight on a loaded CI machine).
 STARTUP_TIMEOUT = 30
 
+_FIXTURE = "ngrok_requests"  # the name argument errors give (the fixture is NgrokEdge.requests)
 _POLL_FIRST = 0.01
 _POLL_MAX = 0.2
 
@@ -148,14 +150,8 @@ class NgrokEdge:
         """
         from typed_ngrok import agent
 
-        name = tunnel if isinstance(tunnel, str) else tunnel.name
-        if not isinstance(name, str) or not name:
-            raise PyngrokError(f'"tunnel" must be a tunnel with a name or a tunnel name, got {tunnel!r}.')
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise PyngrokError(f'"count" must be an int >= 1, got {count!r}.')
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < float("inf"):
-            raise PyngrokError(f'"timeout" must be a number of seconds > 0, got {timeout!r}.')
-        deadline = time.monotonic() + timeout
+        name, seconds = _checked_wait(tunnel, count, timeout)
+        deadline = time.monotonic() + seconds
         pause = _POLL_FIRST
         while True:
             done = [each for each in agent.get_requests(name, self.pyngrok_config) if not each.pending]
@@ -170,6 +166,45 @@ class NgrokEdge:
                 )
             time.sleep(min(pause, left))
             pause = min(pause * 2, _POLL_MAX)
+
+
+def _checked_wait(tunnel: object, count: object, timeout: object) -> tuple[str, float]:
+    """The tunnel's name and the timeout in seconds of a :meth:`NgrokEdge.requests` call, checked by the library's
+    own rules: the tunnel's name as ``get_requests`` checks one, ``count`` as its ``limit`` (but not None), and a
+    finite ``timeout`` > 0.
+
+    Raises:
+        PyngrokError: a wrong argument (``_errors.argument_error``'s message, naming ``ngrok_requests``).
+    """
+    from typed_ngrok._errors import argument_error
+    from typed_ngrok._tunnels.captured import check_tunnel_name
+    from typed_ngrok._tunnels.model import NgrokTunnel
+    from typed_ngrok._tunnels.resolve import check_limit
+
+    name = tunnel.name if isinstance(tunnel, NgrokTunnel) else tunnel
+    if not isinstance(name, str) or not _accepted(check_tunnel_name, name):
+        expected = "a tunnel with a name, or a tunnel's name (a non-empty string without control characters)"
+        raise argument_error(_FIXTURE, "tunnel", expected, tunnel)
+    if count is None or not _accepted(check_limit, count):
+        raise argument_error(_FIXTURE, "count", "an int >= 1", count)
+    seconds = math.nan
+    if isinstance(timeout, int | float) and not isinstance(timeout, bool):
+        try:
+            seconds = float(timeout)
+        except OverflowError:  # an int too large for a float
+            seconds = math.inf
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise argument_error(_FIXTURE, "timeout", "a finite number of seconds > 0", timeout)
+    return name, seconds
+
+
+def _accepted(check: Callable[[object], object], value: object) -> bool:
+    """Whether the library's ``check`` (which raises :class:`PyngrokError` for a wrong value) accepts ``value``."""
+    try:
+        check(value)
+    except PyngrokError:
+        return False
+    return True
 
 
 def _summary(captured: CapturedRequest) -> str:

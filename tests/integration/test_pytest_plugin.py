@@ -207,3 +207,45 @@ def test_our_suite_has_no_fixture_of_the_plugins_names() -> None:
         if f"def {name}(" in path.read_text() and path != Path(__file__)
     ]
     assert clashes == []
+
+
+_BAD_WAITS = [
+    (
+        {"tunnel": 5},
+        'ngrok_requests() "tunnel" must be a tunnel with a name, or a tunnel\'s name (a non-empty string '
+        "without control characters), got 5",
+    ),
+    ({"tunnel": "a\nb"}, "got 'a\\nb'"),
+    ({"tunnel": "  "}, "got '  '"),
+    ({"count": 0}, 'ngrok_requests() "count" must be an int >= 1, got 0'),
+    ({"count": True}, 'ngrok_requests() "count" must be an int >= 1, got True'),
+    ({"count": None}, 'ngrok_requests() "count" must be an int >= 1, got None'),
+    ({"count": 1.0}, 'ngrok_requests() "count" must be an int >= 1, got 1.0'),
+    ({"timeout": 0}, 'ngrok_requests() "timeout" must be a finite number of seconds > 0, got 0'),
+    ({"timeout": "1"}, "got '1'"),
+    ({"timeout": float("nan")}, "got nan"),
+    ({"timeout": 10**400}, 'ngrok_requests() "timeout" must be a finite number of seconds > 0, got 1000'),
+]
+
+
+@pytest.mark.parametrize(("bad", "message"), _BAD_WAITS)
+def test_a_wrong_argument_to_ngrok_requests_is_refused_before_any_io(
+    bad: dict[str, object], message: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The library's own rules (a tunnel name as get_requests checks it, count as its limit) and its argument
+    message, before the agent is asked (nothing starts: an agent at a missing path would be installed)."""
+    from typed_ngrok import agent
+    from typed_ngrok.conf import PyngrokConfig
+    from typed_ngrok.exception import PyngrokError
+    from typed_ngrok.pytest_plugin import NgrokEdge
+
+    def asked(*_: object, **__: object) -> object:
+        raise AssertionError("the agent was asked")
+
+    monkeypatch.setattr(agent, "get_requests", asked)
+    edge = NgrokEdge(PyngrokConfig(edge="local", ngrok_path=str(tmp_path / "absent")))
+    arguments: dict[str, object] = {"tunnel": "web", "count": 1, "timeout": 10, **bad}
+    with pytest.raises(PyngrokError) as refused:
+        edge.requests(**arguments)  # type: ignore[arg-type]
+    assert message in str(refused.value)
+    assert str(refused.value).startswith(f'ngrok_requests() "{next(iter(bad))}" must be ')
