@@ -29,12 +29,11 @@ from tests.integration.installer_helpers import (
     tgz_bytes,
     zip_bytes,
 )
-from tests.outside_files import CACHE, needs_agent
+from tests.outside_files import AGENT_BIN, CACHE, needs_agent
 from typed_ngrok import installer
 from typed_ngrok._install import download as _download
 from typed_ngrok._install import version_stamp
 from typed_ngrok._install.atomic import BINARY_MODE
-from typed_ngrok._install.npm_agent import npm_agent_path
 from typed_ngrok.exception import PyngrokNgrokInstallError, PyngrokSecurityError
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX: shell-script binaries and a pty")
@@ -336,7 +335,7 @@ def test_v2_agent_from_the_verified_npm_cache(target: Path) -> None:
 
 @needs_agent
 def test_v2_agent_from_the_cache_is_hashed_once(target: Path) -> None:
-    with count_opens(npm_agent_path(NPM_CACHE)) as opened:
+    with count_opens(AGENT_BIN) as opened:
         installer.install_ngrok(str(target), ngrok_version="2", cache_dir=str(NPM_CACHE))
     assert list(opened.values()) == [2]  # its sha256 check (30 MB), then the copy: not checked a second time
 
