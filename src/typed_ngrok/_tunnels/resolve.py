@@ -10,7 +10,6 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from typed_ngrok import conf
-from typed_ngrok._tunnels.requests import companion_name
 from typed_ngrok.conf import PyngrokConfig, agent_format
 from typed_ngrok.exception import PyngrokError
 
@@ -123,4 +122,6 @@ def companion_names(body: dict[str, Any], name: str | None, agent_format: str) -
     bind_tls = body.get("bind_tls", "both")
     if bind_tls is True or bind_tls is False or str(bind_tls).lower() in ("true", "false"):
         return []
+    from typed_ngrok._tunnels.requests import companion_name  # not at import: requests is the heavy part of connect
+
     return [companion_name(name)]
