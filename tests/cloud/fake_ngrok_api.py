@@ -132,7 +132,7 @@ class FakeNgrokAPI:
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self.public_base = self.url
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-ngrok-api", daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, name="fake-ngrok-api", daemon=True
         )
 
     # ----------------------------------------------------------------------- control

@@ -8,11 +8,13 @@ import functools
 import json
 import logging
 import platform
+import ssl
 import subprocess
 import sys
 import time
 from typing import Any
 
+import httpx
 import pytest
 
 import typed_ngrok
@@ -396,3 +398,25 @@ def test_importing_the_module_is_cheap() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert done.stdout.split("\n")[:2] == ["[]", "True"]
+
+
+async def test_clients_share_one_tls_context_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building httpx's TLS context costs about 20 ms: clients after the first reuse it (sync and async alike)."""
+    from typed_ngrok.cloud import _client
+
+    built: list[ssl.SSLContext] = []
+    real = httpx.create_ssl_context
+
+    def counting(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        built.append(real(*args, **kwargs))
+        return built[-1]
+
+    monkeypatch.setattr(httpx, "create_ssl_context", counting)
+    _client._tls_context.cache_clear()
+    try:
+        for _ in range(3):
+            CloudClient(api_key="k").close()
+            await AsyncCloudClient(api_key="k").close()
+        assert len(built) == 1
+    finally:
+        _client._tls_context.cache_clear()

@@ -6,6 +6,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -62,12 +63,25 @@ def test_a_failed_overlay_write_stops_the_edge_and_removes_the_folder(
 
     monkeypatch.setattr(LocalEdge, "start", recording_start)
     monkeypatch.setattr(_startup, "write_private_config", failing_write)
-    folders_before = set(os.listdir(tempfile.gettempdir()))
+    # a temp folder of this test's own: other workers' tests make typed-ngrok- folders in the shared one meanwhile
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
+    made: list[str] = []
+    real_mkdtemp = tempfile.mkdtemp
+
+    def recording_mkdtemp(*args: Any, **kwargs: Any) -> str:
+        made.append(real_mkdtemp(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(tempfile, "mkdtemp", recording_mkdtemp)
     with pytest.raises(OSError, match="No space left"):
         prepare_start(_config(tmp_path))
     assert len(started) == 1 and not started[0].running
     # the overlay's private folder is gone (the edge keeps its CA folder until it is collected, by design)
-    new = set(os.listdir(tempfile.gettempdir())) - folders_before
+    overlay = [Path(f) for f in made if Path(f).name.startswith("typed-ngrok-") and "-edge-" not in f]
+    assert len(overlay) == 1 and overlay[0].parent == private_tmp  # the overlay's folder was made, and made here
+    new = set(os.listdir(private_tmp))
     leftovers = {f for f in new if f.startswith("typed-ngrok-") and not f.startswith("typed-ngrok-edge-")}
     assert leftovers == set()
 

@@ -8,7 +8,9 @@ core. The send loop and the page loop are the only code written twice (as httpx 
 
 from __future__ import annotations
 
+import functools
 import http.cookiejar
+import ssl
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from types import TracebackType
@@ -34,6 +36,13 @@ __all__ = ["AsyncCloudClient", "CloudClient"]
 S = TypeVar("S")
 T = TypeVar("T")
 M = TypeVar("M")
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """httpx's default TLS context (certifi's CAs; ``$SSL_CERT_FILE``/``$SSL_CERT_DIR`` as they are when the first client
+    is built), built once per process and shared by every client: building one costs about 20 ms, more than a call."""
+    return httpx.create_ssl_context()
 
 
 class _NoCookies(http.cookiejar.CookieJar):
@@ -102,7 +111,9 @@ class CloudClient(_Services[Sync]):
         self._core = CloudCore(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries, function="CloudClient"
         )
-        self._http = httpx.Client(headers=self._core.headers(), timeout=httpx.Timeout(timeout), cookies=_NoCookies())
+        self._http = httpx.Client(
+            headers=self._core.headers(), timeout=httpx.Timeout(timeout), cookies=_NoCookies(), verify=_tls_context()
+        )
         self._attach_services()
 
     def request(
@@ -197,7 +208,7 @@ class AsyncCloudClient(_Services[Async]):
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries, function="AsyncCloudClient"
         )
         self._http = httpx.AsyncClient(
-            headers=self._core.headers(), timeout=httpx.Timeout(timeout), cookies=_NoCookies()
+            headers=self._core.headers(), timeout=httpx.Timeout(timeout), cookies=_NoCookies(), verify=_tls_context()
         )
         self._attach_services()
 
