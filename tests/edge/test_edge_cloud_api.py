@@ -322,7 +322,8 @@ def _exchange(edge: LocalEdge, data: bytes) -> bytes:
     ("data", "status", "code"),
     [
         (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 garbage\r\n\r\n", 400, "ERR_NGROK_400"),
-        (b"GET /tunnel_sessions HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200_000 + b"\r\n\r\n", 431, "ERR_NGROK_812"),
+        # 1 MB: far more than the edge reads before answering; it drops the rest, so closing resets nothing
+        (b"GET /tunnel_sessions HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 1_000_000 + b"\r\n\r\n", 431, "ERR_NGROK_812"),
         (
             b"POST /tunnel_sessions/ts_x/stop HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n{}",
             413,

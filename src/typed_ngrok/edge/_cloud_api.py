@@ -48,6 +48,11 @@ MAX_LIMIT = 100  # ngrok's maximum and default page size (docs/cloud-api.md §1)
 MAX_BODY = 64 * 1024  # request bodies of the served operations are "{}"
 MAX_HEAD = 16 * 1024  # request line and headers
 IDLE_TIMEOUT = 60.0  # seconds a connection may sit without a complete request
+# After an answer that ends a connection before its request was read (431, 413, 400), what the client still sends is
+# read and dropped for at most this long and this much, so that closing does not reset the connection and destroy
+# the answer before the client reads it (a "lingering close", as web servers do).
+LINGER_SECONDS = 2.0
+LINGER_BYTES = 4 * 1024 * 1024
 # seconds an agent has to answer Stop/Restart/Update: clearly less than a CloudClient's default timeout (10 s), so
 # a default client gets the 502 ERR_NGROK_810 of an agent that never answers, not its own timeout
 CONTROL_TIMEOUT = 8.0
@@ -525,11 +530,15 @@ class CloudAPIServer:
                 request = await _read_request(conn, reader)
             except h11.RemoteProtocolError as exc:
                 await _send(conn, writer, _malformed(exc))
+                await _linger(reader, writer)
                 return
             if request is None:
                 return
-            reply = request if isinstance(request, Answer) else await self._answer(request)
-            await _send(conn, writer, reply)
+            if isinstance(request, Answer):  # refused before the whole request was read
+                await _send(conn, writer, request)
+                await _linger(reader, writer)
+                return
+            await _send(conn, writer, await self._answer(request))
             if conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
                 return
             conn.start_next_cycle()
@@ -609,6 +618,25 @@ async def _send(conn: h11.Connection, writer: asyncio.StreamWriter, reply: Answe
         return
     writer.write(data)
     await writer.drain()
+
+
+async def _linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Send nothing more, then read and drop what the client is still sending, within :data:`LINGER_SECONDS` and
+    :data:`LINGER_BYTES`: closing a socket with unread data resets the connection, and the client may lose the
+    answer it was sent."""
+    if writer.can_write_eof():
+        writer.write_eof()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + LINGER_SECONDS
+    dropped = 0
+    while dropped < LINGER_BYTES and (left := deadline - loop.time()) > 0:
+        try:
+            data = await asyncio.wait_for(reader.read(65536), left)
+        except TimeoutError:
+            return
+        if not data:
+            return
+        dropped += len(data)
 
 
 def credential_id(authtoken: str, known: dict[str, str]) -> str:
