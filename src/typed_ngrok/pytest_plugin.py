@@ -134,7 +134,8 @@ class NgrokEdge:
         oldest first.
 
         The agent's captures are read again after short, growing pauses (10 ms up to 200 ms) until there are enough
-        or ``timeout`` has passed; a request whose response is still pending is not counted.
+        or ``timeout`` has passed; a request whose response is still pending, or whose body the agent is still
+        storing (2.3.41 stores an answer's head first), is not counted.
 
         Args:
             tunnel: the tunnel (e.g. from ``ngrok_tunnel``), or its name.
@@ -149,12 +150,14 @@ class NgrokEdge:
             PyngrokError: a wrong argument (before any I/O), or the agent could not be asked.
         """
         from typed_ngrok import agent
+        from typed_ngrok._tunnels.captured import body_still_recording
 
         name, seconds = _checked_wait(tunnel, count, timeout)
         deadline = time.monotonic() + seconds
         pause = _POLL_FIRST
         while True:
-            done = [each for each in agent.get_requests(name, self.pyngrok_config) if not each.pending]
+            listed = agent.get_requests(name, self.pyngrok_config)
+            done = [each for each in listed if not each.pending and not body_still_recording(each.data)]
             if len(done) >= count:
                 return done[::-1]  # get_requests gives the newest first
             left = deadline - time.monotonic()

@@ -15,7 +15,6 @@ Known quirks of ngrok's file, handled narrowly:
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ from tests.cloud.conftest import Twin
 from tests.cloud.fake_ngrok_api import FakeNgrokAPI
 from tests.cloud.operations import ROWS, Row
 from tests.outside_files import NGROK_OPENAPI, OPENAPI_HOW, require_file
+from typed_ngrok._agent_process.config import free_loopback_addr
 from typed_ngrok.cloud import AsyncCloudClient, Page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,9 +38,9 @@ QUIRK = (["response", "body", "next_page_uri"], "type")
 
 
 def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free loopback port for a server started a moment later (the library's choice: below the ephemeral range,
+    so an outgoing connection cannot take it meanwhile)."""
+    return int(free_loopback_addr().rsplit(":", 1)[1])
 
 
 @contextmanager

@@ -9,7 +9,6 @@ import http.server
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -22,16 +21,16 @@ import httpx
 import yaml
 
 from tests.outside_files import AGENT_BIN as AGENT_BIN
+from typed_ngrok._agent_process.config import free_loopback_addr
 from typed_ngrok.edge import LocalEdge
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A free loopback port for a server started a moment later (the library's choice: below the ephemeral range,
+    so an outgoing connection cannot take it meanwhile)."""
+    return int(free_loopback_addr().rsplit(":", 1)[1])
 
 
 def pattern_bytes(n: int) -> bytes:

@@ -25,6 +25,7 @@ from tests.fakes import real_agent_path
 from tests.integration.process_twins import ProcessTwin, ptwin_fixture
 from tests.outside_files import needs_agent
 from typed_ngrok import process
+from typed_ngrok._agent_process.config import free_loopback_addr
 from typed_ngrok.conf import PyngrokConfig
 from typed_ngrok.edge import LocalEdge
 from typed_ngrok.exception import ProcessStartError, PyngrokError, PyngrokNgrokError
@@ -193,10 +194,9 @@ async def test_rejected_authtoken_is_fatal_and_redacted(ptwin: ProcessTwin, tmp_
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A free loopback port for a server started a moment later (the library's choice: below the ephemeral range,
+    so an outgoing connection cannot take it meanwhile)."""
+    return int(free_loopback_addr().rsplit(":", 1)[1])
 
 
 async def test_authtoken_never_on_argv_logs_or_callbacks(

@@ -252,3 +252,34 @@ def test_a_wrong_argument_to_ngrok_requests_is_refused_before_any_io(
         edge.requests(**arguments)  # type: ignore[arg-type]
     assert message in str(refused.value)
     assert str(refused.value).startswith(f'ngrok_requests() "{next(iter(bad))}" must be ')
+
+
+def test_a_response_whose_body_is_still_being_stored_is_not_counted(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """2.3.41 stores an answer's head before its body (seen under load): the waiter counts the exchange only once
+    the body is stored, so a webhook test never reads an empty body. The agent's answers here are the shapes a real
+    2.3.41 gave (head only, then whole)."""
+    import base64
+
+    from typed_ngrok import agent
+    from typed_ngrok.agent import CapturedRequest
+    from typed_ngrok.conf import PyngrokConfig
+    from typed_ngrok.pytest_plugin import NgrokEdge
+
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 17\r\n\r\n"
+    stored = [head, head, head + b'{"path": "/hold"}']
+    asked: list[int] = []
+
+    def get_requests(name: str, config: PyngrokConfig) -> list[CapturedRequest]:
+        wire = stored[min(len(asked), len(stored) - 1)]
+        asked.append(1)
+        response = {"status": "200 OK", "status_code": 200, "raw": base64.b64encode(wire).decode()}
+        return [CapturedRequest({"id": "r1", "tunnel_name": name, "request": {"method": "POST"}, "response": response})]
+
+    monkeypatch.setattr(agent, "get_requests", get_requests)
+    edge = NgrokEdge(PyngrokConfig(edge="local", ngrok_path=str(tmp_path / "absent")))
+    (done,) = edge.requests("web", timeout=10)
+    assert len(asked) == 3
+    response = done.parsed_response()
+    assert response is not None and response.json() == {"path": "/hold"}

@@ -22,14 +22,21 @@ def main(port: int, config: PyngrokConfig) -> list[str]:
     with httpx.Client(verify=trusted, trust_env=False) as client:
         print(client.get(f"{tunnel.public_url}/hello").text)
     seen: list[str] = []
-    for req in agent.get_requests(tunnel.name, config, limit=10):
+    requests = agent.get_requests(tunnel.name, config, limit=10)
+    for _ in range(100):  # the agent lists a request a moment after the client has its answer
+        if requests:
+            break
+        time.sleep(0.05)
+        requests = agent.get_requests(tunnel.name, config, limit=10)
+    for req in requests:
         captured = agent.get_request(req.id, config)
-        for _ in range(100):  # the agent records the response a moment after the client has it
-            if not captured.pending:
+        response = captured.parsed_response()
+        for _ in range(100):  # the agent records the response, then its body, a moment after the client has it
+            if response is not None and response.body:
                 break
             time.sleep(0.05)
             captured = agent.get_request(req.id, config)
-        response = captured.parsed_response()
+            response = captured.parsed_response()
         if response is not None:
             seen.append(f"{response.status_code} {response.body.decode()}")
         agent.replay_request(req.id, pyngrok_config=config)
@@ -45,14 +52,21 @@ async def amain(port: int, config: PyngrokConfig) -> list[str]:
     async with httpx.AsyncClient(verify=trusted, trust_env=False) as client:
         print((await client.get(f"{tunnel.public_url}/hello")).text)
     seen: list[str] = []
-    for req in await aio.get_requests(tunnel.name, config, limit=10):
+    requests = await aio.get_requests(tunnel.name, config, limit=10)
+    for _ in range(100):  # the agent lists a request a moment after the client has its answer
+        if requests:
+            break
+        await asyncio.sleep(0.05)
+        requests = await aio.get_requests(tunnel.name, config, limit=10)
+    for req in requests:
         captured = await aio.get_request(req.id, config)
-        for _ in range(100):  # the agent records the response a moment after the client has it
-            if not captured.pending:
+        response = captured.parsed_response()
+        for _ in range(100):  # the agent records the response, then its body, a moment after the client has it
+            if response is not None and response.body:
                 break
             await asyncio.sleep(0.05)
             captured = await aio.get_request(req.id, config)
-        response = captured.parsed_response()
+            response = captured.parsed_response()
         if response is not None:
             seen.append(f"{response.status_code} {response.body.decode()}")
         await aio.replay_request(req.id, pyngrok_config=config)

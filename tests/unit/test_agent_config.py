@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
 
 from typed_ngrok import conf
+from typed_ngrok._agent_process import config as agent_config
 from typed_ngrok._agent_process.config import (
     agent_format,
     base_config_path,
@@ -118,3 +120,42 @@ def test_base_config_the_agent_reports_itself(tmp_path: Path) -> None:
 
 def test_secrets_longest_first() -> None:
     assert secrets_of(cfg(auth_token="abc", api_key="abcdef"), "xy", None) == ("abcdef", "abc", "xy")
+
+
+def test_the_web_addr_is_a_free_port_below_the_ephemeral_range() -> None:
+    """Binding port 0 gives an ephemeral port, which an outgoing connection may take before the agent binds it
+    ("bind: address already in use" was seen with many agents starting at once): the port comes from below."""
+    try:
+        with open(agent_config._EPHEMERAL_RANGE, encoding="ascii") as ranges:
+            ephemeral_low = int(ranges.read().split()[0])
+    except OSError:
+        ephemeral_low = 32768
+    for _ in range(50):
+        host, port = agent_config.free_loopback_addr().rsplit(":", 1)
+        assert host == "127.0.0.1" and agent_config.WEB_PORTS.start <= int(port) < ephemeral_low
+        with socket.socket() as sock:
+            sock.bind((host, int(port)))  # free when given
+
+
+def test_the_ephemeral_range_is_read_from_the_system(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    ranges = tmp_path / "ip_local_port_range"
+    monkeypatch.setattr(agent_config, "_EPHEMERAL_RANGE", str(ranges))
+    ranges.write_text("20000\t60999\n")
+    assert agent_config._ports_outside_ephemeral() == range(15000, 20000)
+    ranges.write_text("1024\t65535\n")  # no room below: the usual range, free ports are still tried
+    assert agent_config._ports_outside_ephemeral() == agent_config.WEB_PORTS
+    ranges.write_text("garbage")
+    assert agent_config._ports_outside_ephemeral() == agent_config.WEB_PORTS
+    ranges.unlink()
+    assert agent_config._ports_outside_ephemeral() == agent_config.WEB_PORTS
+
+
+def test_when_no_tried_port_is_free_the_system_picks_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        busy = held.getsockname()[1]
+        monkeypatch.setattr(agent_config, "_ports_outside_ephemeral", lambda: range(busy, busy + 1))
+        host, port = agent_config.free_loopback_addr().rsplit(":", 1)
+        assert int(port) != busy
+        with socket.socket() as sock:
+            sock.bind((host, int(port)))

@@ -8,6 +8,7 @@ points the agent at the edge (``server_addr``/``root_cas`` for v2, ``agent.conne
 from __future__ import annotations
 
 import os
+import random
 import socket
 from collections.abc import Mapping
 from typing import Any, Final
@@ -69,8 +70,39 @@ def _agent_section(data: Mapping[str, Any]) -> Mapping[str, Any]:
     return data
 
 
+#: Where the agent's ``web_addr`` is chosen: below the kernel's ephemeral range (Linux 32768-60999, macOS and Windows
+#: 49152-65535). The port is free when chosen but only the agent binds it, a moment later; a port from the ephemeral
+#: range (what binding port 0 gives) may by then be the source port of some outgoing connection, and the agent fails
+#: with "bind: address already in use" (seen here with many agents starting at once). Ports below that range are
+#: only ever taken by an explicit bind.
+WEB_PORTS: Final = range(15000, 32768)
+_EPHEMERAL_RANGE: Final = "/proc/sys/net/ipv4/ip_local_port_range"
+_TRIES: Final = 20
+_RANDOM: Final = random.SystemRandom()  # not the global generator, which tests and user code may seed
+
+
+def _ports_outside_ephemeral() -> range:
+    """:data:`WEB_PORTS`, cut below the ephemeral range where the system says where it starts (Linux)."""
+    try:
+        with open(_EPHEMERAL_RANGE, encoding="ascii") as ranges:
+            low = int(ranges.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return WEB_PORTS
+    return range(WEB_PORTS.start, min(WEB_PORTS.stop, low)) if low > WEB_PORTS.start + _TRIES else WEB_PORTS
+
+
 def free_loopback_addr() -> str:
-    """A currently free ``127.0.0.1:PORT``."""
+    """A currently free ``127.0.0.1:PORT`` for the agent to bind: a random port of :data:`WEB_PORTS` (below the
+    ephemeral range) that binds now; a port the system picks when none of a few tries does."""
+    candidates = _ports_outside_ephemeral()
+    for _ in range(_TRIES):
+        port = _RANDOM.choice(candidates)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return f"127.0.0.1:{port}"
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

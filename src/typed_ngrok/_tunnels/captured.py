@@ -7,6 +7,9 @@
   wrong types refused), and a **pending** response, which 2.3.41 sends as
   ``{"status": "", "status_code": 0, "proto": "", "headers": null, "raw": null}`` while the upstream has not answered
   (the docs say ``null``), read as None.
+- **Recording** (:func:`body_still_recording`): 2.3.41 stores an answer's head first and its body a moment later, so
+  a response that is no longer pending may still lack its body for a while (seen under load: 9 of 200 answers read
+  back at once). The pytest plugin's ``ngrok_requests`` counts an exchange only once its body is stored.
 - **Order** (:func:`newest_first`): the agent's list order is not the arrival order (2.3.41 sorts by id, and its ids
   are random within a second), so the list is sorted here: by ``start``, newest first, ties by ``id`` descending, then
   cut to ``limit``.
@@ -20,11 +23,13 @@ from typing import Any, Final, Protocol, TypeVar
 
 from typed_ngrok._agent_process.logfmt import parse_timestamp
 from typed_ngrok._shapes import check_path_segment, malformed, shown
+from typed_ngrok._tunnels.http_message import decode_raw, parse_http_message
 from typed_ngrok.exception import PyngrokError
 
 __all__ = [
     "REQUEST_FIELDS",
     "RESPONSE_FIELDS",
+    "body_still_recording",
     "check_request_id",
     "check_tunnel_name",
     "http_block",
@@ -126,6 +131,43 @@ def http_block(value: object, key: str, fields: dict[str, type | str]) -> Any:
 def is_pending(response: dict[str, Any]) -> bool:
     """True for a response block that holds no answer yet: no ``raw`` wire bytes and no status code."""
     return not response.get("raw") and not response.get("status_code")
+
+
+#: ngrok 2.3.41 stores at most this many wire bytes of an answer, head included (measured: answers of 12 MB and 30 MB
+#: were both stored as 5,242,880 bytes). A stored answer this long is cut by the agent, not still being recorded.
+CAPTURE_LIMIT_2_3_41: Final = 5 * 1024 * 1024
+_BODILESS: Final = (204, 304)
+
+
+def body_still_recording(data: object) -> bool:
+    """True when ngrok 2.3.41 has stored the head of a captured exchange's answer but not yet all of its body: the
+    stored body is shorter than its ``Content-Length`` (or a chunked body is still empty) and the stored answer is
+    shorter than the agent's :data:`CAPTURE_LIMIT_2_3_41`. False for a pending answer (see :func:`is_pending`), for
+    answers that carry no body (to ``HEAD``; 1xx, 204, 304) and for any block this cannot read (reading it reports
+    that). Measured on 2.3.41 only: v3 agents may cut bodies elsewhere, so :attr:`CapturedRequest.pending` does not
+    use it.
+    """
+    if not isinstance(data, dict):
+        return False
+    response, request = data.get("response"), data.get("request")
+    if not isinstance(response, dict) or not isinstance(response.get("raw"), str):
+        return False
+    status = response.get("status_code")
+    if not isinstance(status, int) or status < 200 or status in _BODILESS:
+        return False
+    if isinstance(request, dict) and str(request.get("method", "")).upper() == "HEAD":
+        return False
+    try:
+        wire = decode_raw(response["raw"])
+        message = parse_http_message(wire)
+    except PyngrokError:
+        return False
+    if len(wire) >= CAPTURE_LIMIT_2_3_41:
+        return False
+    if "chunked" in (message.header("transfer-encoding") or "").lower():
+        return not message.body
+    length = (message.header("content-length") or "").strip()
+    return length.isascii() and length.isdigit() and len(message.body) < int(length)
 
 
 class _Captured(Protocol):
