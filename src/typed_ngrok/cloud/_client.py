@@ -2,8 +2,9 @@
 ``httpx.AsyncClient``.
 
 They do the I/O and nothing else: send what the core built, sleep what the core says, hand the answer back to the
-core. The send loop and the page loop are the only code written twice (as httpx does); the services
-(``_services.py``) and every decision (``_core.py``) are shared.
+core. The send loop with its retries is the core's flow (``CloudCore.send_flow``, run by ``_drive``); the page loop
+is the only code written twice (a generator and an async generator); the services (``_services.py``) and every
+decision (``_core.py``) are shared.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, Generic, Self, TypeVar
 
 import httpx
 
-from typed_ngrok._errors import HTTPX_ERRORS
+from typed_ngrok._drive import run_async, run_sync
 from typed_ngrok.cloud._core import DEFAULT_BASE_URL, CloudCore, Listing, Page, Request
 from typed_ngrok.cloud._operations import Async, Parser, Sync
 from typed_ngrok.cloud._services import (
@@ -43,6 +44,50 @@ def _tls_context() -> ssl.SSLContext:
     """httpx's default TLS context (certifi's CAs; ``$SSL_CERT_FILE``/``$SSL_CERT_DIR`` as they are when the first client
     is built), built once per process and shared by every client: building one costs about 20 ms, more than a call."""
     return httpx.create_ssl_context()
+
+
+class _SyncIO:
+    """The I/O of :meth:`CloudCore.send_flow` on an ``httpx.Client``."""
+
+    __slots__ = ("_http",)
+
+    def __init__(self, http: httpx.Client) -> None:
+        self._http = http
+
+    def send(self, request: Request) -> httpx.Response:
+        return self._http.request(
+            request.method,
+            request.url,
+            params=request.params or None,
+            content=request.content,
+            headers=request.headers or None,
+        )
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class _AsyncIO:
+    """The I/O of :meth:`CloudCore.send_flow` on an ``httpx.AsyncClient``."""
+
+    __slots__ = ("_http",)
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self._http = http
+
+    async def send(self, request: Request) -> httpx.Response:
+        return await self._http.request(
+            request.method,
+            request.url,
+            params=request.params or None,
+            content=request.content,
+            headers=request.headers or None,
+        )
+
+    async def sleep(self, seconds: float) -> None:
+        import asyncio  # only a retry needs it (importing asyncio costs ~25 ms)
+
+        await asyncio.sleep(seconds)
 
 
 class _NoCookies(http.cookiejar.CookieJar):
@@ -152,26 +197,7 @@ class CloudClient(_Services[Sync]):
     def _send(self, request: Request) -> httpx.Response:
         if self._http.is_closed:
             raise self._core.closed_error(request)
-        attempt = 0
-        while True:
-            try:
-                response = self._http.request(
-                    request.method,
-                    request.url,
-                    params=request.params or None,
-                    content=request.content,
-                    headers=request.headers or None,
-                )
-            except HTTPX_ERRORS as exc:
-                delay = self._core.retry_delay(request, attempt, error=exc)
-                if delay is None:
-                    raise self._core.transport_error(request, exc) from exc
-            else:
-                delay = self._core.retry_delay(request, attempt, status=response.status_code, headers=response.headers)
-                if delay is None:
-                    return response
-            time.sleep(delay)
-            attempt += 1
+        return run_sync(self._core.send_flow(request), _SyncIO(self._http))
 
     def _call(self, request: Request, parse: Parser[T]) -> T:
         response = self._send(request)
@@ -247,28 +273,7 @@ class AsyncCloudClient(_Services[Async]):
     async def _send(self, request: Request) -> httpx.Response:
         if self._http.is_closed:
             raise self._core.closed_error(request)
-        attempt = 0
-        while True:
-            try:
-                response = await self._http.request(
-                    request.method,
-                    request.url,
-                    params=request.params or None,
-                    content=request.content,
-                    headers=request.headers or None,
-                )
-            except HTTPX_ERRORS as exc:
-                delay = self._core.retry_delay(request, attempt, error=exc)
-                if delay is None:
-                    raise self._core.transport_error(request, exc) from exc
-            else:
-                delay = self._core.retry_delay(request, attempt, status=response.status_code, headers=response.headers)
-                if delay is None:
-                    return response
-            import asyncio  # only a retry needs it (importing asyncio costs ~25 ms)
-
-            await asyncio.sleep(delay)
-            attempt += 1
+        return await run_async(self._core.send_flow(request), _AsyncIO(self._http))
 
     async def _call(self, request: Request, parse: Parser[T]) -> T:
         response = await self._send(request)

@@ -14,7 +14,8 @@ decides everything else, once for both:
 - **pagination**: the next request from a page's ``next_page_uri`` (same origin as the base URL only: the key is
   never sent elsewhere);
 - **retries**: GETs only, on 429, 5xx and connection failures (not timeouts: a call never takes longer than
-  ``timeout`` to fail on a silent server), with exponential backoff that honours ``Retry-After``.
+  ``timeout`` to fail on a silent server), with exponential backoff that honours ``Retry-After``; the send loop
+  itself is a flow (:meth:`CloudCore.send_flow`, run by ``_drive``), so the shells do not repeat it.
 
 The API key lives here and in the shell's default headers only: never in a repr, a log line or an exception text
 (answers that echo it are redacted).
@@ -32,13 +33,14 @@ import platform
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar, cast
 from urllib.parse import quote, urlsplit
 
 import attrs
 import httpx
 
 from typed_ngrok import __version__, _errors
+from typed_ngrok._drive import Call, Flow
 from typed_ngrok._redact import redact
 from typed_ngrok.exception import CloudAPIError, PyngrokError
 
@@ -358,6 +360,29 @@ class CloudCore:
             status if error is None else type(error).__name__,
         )
         return delay
+
+    def send_flow(self, request: Request) -> Flow[httpx.Response]:
+        """Send ``request`` and return the answer that is not retried, retrying as :meth:`retry_delay` decides.
+
+        Calls: ``send(request)`` -> ``httpx.Response``; ``sleep(seconds)``.
+
+        Raises:
+            CloudAPIError: a transport failure that is not retried (:meth:`transport_error`).
+        """
+        attempt = 0
+        while True:
+            try:
+                response = cast(httpx.Response, (yield Call("send", (request,))))
+            except _errors.HTTPX_ERRORS as exc:
+                delay = self.retry_delay(request, attempt, error=exc)
+                if delay is None:
+                    raise self.transport_error(request, exc) from exc
+            else:
+                delay = self.retry_delay(request, attempt, status=response.status_code, headers=response.headers)
+                if delay is None:
+                    return response
+            yield Call("sleep", (delay,))
+            attempt += 1
 
     # ----------------------------------------------------------------------- answers
     def closed_error(self, request: Request) -> CloudAPIError:
