@@ -26,6 +26,7 @@ import contextlib
 import hmac
 import socket
 import ssl
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -161,6 +162,10 @@ class PublicListener:
         self._ssl = ssl_ctx
         self._events = events
         self._tasks: set[asyncio.Task[None]] = set()
+        # The transports of the connections served: a TLS one that was closed keeps its socket open while it waits
+        # for the client's close_notify (up to 30 s); close() aborts those, so that stopping the edge leaves no
+        # socket open behind a loop that no longer runs.
+        self._transports: weakref.WeakSet[asyncio.Transport] = weakref.WeakSet()
         # Accepting runs in a reader callback, not a task awaiting loop.sock_accept(): cancelling such a task on close
         # can drop a connection it had already accepted (the socket is then left unclosed).
         self._loop = asyncio.get_running_loop()
@@ -212,6 +217,9 @@ class PublicListener:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        for transport in list(self._transports):
+            transport.abort()
+        await asyncio.sleep(0)  # the aborts close their sockets in callbacks of the next loop iteration
 
     def _stop_accepting(self) -> None:
         if self._accepting:
@@ -253,6 +261,7 @@ class PublicListener:
         transport, _ = await loop.connect_accepted_socket(
             lambda: protocol, conn, ssl=tls, ssl_handshake_timeout=_TIMEOUT if tls else None
         )
+        self._transports.add(transport)
         return reader, asyncio.StreamWriter(transport, protocol, reader, loop)
 
     async def _serve(self, conn: socket.socket, client_addr: str) -> None:
