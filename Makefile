@@ -52,7 +52,7 @@ prism:
 # so on a 2-core machine 6 workers beat 2 (measured: 4 workers 93 s, 6 workers 78-82 s, 8 workers 82 s).
 # --dist loadfile keeps each file on one worker (module-scoped agents and edges are started once per file).
 # TEST_WORKERS=0 runs everything in one process.
-# Bytecode is cached under .cache/pycache even where $$PYTHONDONTWRITEBYTECODE is set (as on the CI machine): without
+# Bytecode is cached under .cache/pycache even where PYTHONDONTWRITEBYTECODE is set (as on the CI machine): without
 # it every worker re-rewrote the tests' asserts and every Python the tests start compiled typed_ngrok from source
 # (measured: collection 5.8 s -> 2.2 s per worker, the suite 174 -> 127-140 s of CPU, 100 -> 80 s of wall time).
 TEST_WORKERS ?= 6

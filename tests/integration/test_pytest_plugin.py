@@ -283,3 +283,52 @@ def test_a_response_whose_body_is_still_being_stored_is_not_counted(
     assert len(asked) == 3
     response = done.parsed_response()
     assert response is not None and response.json() == {"path": "/hold"}
+
+
+def test_an_answer_the_upstream_cut_short_is_counted_after_the_grace(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A body shorter than its Content-Length forever (the upstream closed early) reads as still being stored: the
+    waiter counts it once that has lasted RECORDING_GRACE, rather than timing out with "0 arrived"."""
+    import base64
+
+    from typed_ngrok import agent, pytest_plugin
+    from typed_ngrok.agent import CapturedRequest
+    from typed_ngrok.conf import PyngrokConfig
+    from typed_ngrok.pytest_plugin import NgrokEdge
+
+    cut = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"
+    asked: list[int] = []
+
+    def get_requests(name: str, config: PyngrokConfig) -> list[CapturedRequest]:
+        asked.append(1)
+        response = {"status": "200 OK", "status_code": 200, "raw": base64.b64encode(cut).decode()}
+        return [CapturedRequest({"id": "r1", "tunnel_name": name, "request": {"method": "GET"}, "response": response})]
+
+    monkeypatch.setattr(agent, "get_requests", get_requests)
+    monkeypatch.setattr(pytest_plugin, "RECORDING_GRACE", 0.1)
+    edge = NgrokEdge(PyngrokConfig(edge="local", ngrok_path=str(tmp_path / "absent")))
+    (done,) = edge.requests("web", timeout=10)
+    assert len(asked) > 1  # not counted at first sight
+    response = done.parsed_response()
+    assert response is not None and response.body == b"abc"
+
+
+def test_the_timeout_names_exchanges_still_being_stored(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import base64
+
+    from typed_ngrok import agent
+    from typed_ngrok.agent import CapturedRequest
+    from typed_ngrok.conf import PyngrokConfig
+    from typed_ngrok.pytest_plugin import CapturedRequestsTimeout, NgrokEdge
+
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"
+
+    def get_requests(name: str, config: PyngrokConfig) -> list[CapturedRequest]:
+        response = {"status": "200 OK", "status_code": 200, "raw": base64.b64encode(head).decode()}
+        return [CapturedRequest({"id": "r1", "tunnel_name": name, "request": {"method": "GET"}, "response": response})]
+
+    monkeypatch.setattr(agent, "get_requests", get_requests)
+    edge = NgrokEdge(PyngrokConfig(edge="local", ngrok_path=str(tmp_path / "absent")))
+    with pytest.raises(CapturedRequestsTimeout, match=r"0 arrived \(none\); 1 more still being stored by the agent\."):
+        edge.requests("web", timeout=0.2)

@@ -125,14 +125,11 @@ def test_secrets_longest_first() -> None:
 def test_the_web_addr_is_a_free_port_below_the_ephemeral_range() -> None:
     """Binding port 0 gives an ephemeral port, which an outgoing connection may take before the agent binds it
     ("bind: address already in use" was seen with many agents starting at once): the port comes from below."""
-    try:
-        with open(agent_config._EPHEMERAL_RANGE, encoding="ascii") as ranges:
-            ephemeral_low = int(ranges.read().split()[0])
-    except OSError:
-        ephemeral_low = 32768
+    candidates = agent_config._ports_outside_ephemeral()  # below the range where the system leaves room (tested next)
+    assert candidates.start == agent_config.WEB_PORTS.start and candidates.stop <= 32768
     for _ in range(50):
         host, port = agent_config.free_loopback_addr().rsplit(":", 1)
-        assert host == "127.0.0.1" and agent_config.WEB_PORTS.start <= int(port) < ephemeral_low
+        assert host == "127.0.0.1" and int(port) in candidates
         with socket.socket() as sock:
             sock.bind((host, int(port)))  # free when given
 

@@ -305,6 +305,12 @@ HEAD_17 = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length:
         (_exchange(HEAD_17 + b'{"path": "/hold"}'), False),
         (_exchange(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"), True),
         (_exchange(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n"), False),
+        (_exchange(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel"), True),
+        (_exchange(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello"), True),
+        (_exchange(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r"), True),
+        (_exchange(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"), True),
+        (_exchange(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\n0\n\n"), False),
+        (_exchange(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello"), False),  # malformed
         # answers without a body, whatever they declare
         (_exchange(HEAD_17, method="HEAD"), False),
         (_exchange(b"HTTP/1.1 304 Not Modified\r\nContent-Length: 17\r\n\r\n"), False),

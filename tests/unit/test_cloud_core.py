@@ -10,6 +10,7 @@ import httpx
 import pytest
 from typed_ngrok_cloud_api.models import TunnelSessionList
 
+from typed_ngrok._drive import run_sync
 from typed_ngrok.cloud._core import (
     BACKOFF_MAX,
     CloudCore,
@@ -131,3 +132,54 @@ def test_list_params() -> None:
         args = {"before_id": None, "limit": None, "filter": None, **bad}
         with pytest.raises(PyngrokError):
             c.list_params("t.list", listing, args["before_id"], args["limit"], args["filter"])
+
+
+class _ScriptedIO:
+    """The I/O of ``send_flow`` from a script: each ``send`` gives the next answer (or raises it); ``closed`` turns
+    True once ``close_after_sleeps`` sleeps have happened."""
+
+    def __init__(self, answers: list[httpx.Response | Exception], close_after_sleeps: int | None = None) -> None:
+        self.answers = answers
+        self.close_after_sleeps = close_after_sleeps
+        self.calls: list[str] = []
+        self.slept: list[float] = []
+
+    def closed(self) -> bool:
+        self.calls.append("closed")
+        return self.close_after_sleeps is not None and len(self.slept) >= self.close_after_sleeps
+
+    def send(self, request: object) -> httpx.Response:
+        self.calls.append("send")
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def sleep(self, seconds: float) -> None:
+        self.calls.append("sleep")
+        self.slept.append(seconds)
+
+
+def test_send_flow_retries_what_retry_delay_allows_then_returns_the_answer() -> None:
+    io = _ScriptedIO([httpx.Response(503), httpx.ConnectError("refused"), httpx.Response(200)])
+    answer = run_sync(core().send_flow(GET), io)
+    assert answer.status_code == 200
+    assert io.calls == ["closed", "send", "sleep", "closed", "send", "sleep", "closed", "send"]
+    assert len(io.slept) == 2
+
+
+def test_send_flow_maps_a_transport_failure_it_does_not_retry() -> None:
+    io = _ScriptedIO([httpx.ReadTimeout("slow")])
+    with pytest.raises(CloudAPIError) as caught:
+        run_sync(core().send_flow(GET), io)
+    assert isinstance(caught.value.__cause__, httpx.ReadTimeout)
+    assert io.calls == ["closed", "send"]  # timeouts are never retried
+
+
+def test_a_client_closed_while_a_retry_waits_fails_with_the_closed_error() -> None:
+    """Closing the client during a retry's wait: the next attempt is the core's "closed" error, never httpx's bare
+    RuntimeError for a closed client."""
+    io = _ScriptedIO([httpx.Response(429, headers={"Retry-After": "0"})], close_after_sleeps=1)
+    with pytest.raises(CloudAPIError, match="this client is closed"):
+        run_sync(core().send_flow(GET), io)
+    assert io.calls == ["closed", "send", "sleep", "closed"]

@@ -23,7 +23,7 @@ from typing import Any, Final, Protocol, TypeVar
 
 from typed_ngrok._agent_process.logfmt import parse_timestamp
 from typed_ngrok._shapes import check_path_segment, malformed, shown
-from typed_ngrok._tunnels.http_message import decode_raw, parse_http_message
+from typed_ngrok._tunnels.http_message import chunked_body_complete, decode_raw, parse_http_message
 from typed_ngrok.exception import PyngrokError
 
 __all__ = [
@@ -141,11 +141,13 @@ _BODILESS: Final = (204, 304)
 
 def body_still_recording(data: object) -> bool:
     """True when ngrok 2.3.41 has stored the head of a captured exchange's answer but not yet all of its body: the
-    stored body is shorter than its ``Content-Length`` (or a chunked body is still empty) and the stored answer is
-    shorter than the agent's :data:`CAPTURE_LIMIT_2_3_41`. False for a pending answer (see :func:`is_pending`), for
-    answers that carry no body (to ``HEAD``; 1xx, 204, 304) and for any block this cannot read (reading it reports
-    that). Measured on 2.3.41 only: v3 agents may cut bodies elsewhere, so :attr:`CapturedRequest.pending` does not
-    use it.
+    stored body is shorter than its ``Content-Length`` (or a chunked body stops before its last chunk) and the stored
+    answer is shorter than the agent's :data:`CAPTURE_LIMIT_2_3_41`. False for a pending answer (see
+    :func:`is_pending`), for answers that carry no body (to ``HEAD``; 1xx, 204, 304), for a body without a length
+    (read until the upstream closed: nothing tells how much is still to come) and for any block this cannot read
+    (reading it reports that). An answer the upstream itself cut short also reads as True: a waiter gives up on it
+    after a while (the pytest plugin: :data:`~typed_ngrok.pytest_plugin.RECORDING_GRACE`). Measured on 2.3.41 only:
+    v3 agents may cut bodies elsewhere, so :attr:`CapturedRequest.pending` does not use it.
     """
     if not isinstance(data, dict):
         return False
@@ -165,7 +167,7 @@ def body_still_recording(data: object) -> bool:
     if len(wire) >= CAPTURE_LIMIT_2_3_41:
         return False
     if "chunked" in (message.header("transfer-encoding") or "").lower():
-        return not message.body
+        return not chunked_body_complete(message.body)
     length = (message.header("content-length") or "").strip()
     return length.isascii() and length.isdigit() and len(message.body) < int(length)
 

@@ -20,7 +20,7 @@ from typing import Any, Final
 
 from typed_ngrok.exception import PyngrokError, PyngrokNgrokError
 
-__all__ = ["MAX_DECODED_BODY", "HttpMessage", "decode_raw", "parse_http_message"]
+__all__ = ["MAX_DECODED_BODY", "HttpMessage", "chunked_body_complete", "decode_raw", "parse_http_message"]
 
 #: :attr:`HttpMessage.decoded_body` refuses to inflate a body beyond this many bytes (a compression bomb guard).
 MAX_DECODED_BODY: Final = 64 * 1024 * 1024
@@ -245,6 +245,30 @@ def _dechunk(data: bytes) -> bytes:
             pos = chunk_end + 1
         else:
             raise _malformed("the chunked body is malformed (no line end after a chunk)")
+
+
+def chunked_body_complete(data: bytes) -> bool:
+    """Whether ``data`` holds a chunked body up to its last (zero-size) chunk; False when it stops before it (a body
+    still being stored). A malformed body counts as complete: decoding it reports the fault."""
+    pos = 0
+    while True:
+        end = data.find(b"\n", pos)
+        if end < 0:
+            return False
+        size_text = data[pos:end].rstrip(b"\r").split(b";", 1)[0].strip(b" \t")
+        if not _CHUNK_SIZE.fullmatch(size_text):
+            return True
+        size = int(size_text, 16)
+        if size == 0:
+            return True
+        pos = end + 1 + size
+        after = data[pos : pos + 2]
+        if after == b"\r\n":
+            pos += 2
+        elif after[:1] == b"\n":
+            pos += 1
+        else:  # the chunk, or the line end after it, is not all there yet; anything else is malformed
+            return after not in (b"", b"\r")
 
 
 def _decompress(data: bytes, coding: str, header: str) -> bytes:

@@ -54,6 +54,9 @@ class _SyncIO:
     def __init__(self, http: httpx.Client) -> None:
         self._http = http
 
+    def closed(self) -> bool:
+        return self._http.is_closed
+
     def send(self, request: Request) -> httpx.Response:
         return self._http.request(
             request.method,
@@ -74,6 +77,9 @@ class _AsyncIO:
 
     def __init__(self, http: httpx.AsyncClient) -> None:
         self._http = http
+
+    async def closed(self) -> bool:
+        return self._http.is_closed
 
     async def send(self, request: Request) -> httpx.Response:
         return await self._http.request(
@@ -195,8 +201,6 @@ class CloudClient(_Services[Sync]):
 
     # ----------------------------------------------------------------------- I/O
     def _send(self, request: Request) -> httpx.Response:
-        if self._http.is_closed:
-            raise self._core.closed_error(request)
         return run_sync(self._core.send_flow(request), _SyncIO(self._http))
 
     def _call(self, request: Request, parse: Parser[T]) -> T:
@@ -271,8 +275,6 @@ class AsyncCloudClient(_Services[Async]):
 
     # ----------------------------------------------------------------------- I/O
     async def _send(self, request: Request) -> httpx.Response:
-        if self._http.is_closed:
-            raise self._core.closed_error(request)
         return await run_async(self._core.send_flow(request), _AsyncIO(self._http))
 
     async def _call(self, request: Request, parse: Parser[T]) -> T:

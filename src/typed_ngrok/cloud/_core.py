@@ -364,13 +364,17 @@ class CloudCore:
     def send_flow(self, request: Request) -> Flow[httpx.Response]:
         """Send ``request`` and return the answer that is not retried, retrying as :meth:`retry_delay` decides.
 
-        Calls: ``send(request)`` -> ``httpx.Response``; ``sleep(seconds)``.
+        Calls: ``closed()`` -> bool (before every attempt: a client closed during a retry's wait fails with
+        :meth:`closed_error`, not httpx's bare ``RuntimeError``); ``send(request)`` -> ``httpx.Response``;
+        ``sleep(seconds)``.
 
         Raises:
-            CloudAPIError: a transport failure that is not retried (:meth:`transport_error`).
+            CloudAPIError: a transport failure that is not retried (:meth:`transport_error`), or the client is closed.
         """
         attempt = 0
         while True:
+            if (yield Call("closed")):
+                raise self.closed_error(request)
             try:
                 response = cast(httpx.Response, (yield Call("send", (request,))))
             except _errors.HTTPX_ERRORS as exc:
