@@ -13,7 +13,9 @@ pyngrok connect on this agent binds **two** tunnels (https + ``<name> (http)``).
 default (one https tunnel, pyngrok's and v3's default result). ``connect_disconnect`` and ``first_connect`` are
 therefore reported twice: with our default (one bind), and as ``*_both`` with ``bind_tls="both"`` (two binds, the
 same agent work as pyngrok's call; ours also deletes the companion inside ``disconnect``). The ``*_both`` rows are
-interleaved with the same pyngrok samples as their default rows.
+interleaved with the same pyngrok samples as their default rows. They are informational (no target): the issue's
+targets are for the default call, and ``connect_disconnect_both``'s own floor, the same agent work (POST + 2 DELETEs)
+sent with raw ``http.client``, is already about 0.97 of pyngrok's call (POST + 1 DELETE).
 
 Before a first start typed-ngrok checks the binary's version; a binary it installed and verified carries a version
 stamp, so the check runs no command (``first_connect``, the agent from ``make agent-bin``). ``first_connect_unstamped``
@@ -49,12 +51,14 @@ from typed_ngrok._install.npm_agent import npm_agent_path
 
 ROOT = Path(__file__).resolve().parents[1]
 AGENT = npm_agent_path(ROOT / ".cache")  # where `make agent-bin` puts the pinned 2.3.41 agent (the one lookup)
-TARGETS = {
+TARGETS: dict[str, float | None] = {
     "get_tunnels_10": 0.8,
     "connect_disconnect": 0.8,
-    "connect_disconnect_both": 0.8,
+    # informational: ours also deletes the companion (one DELETE more than pyngrok, which leaves it running); the
+    # same agent work done with raw http.client is ~0.97 of pyngrok's call (the row's raw_same_work_ms)
+    "connect_disconnect_both": None,
     "first_connect": 0.9,
-    "first_connect_both": 0.9,
+    "first_connect_both": None,  # informational, like connect_disconnect_both
     "get_requests_500": 1.0,
     "import_ngrok": 1.0,
 }
@@ -101,17 +105,24 @@ def _median_ms(samples: list[float]) -> float:
     return round(statistics.median(samples) * 1000, 3)
 
 
-def _row(ours: list[float], theirs: list[float], target: float, **extra: Any) -> dict[str, Any]:
+def _row(ours: list[float], theirs: list[float], target: float | None, **extra: Any) -> dict[str, Any]:
     ratio = statistics.median(ours) / statistics.median(theirs)
     return {
         "ours_ms": _median_ms(ours),
         "pyngrok_ms": _median_ms(theirs),
         "ratio": round(ratio, 3),
         "target": target,
-        "meets_target": ratio <= target,
+        "meets_target": None if target is None else ratio <= target,  # None: informational
         "n": len(ours),
         **extra,
     }
+
+
+def _target_cells(row: dict[str, Any]) -> str:
+    """The table's "target | ok" cells ("- | -" for an informational row)."""
+    if row["target"] is None:
+        return "- | -"
+    return f"<= {row['target']} | {'yes' if row['meets_target'] else 'NO'}"
 
 
 def _agent_folder(base: Path, name: str, binary: Path = AGENT) -> Path:
@@ -448,8 +459,7 @@ def run(iterations: int = 200, rows: set[str] | None = None) -> dict[str, Any]:
         )
         results["first_connect_both"] = _row(ours_both, theirs, TARGETS["first_connect_both"], binds=2)
         # informational: a binary typed-ngrok did not install (no version stamp) is asked `ngrok --version` first
-        results["first_connect_unstamped"] = {**_row(ours_unstamped, theirs, 0.0, binds=1), "target": None}
-        results["first_connect_unstamped"]["meets_target"] = None
+        results["first_connect_unstamped"] = _row(ours_unstamped, theirs, None, binds=1)
 
         # 5. import typed_ngrok.ngrok vs import pyngrok.ngrok in a fresh interpreter
         results["import_ngrok"] = _bench_import(max(10, iterations // 10))
@@ -481,16 +491,10 @@ def table(results: dict[str, Any]) -> str:
         row = results.get(name)
         if not isinstance(row, dict):
             continue
-        lines.append(
-            f"| {name} | {row['ours_ms']} | {row['pyngrok_ms']} | {row['ratio']} | <= {row['target']} | "
-            f"{'yes' if row['meets_target'] else 'NO'} |"
-        )
+        lines.append(f"| {name} | {row['ours_ms']} | {row['pyngrok_ms']} | {row['ratio']} | {_target_cells(row)} |")
     for name, row in results.items():  # the same get_tunnels() on each candidate transport
         if name.startswith("get_tunnels_10_") and name.endswith("_transport") and isinstance(row, dict):
-            lines.append(
-                f"| {name} | {row['ours_ms']} | {row['pyngrok_ms']} | {row['ratio']} | <= {row['target']} | "
-                f"{'yes' if row['meets_target'] else 'NO'} |"
-            )
+            lines.append(f"| {name} | {row['ours_ms']} | {row['pyngrok_ms']} | {row['ratio']} | {_target_cells(row)} |")
     floor = results.get("get_tunnels_10", {})
     if "raw_http_client_ms" in floor:
         lines.append("")
