@@ -16,7 +16,10 @@ from typing import Any, Final
 __all__ = ["SHARED_SECTIONS", "share_sections", "with_sections_of"]
 
 #: ``{function: the function whose docstring sections it shares}``, by dotted path.
-SHARED_SECTIONS: Final = {"typed_ngrok.aio.connect": "typed_ngrok.ngrok.connect"}
+SHARED_SECTIONS: Final = {
+    "typed_ngrok.aio.connect": "typed_ngrok.ngrok.connect",
+    "typed_ngrok.aio.tunnel": "typed_ngrok.ngrok.tunnel",
+}
 
 _FIRST_SECTION: Final = re.compile(r"^[A-Z][A-Za-z ]*:$", re.MULTILINE)
 

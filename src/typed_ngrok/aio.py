@@ -227,20 +227,9 @@ async def tunnel(
     pyngrok_config: PyngrokConfig | None = None,
     **options: Unpack[TunnelOptions],
 ) -> AsyncIterator[ConnectedTunnel]:
-    """See :func:`typed_ngrok.ngrok.tunnel`: ``async with aio.tunnel(8000) as opened:`` connects on entering and
-    disconnects on leaving (also when the body raises or is cancelled).
-
-    Args:
-        addr: the local port, ``host:port`` or URL to forward to (default ``"80"``).
-        proto: ``"http"`` (default), ``"tcp"`` or ``"tls"``.
-        name: the tunnel's name, or the name of a definition in the agent's config file.
-        pyngrok_config: the agent to use (default: ``conf.get_default()``).
-        **options: tunnel options (:class:`TunnelOptions`), as for :func:`connect`.
-
-    Raises:
-        PyngrokError: the same errors as :func:`typed_ngrok.ngrok.tunnel`, decided by the same code: when the body
-            raised, its exception propagates and a failed disconnect is added to it as a note.
-    """
+    """The async twin of :func:`typed_ngrok.ngrok.tunnel`: ``async with aio.tunnel(8000) as opened:`` connects on
+    entering and disconnects on leaving (also when the body raises or is cancelled), with the same decisions and
+    errors. Its Args and Raises follow (``typed_ngrok._docs``)."""
     from typed_ngrok._drive import run_async
     from typed_ngrok._tunnels import scope
 

@@ -29,12 +29,17 @@ def test_with_sections_of_keeps_the_own_summary_and_takes_the_sections() -> None
     assert _docs.with_sections_of(own, "No sections at all.") == "The twin.\n\nMore words.\n"
 
 
+SHARED = {"typed_ngrok.aio.connect": "typed_ngrok.ngrok.connect", "typed_ngrok.aio.tunnel": "typed_ngrok.ngrok.tunnel"}
+
+
 def test_each_shared_function_shows_its_own_summary_and_its_twins_sections_at_run_time() -> None:
-    assert _docs.SHARED_SECTIONS == {"typed_ngrok.aio.connect": "typed_ngrok.ngrok.connect"}
-    doc = aio.connect.__doc__ or ""
-    assert doc.startswith("The async twin of :func:`typed_ngrok.ngrok.connect`")
-    assert _sections(doc) == _sections(ngrok.connect.__doc__ or "")
-    assert "Other Parameters:" in doc and "Raises:" in doc
+    assert _docs.SHARED_SECTIONS == SHARED
+    for name in ("connect", "tunnel"):
+        doc = getattr(aio, name).__doc__ or ""
+        assert doc.startswith(f"The async twin of :func:`typed_ngrok.ngrok.{name}`"), name
+        assert _sections(doc) == _sections(getattr(ngrok, name).__doc__ or ""), name
+        assert "Raises:" in doc, name
+    assert "Other Parameters:" in (aio.connect.__doc__ or "")
 
 
 def test_the_documentation_build_shows_the_same_docstring() -> None:
@@ -44,6 +49,7 @@ def test_the_documentation_build_shows_the_same_docstring() -> None:
     spec.loader.exec_module(module)
     extensions = griffe.load_extensions(module.TwinDocs())
     package = griffe.load("typed_ngrok", search_paths=[str(ROOT / "src")], extensions=extensions)
-    docstring = package["aio.connect"].docstring
-    assert docstring is not None
-    assert inspect.cleandoc(docstring.value) + "\n" == aio.connect.__doc__
+    for name in ("connect", "tunnel"):
+        docstring = package[f"aio.{name}"].docstring
+        assert docstring is not None
+        assert inspect.cleandoc(docstring.value) + "\n" == getattr(aio, name).__doc__, name

@@ -286,3 +286,12 @@ def test_deep_merge_is_pure() -> None:
     merged["a"]["e"]["f"] = 2
     assert overlay["a"]["e"]["f"] == 1
     assert base == {"a": {"b": 1, "c": [1]}, "d": 1}
+
+
+def test_an_unmakeable_config_folder_names_the_config_and_the_cause(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(PyngrokError) as info:
+        installer.install_default_config(str(blocker / "ngrok.yml"))
+    assert str(info.value).startswith(f"cannot write the ngrok config {blocker / 'ngrok.yml'}: ")
+    assert isinstance(info.value.__cause__, FileExistsError | NotADirectoryError)

@@ -185,3 +185,18 @@ def test_tar_member_count_is_checked_before_reading_the_binary(tmp_path: Path) -
     archive = write(tmp_path / "late.tgz", buf.getvalue())
     with pytest.raises(PyngrokNgrokInstallError, match="absolute path"):
         installer._install_ngrok_archive(str(tmp_path / "ngrok"), str(archive))
+
+
+def test_a_folder_that_cannot_be_made_is_named_with_its_cause(tmp_path: Path) -> None:
+    """The folder and the file phases of the one atomic write (``typed_ngrok._atomic``) keep their own messages."""
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(PyngrokNgrokInstallError) as info, _download.atomic_install(str(blocker / "ngrok")):
+        pass
+    assert str(info.value).startswith(f"cannot write into {blocker}: ")
+    assert isinstance(info.value.__cause__, FileExistsError | NotADirectoryError)
+    (tmp_path / "dir").mkdir()
+    with pytest.raises(PyngrokNgrokInstallError) as info, _download.atomic_install(str(tmp_path / "dir")):
+        pass  # the rename onto a folder fails: the file phase
+    assert str(info.value).startswith(f"cannot install {tmp_path / 'dir'}: ")
+    assert leftovers(tmp_path) == []

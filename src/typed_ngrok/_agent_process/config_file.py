@@ -21,13 +21,13 @@ import contextlib
 import copy
 import logging
 import os
-import tempfile
 from collections.abc import Mapping
 from typing import Any, Final
 
 import yaml
 
 from typed_ngrok._agent_process import state
+from typed_ngrok._atomic import FolderError, atomic_file
 from typed_ngrok._identity import identity_of
 from typed_ngrok.exception import PyngrokError
 
@@ -189,24 +189,12 @@ def read_config(path: str, *, use_cache: bool = True, config_version: str | None
 
 
 def _atomic_write(path: str, text: str) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
     try:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".ngrok-config-", suffix=".tmp", dir=directory)
+        with atomic_file(path, 0o600, folder_mode=0o700, prefix=".ngrok-config-") as out:
+            out.write(text.encode("utf-8"))
     except OSError as exc:
-        raise PyngrokError(f"cannot write the ngrok config {path}: {exc}") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise PyngrokError(f"cannot write the ngrok config {path}: {exc}") from exc
-        raise
+        cause = exc.cause if isinstance(exc, FolderError) else exc
+        raise PyngrokError(f"cannot write the ngrok config {path}: {cause}") from cause
 
 
 def _dump(path: str, data: Mapping[str, Any]) -> str:

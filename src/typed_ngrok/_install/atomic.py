@@ -8,11 +8,10 @@ before any virtual environment exists.
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from collections.abc import Iterator
 from typing import IO
 
+from typed_ngrok._atomic import FolderError, atomic_file
 from typed_ngrok.exception import PyngrokNgrokInstallError
 
 __all__ = ["BINARY_MODE", "atomic_install"]
@@ -25,29 +24,16 @@ BINARY_MODE = 0o700
 def atomic_install(target: str, mode: int = BINARY_MODE) -> Iterator[IO[bytes]]:
     """Yield a file to write the new binary into; on success it replaces ``target`` atomically with ``mode``.
 
-    The file is a ``mkstemp`` file beside ``target``, flushed and fsynced before the rename. On any exception
-    (including KeyboardInterrupt, or a failed check raised inside the block) the temporary file is removed and
-    ``target`` is left as it was.
+    Written through :func:`typed_ngrok._atomic.atomic_file` (fsynced before the rename; on any exception, a failed
+    check raised inside the block included, ``target`` is left as it was).
 
     Raises:
         PyngrokNgrokInstallError: when the folder cannot be created or the file cannot be written or renamed.
     """
-    directory = os.path.dirname(os.path.abspath(target))
     try:
-        os.makedirs(directory, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".ngrok-install-", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise PyngrokNgrokInstallError(f"cannot write into {directory}: {exc}") from exc
-    try:
-        with os.fdopen(fd, "wb") as out:
+        with atomic_file(target, mode, prefix=".ngrok-install-") as out:
             yield out
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise PyngrokNgrokInstallError(f"cannot install {target}: {exc}") from exc
-        raise
+    except FolderError as exc:
+        raise PyngrokNgrokInstallError(f"cannot write into {exc.folder}: {exc.cause}") from exc.cause
+    except OSError as exc:
+        raise PyngrokNgrokInstallError(f"cannot install {target}: {exc}") from exc
