@@ -32,6 +32,7 @@ from ._cel import CelError, compile_filter, matches
 from ._controls import COMMANDS
 from ._server import EdgeServer
 from ._tunnels import client_ip
+from ._types import EdgeSession, EdgeTunnel
 
 __all__ = [
     "MAX_BODY",
@@ -118,39 +119,21 @@ def endpoint_id(bind_id: str) -> str:
 # -- views: what the edge holds, in ngrok's shapes --------------------------------------------------------------
 @dataclass(frozen=True)
 class SessionFacts:
-    """The facts of one live agent session that a TunnelSession shows (gathered on the edge's loop)."""
+    """One live agent session as a TunnelSession shows it: the edge's own snapshot of it, plus what only the cloud API
+    needs (gathered on the edge's loop)."""
 
-    id: str
-    remote_addr: str
-    agent_version: str
-    os: str
-    metadata: str
-    established_at: float
+    session: EdgeSession
     credential_id: str
     unsupported: dict[str, str] = field(default_factory=dict)  # action → the agent's *UnsupportedError ("" = ok)
 
 
-@dataclass(frozen=True)
-class BindFacts:
-    """The facts of one bind (a tunnel with its URL) of a live session."""
-
-    id: str
-    proto: str
-    url: str
-    host: str
-    port: int
-    session_id: str
-    metadata: str
-    forwards_to: str
-    bound_at: float
-
-
-def session_view(base: str, s: SessionFacts) -> dict[str, Any]:
+def session_view(base: str, facts: SessionFacts) -> dict[str, Any]:
+    s = facts.session
     view: dict[str, Any] = {
         "id": s.id,
         "uri": _ref(base, "tunnel_sessions", s.id)["uri"],
         "agent_version": s.agent_version,
-        "credential": _ref(base, "credentials", s.credential_id),
+        "credential": _ref(base, "credentials", facts.credential_id),
         "ip": client_ip(s.remote_addr),
         "os": s.os,
         "region": REGION,
@@ -162,14 +145,19 @@ def session_view(base: str, s: SessionFacts) -> dict[str, Any]:
     return view
 
 
-def tunnel_view(base: str, b: BindFacts) -> dict[str, Any]:
+def _session_ref(base: str, b: EdgeTunnel) -> dict[str, str]:
+    assert b.session_id is not None  # snapshot_of keeps the binds of live sessions only
+    return _ref(base, "tunnel_sessions", b.session_id)
+
+
+def tunnel_view(base: str, b: EdgeTunnel) -> dict[str, Any]:
     view: dict[str, Any] = {
         "id": tunnel_id(b.id),
         "public_url": b.url,
         "started_at": rfc3339(b.bound_at),
         "proto": b.proto,
         "region": REGION,
-        "tunnel_session": _ref(base, "tunnel_sessions", b.session_id),
+        "tunnel_session": _session_ref(base, b),
         "endpoint": _ref(base, "endpoints", endpoint_id(b.id)),
     }
     if b.metadata:
@@ -179,7 +167,7 @@ def tunnel_view(base: str, b: BindFacts) -> dict[str, Any]:
     return view
 
 
-def endpoint_view(base: str, b: BindFacts) -> dict[str, Any]:
+def endpoint_view(base: str, b: EdgeTunnel) -> dict[str, Any]:
     scheme = urlsplit(b.url).scheme or b.proto
     when = rfc3339(b.bound_at)
     view: dict[str, Any] = {
@@ -197,7 +185,7 @@ def endpoint_view(base: str, b: BindFacts) -> dict[str, Any]:
         "hostport": f"{b.host}:{b.port}",
         "type": "ephemeral",
         "tunnel": _ref(base, "tunnels", tunnel_id(b.id)),
-        "tunnel_session": _ref(base, "tunnel_sessions", b.session_id),
+        "tunnel_session": _session_ref(base, b),
     }
     if b.metadata:
         view["metadata"] = b.metadata
@@ -319,7 +307,7 @@ class Request:
 @dataclass(frozen=True)
 class Snapshot:
     sessions: list[SessionFacts]  # live sessions
-    binds: list[BindFacts]  # binds of live sessions
+    binds: list[EdgeTunnel]  # binds of live sessions
 
 
 Control = Callable[[str, str], Awaitable[dict[str, Any] | None]]
@@ -439,7 +427,7 @@ def _items(base: str, collection: str, snapshot: Snapshot) -> list[tuple[SortKey
     """The collection's answer objects with their sort keys (start time, id), newest first."""
     keyed: list[tuple[SortKey, dict[str, Any]]]
     if collection == "tunnel_sessions":
-        keyed = [((s.established_at, s.id), session_view(base, s)) for s in snapshot.sessions]
+        keyed = [((s.session.established_at, s.session.id), session_view(base, s)) for s in snapshot.sessions]
     else:
         view = tunnel_view if collection == "tunnels" else endpoint_view
         keyed = [((b.bound_at, item["id"]), item) for b in snapshot.binds for item in [view(base, b)]]
@@ -447,7 +435,7 @@ def _items(base: str, collection: str, snapshot: Snapshot) -> list[tuple[SortKey
 
 
 async def _act(action: str, session_id: str, snapshot: Snapshot, control: Control) -> Answer:
-    session = next((s for s in snapshot.sessions if s.id == session_id), None)
+    session = next((s for s in snapshot.sessions if s.session.id == session_id), None)
     if session is None:
         return not_found(session_id)
     command = COMMANDS[action]
@@ -660,32 +648,7 @@ def snapshot_of(core: EdgeServer | None, credentials: dict[str, str]) -> Snapsho
         for action, command in COMMANDS.items():
             value = auth.extra.get(command.unsupported_field) if command.unsupported_field else None
             unsupported[action] = value if isinstance(value, str) else ""
-        sessions.append(
-            SessionFacts(
-                id=state.id,
-                remote_addr=state.remote_addr,
-                agent_version=auth.version,
-                os=auth.os,
-                metadata=auth.metadata,
-                established_at=state.established_at,
-                credential_id=credential_id(auth.authtoken, credentials),
-                unsupported=unsupported,
-            )
-        )
-    live_set = set(live)
-    binds = [
-        BindFacts(
-            id=b.id,
-            proto=b.proto,
-            url=b.url,
-            host=b.host,
-            port=b.port,
-            session_id=session.id,
-            metadata=b.metadata,
-            forwards_to=b.forwards_to,
-            bound_at=b.bound_at,
-        )
-        for b in core.binds.values()
-        if (session := b.session) is not None and session in live_set
-    ]
+        sessions.append(SessionFacts(state.snapshot(), credential_id(auth.authtoken, credentials), unsupported))
+    live_ids = {state.id for state in live}
+    binds = [tunnel for tunnel in core.tunnel_snapshots() if tunnel.session_id in live_ids]
     return Snapshot(sessions, binds)

@@ -180,6 +180,7 @@ class EdgeServer:
                 request_headers=bool(b.policy.request_headers),
                 response_headers=bool(b.policy.response_headers),
                 tls_termination=b.tls is not None,
+                bound_at=b.bound_at,
             )
             for b in self.binds.values()
         ]

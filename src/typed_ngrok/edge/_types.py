@@ -69,6 +69,7 @@ class EdgeTunnel:
     request_headers: bool = False  # the edge applies ``Opts.RequestHeaders`` add/remove
     response_headers: bool = False  # the edge applies ``Opts.ResponseHeaders`` add/remove
     tls_termination: bool = False  # the edge terminates TLS with the certificate of ``Opts.TLSTermination``
+    bound_at: float = 0.0  # time.time() of the Bind that (re)bound it (the cloud API's ``started_at``)
 
 
 @dataclass(frozen=True)
