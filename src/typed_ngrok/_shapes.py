@@ -12,6 +12,7 @@ before routing, so ``""``, ``.``, ``..`` and ``/`` would reach another route.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,8 +26,20 @@ __all__ = [
     "optional_int",
     "optional_object",
     "optional_str",
+    "seconds_of",
     "shown",
 ]
+
+
+def seconds_of(value: object) -> float:
+    """``value`` as seconds for a timeout check: an int or float as a float (an int too large for a float is
+    ``inf``); NaN for anything else, bools included, so that one ``math.isfinite`` test refuses it."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return math.nan
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
 
 
 def check_http_url(url: str) -> None:

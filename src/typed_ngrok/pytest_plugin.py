@@ -197,6 +197,7 @@ def _checked_wait(tunnel: object, count: object, timeout: object) -> tuple[str, 
         PyngrokError: a wrong argument (``_errors.argument_error``'s message, naming ``ngrok_requests``).
     """
     from typed_ngrok._errors import argument_error
+    from typed_ngrok._shapes import seconds_of
     from typed_ngrok._tunnels.captured import check_tunnel_name
     from typed_ngrok._tunnels.model import NgrokTunnel
     from typed_ngrok._tunnels.resolve import check_limit
@@ -207,12 +208,7 @@ def _checked_wait(tunnel: object, count: object, timeout: object) -> tuple[str, 
         raise argument_error(_FIXTURE, "tunnel", expected, tunnel)
     if count is None or not _accepted(check_limit, count):
         raise argument_error(_FIXTURE, "count", "an int >= 1", count)
-    seconds = math.nan
-    if isinstance(timeout, int | float) and not isinstance(timeout, bool):
-        try:
-            seconds = float(timeout)
-        except OverflowError:  # an int too large for a float
-            seconds = math.inf
+    seconds = seconds_of(timeout)
     if not (math.isfinite(seconds) and seconds > 0):
         raise argument_error(_FIXTURE, "timeout", "a finite number of seconds > 0", timeout)
     return name, seconds

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 from typed_ngrok._agent_api.api_request import send_api_request
 from typed_ngrok._agent_api.sync import AgentAPI
 from typed_ngrok._install.download import download
-from typed_ngrok._shapes import check_http_url
+from typed_ngrok._shapes import check_http_url, seconds_of
 from typed_ngrok._tunnels.model import NgrokApiResponse, NgrokTunnel, tunnel_name_from_uri
 from typed_ngrok._tunnels.registry import TunnelRegistry, drop_registry, registry_for
 from typed_ngrok.conf import PyngrokConfig
@@ -326,3 +327,13 @@ def test_registry_per_agent_and_reset_on_new_api_url() -> None:
     assert registry_for("/x/ngrok", "http://127.0.0.1:2") is not first
     drop_registry("/x/ngrok")
     drop_registry("/y/ngrok")
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [(3, 3.0), (0.5, 0.5), (10**400, math.inf), (True, math.nan), ("3", math.nan), (None, math.nan)],
+)
+def test_seconds_of_reads_numbers_only(value: object, seconds: float) -> None:
+    """The one reading of a timeout argument (``api_request`` and the pytest plugin's ``ngrok_requests``)."""
+    got = seconds_of(value)
+    assert got == seconds or (math.isnan(got) and math.isnan(seconds))

@@ -21,7 +21,7 @@ import httpx
 
 from typed_ngrok._agent_api.wire import closed_error
 from typed_ngrok._errors import agent_http_error, argument_error, decode_json_object, translate_transport_errors
-from typed_ngrok._shapes import check_http_url
+from typed_ngrok._shapes import check_http_url, seconds_of
 
 __all__ = [
     "MAX_TIMEOUT",
@@ -113,12 +113,7 @@ def _merged_url(target: httpx.URL, params: Mapping[str, Any] | None) -> httpx.UR
 
 
 def _checked_timeout(timeout: object) -> httpx.Timeout:
-    seconds = math.nan
-    if isinstance(timeout, int | float) and not isinstance(timeout, bool):
-        try:
-            seconds = float(timeout)
-        except OverflowError:  # an int too large for a float
-            seconds = math.inf
+    seconds = seconds_of(timeout)
     if not (math.isfinite(seconds) and 0 < seconds <= MAX_TIMEOUT):
         raise argument_error(_FUNCTION, "timeout", f"a number of seconds > 0 and <= {MAX_TIMEOUT}", timeout)
     return httpx.Timeout(seconds)
