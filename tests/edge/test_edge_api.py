@@ -20,6 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from tests.edge.agent_harness import REPO, Agent, Upstream
+from tests.fakes import reap
 from typed_ngrok.edge import EdgeCertificates, LocalEdge
 from typed_ngrok.exception import LocalEdgeError
 
@@ -177,12 +178,7 @@ def _run_cli(*args: str) -> tuple[dict[str, Any], str]:
         assert proc.wait(30) == 0
         return config, text
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
+        reap(proc)
 
 
 def test_python_m_runs_standalone_and_prints_yaml_to_paste() -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.fakes import reap
 from tests.line_reader import LineReader
 from typed_ngrok.edge.__main__ import AUTHTOKEN_ENV
 
@@ -39,12 +40,7 @@ def _printed_config(command: list[str], env: dict[str, str]) -> dict[str, object
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
+        reap(proc)
     config = yaml.safe_load("\n".join(line for line in lines if line is not None))
     assert isinstance(config, dict), lines
     return config

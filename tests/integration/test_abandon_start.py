@@ -17,6 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests.fakes import never_ready_binary
 from tests.integration.ngrok_env import AGENT
 from tests.integration.process_twins import ProcessTwin, ptwin_fixture
 from tests.outside_files import needs_agent
@@ -99,12 +100,7 @@ async def test_abandon_start_stops_an_agent_that_is_starting(ptwin: ProcessTwin,
     the start at once (not after startup_timeout) and the stand-in is gone."""
     fifo = tmp_path / "spawned"
     os.mkfifo(fifo)
-    binary = tmp_path / "ngrok"
-    binary.write_text(
-        '#!/bin/sh\nif [ "$1" = "--version" ]; then echo "ngrok version 2.3.41"; exit 0; fi\n'
-        f"echo $$ > {fifo}\nexec sleep 300\n"
-    )
-    binary.chmod(0o755)
+    binary = never_ready_binary(tmp_path, tell_pid_to=fifo)
     reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
     try:
         start = asyncio.ensure_future(ptwin.get_process(_config(tmp_path, str(binary))))

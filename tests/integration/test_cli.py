@@ -27,6 +27,7 @@ import httpx
 import psutil
 import pytest
 
+from tests.fakes import never_ready_binary, reap
 from tests.integration.ngrok_env import AGENT, agent_config, echo_through, http_upstream, needs_agent, tcp_echo
 from tests.line_reader import LineReader
 from typed_ngrok import __version__
@@ -115,12 +116,7 @@ def cli(tmp_path: Path, *args: str, **env: str) -> Iterator[Cli]:
     try:
         yield Cli(proc)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
+        reap(proc)
 
 
 def _agent_args(tmp_path: Path) -> list[str]:
@@ -338,12 +334,7 @@ def test_interrupt_while_the_agent_starts_stops_it_and_exits_130(tmp_path: Path)
     tells the test its pid through a FIFO once spawned) is stopped, and the exit code is 130."""
     fifo = tmp_path / "started"
     os.mkfifo(fifo)
-    binary = tmp_path / "ngrok"
-    binary.write_text(
-        '#!/bin/sh\nif [ "$1" = "--version" ]; then echo "ngrok version 2.3.41"; exit 0; fi\n'
-        f"echo $$ > {fifo}\nexec sleep 300\n"
-    )
-    binary.chmod(0o755)
+    binary = never_ready_binary(tmp_path, tell_pid_to=fifo)
     reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
     try:
         with cli(

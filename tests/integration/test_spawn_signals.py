@@ -21,6 +21,7 @@ from typing import Any
 import psutil
 import pytest
 
+from tests.fakes import never_ready_binary
 from typed_ngrok import process
 from typed_ngrok._agent_process import state, sync
 from typed_ngrok._agent_process.runner import RunnerCore
@@ -30,7 +31,6 @@ from typed_ngrok.conf import PyngrokConfig
 pytestmark = pytest.mark.integration
 
 DEADLINE = 30
-NOT_READY = '#!/bin/sh\nif [ "$1" = "--version" ]; then echo "ngrok version 2.3.41"; exit 0; fi\nexec sleep 300\n'
 
 
 def _children() -> set[int]:
@@ -96,9 +96,7 @@ def test_a_ctrl_c_inside_popen_is_delivered_after_the_agent_is_registered(
     local edge's thread is alive: the KeyboardInterrupt comes only once the agent is registered, and the start's
     cleanup then stops and reaps it. The wrapped ``Popen`` returns only once the signal reached the interpreter
     (its wakeup fd), so the handler would run right there if nothing deferred it."""
-    binary = tmp_path / "ngrok"
-    binary.write_text(NOT_READY)
-    binary.chmod(0o755)
+    binary = never_ready_binary(tmp_path)
     registered: list[object] = []
     interrupted: list[int] = []
     real_register, real_popen = state.register_runner, subprocess.Popen
