@@ -12,11 +12,12 @@ so are Update (refused with the agent's reason; the agent runs on) and Stop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import httpx
 import pytest
@@ -225,17 +226,41 @@ async def test_stop_makes_the_agent_exit_and_the_next_call_notices(
         await twin.kill(cfg)
 
 
-async def test_restart_through_the_cloud_api_gives_a_new_session_and_the_old_url_works(
-    twin: Twin, tmp_path: Path, upstream: ThreadingHTTPServer
-) -> None:
+class _CloudAgent(NamedTuple):
+    """An agent with one tunnel "web", found through the cloud API by its session metadata (``wanted``)."""
+
+    cfg: PyngrokConfig
+    tunnel: ConnectedTunnel
+    process: NgrokProcess | AsyncNgrokProcess
+    edge: LocalEdge
+    pid: int
+    wanted: str
+    session: str
+
+
+@contextlib.asynccontextmanager
+async def _cloud_agent(
+    twin: Twin, tmp_path: Path, upstream: ThreadingHTTPServer, label: str
+) -> AsyncIterator[_CloudAgent]:
+    """Start the twin's agent with session metadata ``<label>-<twin>`` and a tunnel; its session id from the cloud API.
+    The agent is killed on leaving."""
     cfg = agent_config(tmp_path / twin.kind)
-    (tmp_path / twin.kind / "ngrok.yml").write_text(f"metadata: restart-{twin.kind}\n")  # to find its session
+    (tmp_path / twin.kind / "ngrok.yml").write_text(f"metadata: {label}-{twin.kind}\n")  # to find its session
     try:
         tunnel = await twin.connect(upstream.server_address[1], pyngrok_config=cfg, name="web")
         process = await _process(twin, cfg)
-        edge, pid = _edge(process), process.proc.pid
-        wanted = f'obj.metadata == "restart-{twin.kind}"'
-        [old] = await _cloud_sessions(twin, edge, wanted)
+        edge = _edge(process)
+        wanted = f'obj.metadata == "{label}-{twin.kind}"'
+        [session] = await _cloud_sessions(twin, edge, wanted)
+        yield _CloudAgent(cfg, tunnel, process, edge, process.proc.pid, wanted, session)
+    finally:
+        await twin.kill(cfg)
+
+
+async def test_restart_through_the_cloud_api_gives_a_new_session_and_the_old_url_works(
+    twin: Twin, tmp_path: Path, upstream: ThreadingHTTPServer
+) -> None:
+    async with _cloud_agent(twin, tmp_path, upstream, "restart") as (cfg, tunnel, process, edge, pid, wanted, old):
         mark = edge.mark()
         await _cloud_action(twin, edge, "restart", old)
         new = await asyncio.to_thread(_next_session, edge, mark, old)
@@ -246,23 +271,13 @@ async def test_restart_through_the_cloud_api_gives_a_new_session_and_the_old_url
         assert [(t.name, t.public_url) for t in await twin.get_tunnels(cfg)] == [("web", tunnel.public_url)]
         same = await _process(twin, cfg)
         assert same is process and same.proc.pid == pid and not same.exited
-    finally:
-        await twin.kill(cfg)
     assert process.exited
 
 
 async def test_update_is_refused_and_stop_ends_the_agent_through_the_cloud_api(
     twin: Twin, tmp_path: Path, upstream: ThreadingHTTPServer
 ) -> None:
-    cfg = agent_config(tmp_path / twin.kind)
-    (tmp_path / twin.kind / "ngrok.yml").write_text(f"metadata: actions-{twin.kind}\n")  # to find its session
-    try:
-        tunnel = await twin.connect(upstream.server_address[1], pyngrok_config=cfg, name="web")
-        process = await _process(twin, cfg)
-        edge, pid = _edge(process), process.proc.pid
-        wanted = f'obj.metadata == "actions-{twin.kind}"'
-        [session] = await _cloud_sessions(twin, edge, wanted)
-
+    async with _cloud_agent(twin, tmp_path, upstream, "actions") as (cfg, tunnel, process, edge, pid, wanted, session):
         with pytest.raises(CloudAPIError) as refused:
             await _cloud_action(twin, edge, "update", session)
         assert refused.value.status_code == 400 and refused.value.error_code == "ERR_NGROK_809"
@@ -275,8 +290,6 @@ async def test_update_is_refused_and_stop_ends_the_agent_through_the_cloud_api(
 
         await _cloud_action(twin, edge, "stop", session)
         await _dead_then_fresh(twin, cfg, process, tunnel, upstream.server_address[1])
-    finally:
-        await twin.kill(cfg)
 
 
 async def _cloud_sessions(twin: Twin, edge: LocalEdge, wanted: str) -> list[str]:
