@@ -498,7 +498,8 @@ async def test_each_action_refused_or_failed_by_the_agent_has_its_own_code() -> 
     the agent's error (docs/edge-cloud.md)."""
     async with LocalEdge(heartbeat_interval=0) as edge:
         unable = await RawAgent.connect(edge)
-        extra = {"authtoken": "raw", "RestartUnsupportedError": "no restarts", "StopUnsupportedError": "no stops"}
+        # field names match case-insensitively, as Go's encoding/json matches them
+        extra = {"authtoken": "raw", "RestartUnsupportedError": "no restarts", "stopunsupportederror": "no stops"}
         auth = await unable.rpc(3, 0, {"version": ["2"], "extra": extra})
         assert auth["Error"] == ""
         failing, failing_sid, _ = await _raw_session(edge, metadata="failing")

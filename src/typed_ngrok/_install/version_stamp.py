@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 from typing import Final
 
+from typed_ngrok._atomic import atomic_file
 from typed_ngrok._identity import FileIdentity, path_identity
 
 __all__ = ["read", "stamp_path", "write"]
@@ -37,14 +38,9 @@ def write(binary: str | os.PathLike[str], version: str) -> None:
     identity = path_identity(binary)
     if identity is None:
         return
-    target = stamp_path(binary)
-    staged = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    try:
-        staged.write_text(json.dumps({"format": _FORMAT, "version": version, "identity": list(identity)}))
-        os.replace(staged, target)
-    except OSError:
-        with contextlib.suppress(OSError):
-            staged.unlink(missing_ok=True)
+    text = json.dumps({"format": _FORMAT, "version": version, "identity": list(identity)})
+    with contextlib.suppress(OSError), atomic_file(str(stamp_path(binary)), 0o644, prefix=".stamp-") as out:
+        out.write(text.encode())
 
 
 def read(binary: str | os.PathLike[str], identity: FileIdentity | None = None) -> str | None:

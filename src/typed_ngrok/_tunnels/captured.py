@@ -161,10 +161,10 @@ def body_still_recording(data: object) -> bool:
         return False
     try:
         wire = decode_raw(response["raw"])
+        if len(wire) >= CAPTURE_LIMIT_2_3_41:
+            return False
         message = parse_http_message(wire)
     except PyngrokError:
-        return False
-    if len(wire) >= CAPTURE_LIMIT_2_3_41:
         return False
     if "chunked" in (message.header("transfer-encoding") or "").lower():
         return not chunked_body_complete(message.body)

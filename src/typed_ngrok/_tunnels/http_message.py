@@ -192,8 +192,16 @@ class _TooLarge(PyngrokNgrokError):
     """The decoded body would exceed :data:`MAX_DECODED_BODY`."""
 
 
+class _Truncated(PyngrokNgrokError):
+    """The chunked body stops before its last chunk (cut short, or still being stored by the agent)."""
+
+
 def _malformed(text: str) -> PyngrokNgrokError:
     return PyngrokNgrokError(f"captured HTTP message: {text}")
+
+
+def _truncated(text: str) -> _Truncated:
+    return _Truncated(f"captured HTTP message: the chunked body is truncated ({text})")
 
 
 def _decode_body(body: bytes, transfer: list[str], content: list[str]) -> bytes:
@@ -215,7 +223,7 @@ def _line_end(data: bytes, pos: int) -> tuple[int, int]:
     """The end of the line starting at ``pos`` and the start of the next (CRLF, or a bare LF as Go accepts)."""
     end = data.find(b"\n", pos)
     if end < 0:
-        raise _malformed("the chunked body is truncated (a chunk-size line has no end)")
+        raise _truncated("a chunk-size line has no end")
     return (end - 1 if end > pos and data[end - 1] == 0x0D else end), end + 1
 
 
@@ -237,38 +245,28 @@ def _dechunk(data: bytes) -> bytes:
             raise _TooLarge(f"captured HTTP message: the chunked body is larger than {MAX_DECODED_BODY} bytes")
         chunk_end = pos + size
         if chunk_end > len(data):
-            raise _malformed("the chunked body is truncated (a chunk is shorter than its size)")
+            raise _truncated("a chunk is shorter than its size")
         out += data[pos:chunk_end]
         if data[chunk_end : chunk_end + 2] == b"\r\n":
             pos = chunk_end + 2
         elif data[chunk_end : chunk_end + 1] == b"\n":
             pos = chunk_end + 1
+        elif data[chunk_end : chunk_end + 2] in (b"", b"\r"):
+            raise _truncated("a chunk's line end is missing")
         else:
             raise _malformed("the chunked body is malformed (no line end after a chunk)")
 
 
 def chunked_body_complete(data: bytes) -> bool:
     """Whether ``data`` holds a chunked body up to its last (zero-size) chunk; False when it stops before it (a body
-    still being stored). A malformed body counts as complete: decoding it reports the fault."""
-    pos = 0
-    while True:
-        end = data.find(b"\n", pos)
-        if end < 0:
-            return False
-        size_text = data[pos:end].rstrip(b"\r").split(b";", 1)[0].strip(b" \t")
-        if not _CHUNK_SIZE.fullmatch(size_text):
-            return True
-        size = int(size_text, 16)
-        if size == 0:
-            return True
-        pos = end + 1 + size
-        after = data[pos : pos + 2]
-        if after == b"\r\n":
-            pos += 2
-        elif after[:1] == b"\n":
-            pos += 1
-        else:  # the chunk, or the line end after it, is not all there yet; anything else is malformed
-            return after not in (b"", b"\r")
+    still being stored). A malformed or oversized body counts as complete: decoding it reports the fault."""
+    try:
+        _dechunk(data)
+    except _Truncated:
+        return False
+    except PyngrokNgrokError:
+        return True
+    return True
 
 
 def _decompress(data: bytes, coding: str, header: str) -> bytes:

@@ -165,6 +165,7 @@ class CloudClient(_Services[Sync]):
         self._http = httpx.Client(
             headers=self._core.headers(), timeout=httpx.Timeout(timeout), cookies=_NoCookies(), verify=_tls_context()
         )
+        self._io = _SyncIO(self._http)
         self._attach_services()
 
     def request(
@@ -201,7 +202,7 @@ class CloudClient(_Services[Sync]):
 
     # ----------------------------------------------------------------------- I/O
     def _send(self, request: Request) -> httpx.Response:
-        return run_sync(self._core.send_flow(request), _SyncIO(self._http))
+        return run_sync(self._core.send_flow(request), self._io)
 
     def _call(self, request: Request, parse: Parser[T]) -> T:
         response = self._send(request)
@@ -240,6 +241,7 @@ class AsyncCloudClient(_Services[Async]):
         self._http = httpx.AsyncClient(
             headers=self._core.headers(), timeout=httpx.Timeout(timeout), cookies=_NoCookies(), verify=_tls_context()
         )
+        self._io = _AsyncIO(self._http)
         self._attach_services()
 
     async def request(
@@ -275,7 +277,7 @@ class AsyncCloudClient(_Services[Async]):
 
     # ----------------------------------------------------------------------- I/O
     async def _send(self, request: Request) -> httpx.Response:
-        return await run_async(self._core.send_flow(request), _AsyncIO(self._http))
+        return await run_async(self._core.send_flow(request), self._io)
 
     async def _call(self, request: Request, parse: Parser[T]) -> T:
         response = await self._send(request)

@@ -92,9 +92,8 @@ def _unquote(text: str) -> str:
 def _tokens(source: str) -> list[tuple[str, str]]:
     tokens: list[tuple[str, str]] = []
     pos = 0
-    while pos < len(source):
-        if source[pos:].strip() == "":
-            break
+    end = len(source.rstrip())  # trailing blanks end the filter
+    while pos < end:
         match = _TOKEN.match(source, pos)
         if match is None:  # pragma: no cover - the pattern's last branch matches any character
             raise CelError(f"cannot read the filter at offset {pos}")
@@ -235,13 +234,10 @@ def _compare(op: str, left: object, right: object) -> bool:
     if op in ("==", "!="):
         same = (left == right) if (_number(left) and _number(right)) or type(left) is type(right) else False
         return same if op == "==" else not same
-    if isinstance(left, str) and isinstance(right, str):
-        pair: tuple[Any, Any] = (left, right)
-    elif _number(left) and _number(right):
-        pair = (left, right)
-    else:
+    if not ((isinstance(left, str) and isinstance(right, str)) or (_number(left) and _number(right))):
         raise CelError(f"no ordering {op!r} between {_kind(left)} and {_kind(right)}")
-    a, b = pair
+    a: Any = left
+    b: Any = right
     return bool(a < b if op == "<" else a <= b if op == "<=" else a > b if op == ">" else a >= b)
 
 

@@ -644,10 +644,7 @@ def snapshot_of(core: EdgeServer | None, credentials: dict[str, str]) -> Snapsho
     for state in live:
         auth = state.auth
         assert auth is not None  # live sessions are authenticated
-        unsupported = {}
-        for action, command in COMMANDS.items():
-            value = auth.extra.get(command.unsupported_field) if command.unsupported_field else None
-            unsupported[action] = value if isinstance(value, str) else ""
+        unsupported = {action: auth.unsupported(command.unsupported_field) for action, command in COMMANDS.items()}
         sessions.append(SessionFacts(state.snapshot(), credential_id(auth.authtoken, credentials), unsupported))
     live_ids = {state.id for state in live}
     binds = [tunnel for tunnel in core.tunnel_snapshots() if tunnel.session_id in live_ids]

@@ -161,6 +161,12 @@ class AuthRequest:
     def user_agent(self) -> str:
         return field_str(self.extra, "UserAgent")
 
+    def unsupported(self, name: str) -> str:
+        """Why the agent cannot do a remote command, from its Extra field ``name`` (``RestartUnsupportedError``, ...);
+        ``""`` when it can (no such field, or no name)."""
+        value = field(self.extra, name) if name else None
+        return value if isinstance(value, str) else ""
+
     @classmethod
     def parse(cls, raw: object) -> AuthRequest:
         extra = field_dict(raw, "Extra")
